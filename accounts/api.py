@@ -1,0 +1,156 @@
+"""JSON API for accounts: registration, JWT login/refresh/logout, profile, password."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services, tokens
+from accounts.serializers import (
+    LoginSerializer,
+    PasswordChangeSerializer,
+    ProfileUpdateSerializer,
+    RefreshSerializer,
+    RegisteredUserSerializer,
+    RegisterSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+)
+from taskflow import ratelimit
+from taskflow.errors import RateLimitedError
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input (field errors)"),
+    401: OpenApiResponse(description="Not authenticated, or the token was rejected"),
+    429: OpenApiResponse(description="Too many attempts (see Retry-After)"),
+}
+
+
+def _limit(request: Request, group: str) -> None:
+    limited = ratelimit.hit(request, group)
+    if limited:
+        raise RateLimitedError(wait=limited.retry_after)
+
+
+class InvalidCredentials(exceptions.AuthenticationFailed):
+    default_detail = "No active account found with the given credentials."
+    default_code = "invalid_credentials"
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes: list = []
+
+    @extend_schema(
+        request=RegisterSerializer,
+        responses={201: RegisteredUserSerializer, 400: ERRORS[400], 429: ERRORS[429]},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        _limit(request, "register")
+        data = RegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        return Response(RegisteredUserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes: list = []
+
+    @extend_schema(
+        request=LoginSerializer,
+        responses={200: TokenPairSerializer, 400: ERRORS[400], 401: ERRORS[401], 429: ERRORS[429]},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        _limit(request, "login")
+        data = LoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # The same answer for an unknown email and a wrong password; Django's backend
+        # also hashes for unknown users so the timing matches too.
+        user = authenticate(
+            request,
+            email=data.validated_data["email"],
+            password=data.validated_data["password"],
+        )
+        if user is None:
+            raise InvalidCredentials()
+        return Response(tokens.issue_tokens(user))
+
+
+class RefreshView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        request=RefreshSerializer,
+        responses={200: TokenPairSerializer, 400: ERRORS[400], 401: ERRORS[401]},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        data = RefreshSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(tokens.rotate(data.validated_data["refresh"]))
+
+
+class LogoutView(APIView):
+    @extend_schema(
+        request=RefreshSerializer,
+        responses={204: None, 400: ERRORS[400], 401: ERRORS[401]},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        data = RefreshSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        refresh, owner = tokens.parse_refresh(data.validated_data["refresh"])
+        if owner.pk != request.user.pk:
+            raise tokens.TokenRejected()
+        tokens.end_session(refresh, owner)
+        if request.auth is not None and request.auth.get(tokens.SESSION_CLAIM):
+            tokens.end_session(request.auth, owner)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    @extend_schema(request=None, responses={204: None, 401: ERRORS[401]}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        services.user_revoke_all_tokens(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: UserSerializer, 401: ERRORS[401]}, tags=["auth"])
+    def get(self, request: Request) -> Response:
+        return Response(UserSerializer(request.user).data)
+
+    @extend_schema(
+        request=ProfileUpdateSerializer,
+        responses={200: UserSerializer, 400: ERRORS[400], 401: ERRORS[401]},
+        tags=["auth"],
+    )
+    def patch(self, request: Request) -> Response:
+        data = ProfileUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = services.user_update_profile(user=request.user, changes=data.validated_data)
+        return Response(UserSerializer(user).data)
+
+
+class PasswordChangeView(APIView):
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={204: None, 400: ERRORS[400], 401: ERRORS[401]},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_change_password(user=request.user, **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)

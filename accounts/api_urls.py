@@ -1,0 +1,15 @@
+from django.urls import path
+
+from accounts import api
+
+app_name = "auth-api"
+
+urlpatterns = [
+    path("register/", api.RegisterView.as_view(), name="register"),
+    path("login/", api.LoginView.as_view(), name="login"),
+    path("refresh/", api.RefreshView.as_view(), name="refresh"),
+    path("logout/", api.LogoutView.as_view(), name="logout"),
+    path("logout-all/", api.LogoutAllView.as_view(), name="logout-all"),
+    path("me/", api.MeView.as_view(), name="me"),
+    path("password/", api.PasswordChangeView.as_view(), name="password"),
+]

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from accounts.tokens import check_token_state
+
+
+class RevocableJWTAuthentication(JWTAuthentication):
+    """simplejwt's authentication plus TaskFlow's revocation checks.
+
+    The user row is loaded anyway, so the generation check is free; the session check
+    is one cache read (shared cache) or one indexed query (embedded mode).
+    """
+
+    def get_user(self, validated_token: Any) -> Any:
+        user = super().get_user(validated_token)
+        check_token_state(validated_token, user)
+        return user

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from taskflow.ids import new_id
+
+
+def normalize_email(email: str) -> str:
+    # Stored lower-cased: MongoDB skips expression indexes such as Lower("email"),
+    # so case-insensitive uniqueness must live in the value itself.
+    return (email or "").strip().lower()
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(email=normalize_email(username))
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=normalize_email(email), **extra)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    email = models.EmailField(unique=True, max_length=254)
+    name = models.CharField(max_length=150, blank=True)
+    bio = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    # Bumped by logout-all and password change; every JWT carries the generation it was
+    # issued under, so older tokens fail on the user lookup authentication already does.
+    token_generation = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalize_email(self.email)
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Browser sessions end with the token generation too ("sign out everywhere").
+        return salted_hmac(
+            "taskflow.accounts.User.session_auth_hash",
+            f"{self.password}:{self.token_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_full_name(self) -> str:
+        return self.name or self.email
+
+    def get_short_name(self) -> str:
+        return self.name or self.email.split("@")[0]
+
+
+class RevokedToken(models.Model):
+    """A refresh token that was used or a login session (``sid``) that was ended.
+
+    Kept until the token would have expired anyway; ``prune_expired`` removes the rest.
+    The unique ``jti`` makes "use this refresh token once" a single atomic insert on
+    every backend (no transaction needed).
+    """
+
+    class Kind(models.TextChoices):
+        REFRESH = "refresh", "used refresh token"
+        SESSION = "session", "ended session"
+
+    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    jti = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="revoked_tokens")
+    expires_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.jti}"

@@ -1,0 +1,53 @@
+"""Revoked JWT state that every instance sees.
+
+The database (``RevokedToken``) is the truth. With a shared cache (Redis) each answer
+is cached for a minute, so most authenticated requests cost one cache read; with the
+in-process cache of the embedded mode, or when Redis is down, the database answers.
+A per-process cache is never trusted for "not revoked": another process may have
+revoked the token a moment ago.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError
+from django.utils import timezone
+
+from accounts.models import RevokedToken
+
+_NEGATIVE_TTL = 60
+
+
+def _key(jti: str) -> str:
+    return f"revoked:{jti}"
+
+
+def is_revoked(jti: str) -> bool:
+    if settings.CACHE_IS_SHARED:
+        cached = cache.get(_key(jti))
+        if cached is not None:
+            return cached == "1"
+    revoked = RevokedToken.objects.filter(jti=jti).exists()
+    if settings.CACHE_IS_SHARED:
+        cache.set(_key(jti), "1" if revoked else "0", timeout=_NEGATIVE_TTL)
+    return revoked
+
+
+def revoke(*, jti: str, kind: str, user_id: str, expires_at: datetime) -> bool:
+    """Record ``jti`` as revoked. Returns False if it already was (one atomic insert)."""
+    try:
+        RevokedToken.objects.create(jti=jti, kind=kind, user_id=user_id, expires_at=expires_at)
+        created = True
+    except IntegrityError:
+        created = False
+    remaining = int((expires_at - timezone.now()).total_seconds())
+    cache.set(_key(jti), "1", timeout=max(remaining, 1))
+    return created
+
+
+def prune_expired(*, now: datetime | None = None) -> int:
+    deleted, _ = RevokedToken.objects.filter(expires_at__lt=now or timezone.now()).delete()
+    return deleted

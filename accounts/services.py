@@ -1,0 +1,75 @@
+"""Writes of accounts: registration, profile, password, token revocation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db.models import F
+
+from accounts.models import User, normalize_email
+
+PROFILE_FIELDS = ("name", "email", "bio")
+
+
+def _check_email_free(email: str, *, exclude_pk: str | None = None) -> None:
+    taken = User.objects.filter(email=email)
+    if exclude_pk:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ValidationError({"email": "A user with this email already exists."})
+
+
+def user_register(*, email: str, password: str, name: str = "") -> User:
+    email = normalize_email(email)
+    user = User(email=email, name=(name or "").strip())
+    user.full_clean(exclude=["password"])
+    _check_email_free(email)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    user.set_password(password)
+    try:
+        user.save(force_insert=True)
+    except IntegrityError:
+        raise ValidationError({"email": "A user with this email already exists."}) from None
+    return user
+
+
+def user_update_profile(*, user: User, changes: dict[str, Any]) -> User:
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
+    for name, value in changes.items():
+        setattr(user, name, value.strip() if isinstance(value, str) else value)
+    if "email" in changes:
+        user.email = normalize_email(user.email)
+    user.full_clean(exclude=["password"])
+    if "email" in changes:
+        _check_email_free(user.email, exclude_pk=user.pk)
+    try:
+        user.save(update_fields=list(changes))
+    except IntegrityError:
+        raise ValidationError({"email": "A user with this email already exists."}) from None
+    return user
+
+
+def user_revoke_all_tokens(*, user: User) -> None:
+    """Sign out everywhere: every JWT and every browser session of the user."""
+    User.objects.filter(pk=user.pk).update(token_generation=F("token_generation") + 1)
+    user.refresh_from_db(fields=["token_generation"])
+
+
+def user_change_password(*, user: User, old_password: str, new_password: str) -> None:
+    if not user.check_password(old_password or ""):
+        raise ValidationError({"old_password": "Your old password was entered incorrectly."})
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    user_revoke_all_tokens(user=user)

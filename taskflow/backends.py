@@ -1,0 +1,71 @@
+"""Everything that differs between database backends lives here.
+
+TaskFlow runs the same models and queries on SQLite, PostgreSQL and MongoDB
+(django-mongodb-backend). Our own models use string primary keys generated in
+Python (see ``taskflow.ids``), so their migrations are identical on every backend.
+What cannot be shared is Django's contrib apps: on MongoDB they need AppConfigs with
+``ObjectIdAutoField`` and migrations generated for it (``taskflow/mongo_migrations``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import environ
+
+MONGO_SCHEMES = ("mongodb", "mongodb+srv")
+MONGO_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
+SQL_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Contrib apps whose models carry an AutoField and so need a Mongo AppConfig.
+_CONTRIB_APPS = {
+    "django.contrib.admin": "taskflow.mongo_apps.MongoAdminConfig",
+    "django.contrib.auth": "taskflow.mongo_apps.MongoAuthConfig",
+    "django.contrib.contenttypes": "taskflow.mongo_apps.MongoContentTypesConfig",
+}
+
+
+def is_mongo_url(url: str) -> bool:
+    return urlsplit(url).scheme in MONGO_SCHEMES
+
+
+def database_config(url: str, *, conn_max_age: int = 60) -> dict[str, Any]:
+    """Turn DATABASE_URL into a DATABASES["default"] entry for any supported backend."""
+    if is_mongo_url(url):
+        # django-environ knows no mongodb scheme; the backend takes the whole URI as HOST.
+        name = urlsplit(url).path.lstrip("/").split("?")[0] or "taskflow"
+        return {"ENGINE": "django_mongodb_backend", "HOST": url, "NAME": name}
+    config = environ.Env.db_url_config(url)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            # WAL lets readers proceed while one writer commits; busy timeout rides out
+            # short write bursts instead of failing with "database is locked".
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    else:
+        config["CONN_MAX_AGE"] = conn_max_age
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+def installed_apps(apps: list[str], *, mongo: bool) -> list[str]:
+    if not mongo:
+        return apps
+    return [_CONTRIB_APPS.get(app, app) for app in apps]
+
+
+def default_auto_field(*, mongo: bool) -> str:
+    return MONGO_AUTO_FIELD if mongo else SQL_AUTO_FIELD
+
+
+def migration_modules(*, mongo: bool) -> dict[str, str]:
+    if not mongo:
+        return {}
+    return {
+        "admin": "taskflow.mongo_migrations.admin",
+        "auth": "taskflow.mongo_migrations.auth",
+        "contenttypes": "taskflow.mongo_migrations.contenttypes",
+    }

@@ -1,0 +1,64 @@
+"""One error shape for the API: {"detail": "...", "code": "..."} or a field map (400)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from tasks.services import IdempotencyConflict, PreconditionFailed, WriteConflict
+
+
+class PreconditionFailedError(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The task was changed since you read it; fetch it again."
+    default_code = "precondition_failed"
+
+
+class IdempotencyConflictError(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "This Idempotency-Key was already used with a different request."
+    default_code = "idempotency_key_reused"
+
+
+class ConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The resource is being changed by others; try again."
+    default_code = "conflict"
+
+
+class RateLimitedError(exceptions.Throttled):
+    default_detail = "Too many attempts. Try again later."
+    default_code = "rate_limited"
+
+
+def _translate(exc: Exception) -> Exception:
+    if isinstance(exc, DjangoValidationError):
+        detail: Any = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return exceptions.ValidationError(detail)
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, PreconditionFailed):
+        return PreconditionFailedError()
+    if isinstance(exc, IdempotencyConflict):
+        return IdempotencyConflictError()
+    if isinstance(exc, WriteConflict):
+        return ConflictError()
+    return exc
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    exc = _translate(exc)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # unexpected: a 500 that error tracking sees (or a 503, middleware)
+    data = response.data
+    is_detail = isinstance(data, dict) and "detail" in data and "code" not in data
+    if isinstance(exc, exceptions.APIException) and is_detail:
+        codes = exc.get_codes()
+        data["code"] = codes if isinstance(codes, str) else exc.default_code
+    return response

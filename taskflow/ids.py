@@ -1,0 +1,30 @@
+"""Primary keys for TaskFlow's own models.
+
+One id type on every backend: a 26-character ULID string (48-bit millisecond time +
+80 random bits, Crockford base32). It is opaque to clients, sorts by creation time
+(a good tie-breaker for keyset pagination), needs no database sequence, and is a
+plain string on SQLite, PostgreSQL and MongoDB alike, so our migrations are shared.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ID_LENGTH = 26
+ID_PATTERN = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+
+
+def new_id() -> str:
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    chars = []
+    for _ in range(ID_LENGTH):
+        value, index = divmod(value, 32)
+        chars.append(_ALPHABET[index])
+    return "".join(reversed(chars))
+
+
+def is_valid_id(value: object) -> bool:
+    return isinstance(value, str) and bool(ID_PATTERN.match(value))

@@ -1,0 +1,54 @@
+"""Turn "the database is unreachable" into a 503 with a reason, never a 500."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger("taskflow.availability")
+
+try:  # MongoDB's driver raises its own errors when the server cannot be reached.
+    from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
+
+    _UNAVAILABLE: tuple[type[Exception], ...] = (
+        OperationalError,
+        InterfaceError,
+        ConnectionFailure,
+        ServerSelectionTimeoutError,
+    )
+except ImportError:  # pragma: no cover - pymongo is a pinned dependency
+    _UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+def is_unavailable_error(exc: BaseException) -> bool:
+    if isinstance(exc, _UNAVAILABLE):
+        # SQLite reports constraint-free schema errors as OperationalError too; those
+        # are bugs, not outages.
+        return "no such table" not in str(exc) and "no such column" not in str(exc)
+    return isinstance(exc, DatabaseError) and "connection" in str(exc).lower()
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if not is_unavailable_error(exc):
+            return None
+        logger.error("database unavailable: %s", exc.__class__.__name__)
+        if request.path.startswith("/api/"):
+            response: HttpResponse = JsonResponse(
+                {"detail": "The service is temporarily unavailable.", "code": "unavailable"},
+                status=503,
+            )
+        else:
+            response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "5"
+        return response

@@ -1,0 +1,222 @@
+"""JSON API for tasks. Thin: reads go through selectors, writes through services."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from taskflow.errors import PreconditionFailedError
+from tasks import exchange, selectors, services
+from tasks.filters import TaskFilter
+from tasks.models import Task
+from tasks.pagination import MAX_PAGE_SIZE, page_url, paginate
+from tasks.serializers import (
+    BulkActionSerializer,
+    BulkResultSerializer,
+    StatsSerializer,
+    TaskSerializer,
+)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_ETAG_VERSION = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
+
+ERROR = OpenApiResponse(description='{"detail": "...", "code": "..."}')
+LIST_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="Opaque cursor from next/previous."),
+    OpenApiParameter("page", int, description="Page number (adds `count`); cursor if absent."),
+    OpenApiParameter("page_size", int, description=f"1-{MAX_PAGE_SIZE}, default 20."),
+]
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description='The ETag read earlier (e.g. "3"); 412 if the task changed since.',
+)
+TaskPage = inline_serializer(
+    "TaskPage",
+    {
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "count": serializers.IntegerField(required=False),
+        "results": TaskSerializer(many=True),
+    },
+)
+
+
+def _expected_version(request: Request) -> int | None:
+    """The version named by If-Match; None without the header; 412 if unparseable."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    for candidate in header.split(","):
+        match = _ETAG_VERSION.match(candidate.strip())
+        if match:
+            return int(match.group(1))
+    raise PreconditionFailedError()
+
+
+def _with_etag(response: Response, task: Task) -> Response:
+    response["ETag"] = task.etag
+    return response
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=LIST_PARAMETERS, responses={200: TaskPage, 400: ERROR}),
+    retrieve=extend_schema(responses={200: TaskSerializer, 404: ERROR}),
+    destroy=extend_schema(parameters=[IF_MATCH], responses={204: None, 404: ERROR, 412: ERROR}),
+)
+class TaskViewSet(viewsets.GenericViewSet):
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilter
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> Any:
+        return selectors.visible_tasks(self.request.user)
+
+    def get_object(self) -> Task:
+        return selectors.get_visible_task(self.request.user, self.kwargs["pk"])
+
+    def list(self, request: Request) -> Response:
+        filters = TaskFilter(request.query_params, queryset=self.get_queryset(), request=request)
+        if not filters.is_valid():
+            raise ValidationError(filters.errors)
+        page = paginate(filters.qs, request.query_params, filters.ordering_key())
+        base = request.build_absolute_uri(request.path)
+        body: dict[str, Any] = {
+            "next": page_url(base, request.query_params, page.next_params),
+            "previous": page_url(base, request.query_params, page.previous_params),
+        }
+        if page.count is not None:
+            body["count"] = page.count
+        body["results"] = TaskSerializer(page.items, many=True).data
+        return Response(body)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                description="Retrying with the same key and body returns the first task "
+                "instead of creating another; the same key with another body is a 422. "
+                "Keys are kept 24 hours, per user.",
+            )
+        ],
+        responses={201: TaskSerializer, 400: ERROR, 422: ERROR},
+    )
+    def create(self, request: Request) -> Response:
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is not None and not 1 <= len(key.strip()) <= 255:
+            raise ValidationError({IDEMPOTENCY_HEADER: "Must be 1-255 characters."})
+        data = TaskSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        task, created = services.task_create(
+            owner=request.user,
+            idempotency_key=key.strip() if key else None,
+            fingerprint=services.request_fingerprint(data.validated_data) if key else "",
+            **data.validated_data,
+        )
+        response = Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+        response["Location"] = reverse("api:task-detail", kwargs={"pk": task.pk})
+        if not created:
+            response["Idempotent-Replayed"] = "true"
+        return _with_etag(response, task)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        task = self.get_object()
+        if request.headers.get("If-None-Match") == task.etag:
+            return _with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), task)
+        return _with_etag(Response(TaskSerializer(task).data), task)
+
+    @extend_schema(
+        parameters=[IF_MATCH],
+        responses={200: TaskSerializer, 400: ERROR, 404: ERROR, 412: ERROR},
+    )
+    def update(self, request: Request, pk: str) -> Response:
+        return self._update(request, partial=False)
+
+    @extend_schema(
+        parameters=[IF_MATCH],
+        responses={200: TaskSerializer, 400: ERROR, 404: ERROR, 412: ERROR},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self._update(request, partial=True)
+
+    def _update(self, request: Request, *, partial: bool) -> Response:
+        task = self.get_object()
+        expected = _expected_version(request)
+        data = TaskSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        task = services.task_update(
+            task=task, changes=data.validated_data, expected_version=expected
+        )
+        return _with_etag(Response(TaskSerializer(task).data), task)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        task = self.get_object()
+        services.task_delete(task=task, expected_version=_expected_version(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=BulkActionSerializer, responses={200: BulkResultSerializer, 400: ERROR})
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        data = BulkActionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = data.validated_data["ids"]
+        if data.validated_data["action"] == "delete":
+            count = services.tasks_bulk_delete(user=request.user, ids=ids)
+        else:
+            count = services.tasks_bulk_set_status(
+                user=request.user, ids=ids, status=data.validated_data["status"]
+            )
+        return Response({"updated": count})
+
+    @extend_schema(responses={200: StatsSerializer})
+    @action(detail=False, methods=["get"])
+    def stats(self, request: Request) -> Response:
+        return Response(selectors.task_stats(request.user))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=[*exchange.FORMATS], default="csv"),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/json"): OpenApiTypes.ANY,
+            400: ERROR,
+        },
+    )
+    @action(detail=False, methods=["get"])
+    def export(self, request: Request) -> StreamingHttpResponse:
+        fmt = request.query_params.get("format", "csv")
+        if fmt not in exchange.FORMATS:
+            raise ValidationError({"format": "Choose csv or json."})
+        content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+        response = StreamingHttpResponse(
+            exchange.stream(self.get_queryset(), fmt), content_type=content_type
+        )
+        response["Content-Disposition"] = f'attachment; filename="tasks.{fmt}"'
+        return response
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # ?format= names the export's file format here, not a DRF renderer.
+        if self.action == "export":
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().perform_content_negotiation(request, force)

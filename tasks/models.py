@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from taskflow.ids import new_id
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 10_000
+TAG_MAX_LENGTH = 32
+TAGS_MAX = 10
+
+
+class Status(models.TextChoices):
+    TODO = "todo", "To do"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+
+
+class Priority(models.IntegerChoices):
+    # Stored as integers so that ordering by priority means low < medium < high on
+    # every backend; the API and pages speak the names (see Priority.from_name).
+    LOW = 1, "low"
+    MEDIUM = 2, "medium"
+    HIGH = 3, "high"
+
+    @classmethod
+    def from_name(cls, name: str) -> Priority:
+        return cls[name.upper()]
+
+    @property
+    def api_name(self) -> str:
+        return self.name.lower()
+
+
+class Task(models.Model):
+    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks"
+    )
+    title = models.CharField(max_length=TITLE_MAX)
+    description = models.TextField(max_length=DESCRIPTION_MAX, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.TODO)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
+    due_date = models.DateField(null=True, blank=True)
+    # The tag list as the user wrote it (rendered without a join); TaskTag rows mirror
+    # it so that "filter by tag" works on every backend (JSON __contains does not).
+    tags = models.JSONField(default=list, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Incremented by every write; the ETag, and the guard of every conditional update.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # Idempotency-Key of the POST that created the task (cleared after 24 h by
+    # prune_expired). Unique per owner, so a retried create can never insert twice.
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True, editable=False)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "status", "created_at"], name="tf_task_owner_status"),
+            models.Index(fields=["owner", "created_at", "id"], name="tf_task_owner_created"),
+            models.Index(fields=["owner", "due_date", "id"], name="tf_task_owner_due"),
+            models.Index(fields=["owner", "updated_at", "id"], name="tf_task_owner_updated"),
+            models.Index(fields=["status", "completed_at"], name="tf_task_status_completed"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "idempotency_key"], name="tf_task_owner_idempotency_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.due_date is not None
+            and self.status != Status.DONE
+            and self.due_date < timezone.localdate()
+        )
+
+    @property
+    def priority_name(self) -> str:
+        return Priority(self.priority).api_name
+
+
+class TaskTag(models.Model):
+    """One row per (task, tag): the index behind the tag filter."""
+
+    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="tag_links")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=TAG_MAX_LENGTH)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "name"], name="tf_tag_owner_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "name"], name="tf_tag_task_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

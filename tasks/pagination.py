@@ -1,0 +1,171 @@
+"""Keyset (cursor) pagination over (sort field, id), plus optional page numbers.
+
+DRF's CursorPagination pages on the first ordering field alone and falls back to
+offsets for ties, which is unstable for title/priority/due_date. Here the cursor holds
+the full key (value, id) of the row it points at, so every page is one indexed range
+read whatever its depth, with a stable order (id breaks ties; due dates without a
+value come last in either direction).
+
+``?page=N`` switches to page numbers with a total ``count`` (one extra COUNT query);
+its cost grows with the page number, so cursors are the default.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import F, Q, QuerySet
+from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework.exceptions import NotFound, ValidationError
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+MAX_PAGE_NUMBER = 10_000
+
+_NULLABLE = {"due_date"}
+_PARSERS = {
+    "created_at": parse_datetime,
+    "updated_at": parse_datetime,
+    "due_date": parse_date,
+    "priority": int,
+    "title": str,
+}
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    next_params: dict[str, str] | None
+    previous_params: dict[str, str] | None
+    count: int | None = None
+    number: int | None = None
+    num_pages: int | None = None
+
+
+def _page_size(raw: str | None) -> int:
+    if raw in (None, ""):
+        return DEFAULT_PAGE_SIZE
+    try:
+        size = int(raw)
+    except (TypeError, ValueError):
+        raise ValidationError({"page_size": "Enter a whole number."}) from None
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise ValidationError({"page_size": f"Must be between 1 and {MAX_PAGE_SIZE}."})
+    return size
+
+
+def _encode(ordering: str, value: Any, pk: str, forward: bool) -> str:
+    if isinstance(value, datetime | date):
+        value = value.isoformat()
+    raw = json.dumps([ordering, value, pk, 1 if forward else 0], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, ordering: str, field: str) -> tuple[Any, str, bool]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key, value, pk, forward = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if key != ordering or not isinstance(pk, str) or forward not in (0, 1):
+            raise ValueError
+        if value is not None:
+            value = _PARSERS[field](value)
+            if value is None:
+                raise ValueError
+        elif field not in _NULLABLE:
+            raise ValueError
+        return value, pk, bool(forward)
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+        raise ValidationError(
+            {"cursor": "Invalid cursor (it must come from this list's next/previous link)."}
+        ) from None
+
+
+def _beyond(field: str, value: Any, pk: str, *, desc: bool, forward: bool) -> Q:
+    """Rows strictly after (forward) or before the cursor row in display order."""
+    cmp = ("lt" if desc else "gt") if forward else ("gt" if desc else "lt")
+    if field not in _NULLABLE:
+        return Q(**{f"{field}__{cmp}": value}) | Q(**{field: value, f"pk__{cmp}": pk})
+    is_null, not_null = Q(**{f"{field}__isnull": True}), Q(**{f"{field}__isnull": False})
+    if value is None:  # the cursor is among the rows without a value, which come last
+        among_nulls = is_null & Q(**{f"pk__{cmp}": pk})
+        return among_nulls if forward else among_nulls | not_null
+    same_side = not_null & (Q(**{f"{field}__{cmp}": value}) | Q(**{field: value, f"pk__{cmp}": pk}))
+    return same_side | is_null if forward else same_side
+
+
+def _order(field: str, *, desc: bool, forward: bool) -> list[Any]:
+    reverse = desc == forward  # reading backwards flips every direction
+    if forward:
+        expr = F(field).desc(nulls_last=True) if desc else F(field).asc(nulls_last=True)
+    else:
+        expr = F(field).asc(nulls_first=True) if desc else F(field).desc(nulls_first=True)
+    return [expr, "-pk" if reverse else "pk"]
+
+
+def paginate(queryset: QuerySet, params: Any, ordering: str) -> Page:
+    size = _page_size(params.get("page_size"))
+    desc = ordering.startswith("-")
+    field = ordering.lstrip("-")
+    if params.get("page") not in (None, ""):
+        return _paginate_numbers(queryset, params, field, desc, size)
+
+    cursor = params.get("cursor")
+    value = pk = None
+    forward = True
+    if cursor:
+        value, pk, forward = _decode(cursor, ordering, field)
+        queryset = queryset.filter(_beyond(field, value, pk, desc=desc, forward=forward))
+    rows = list(queryset.order_by(*_order(field, desc=desc, forward=forward))[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if not forward:
+        rows.reverse()
+
+    def link(row: Any, ahead: bool) -> dict[str, str]:
+        return {"cursor": _encode(ordering, getattr(row, field), row.pk, ahead)}
+
+    has_next = more if forward else bool(cursor)
+    has_previous = bool(cursor) if forward else more
+    return Page(
+        items=rows,
+        next_params=link(rows[-1], True) if rows and has_next else None,
+        previous_params=link(rows[0], False) if rows and has_previous else None,
+    )
+
+
+def _paginate_numbers(queryset: QuerySet, params: Any, field: str, desc: bool, size: int) -> Page:
+    try:
+        number = int(params.get("page"))
+    except (TypeError, ValueError):
+        raise ValidationError({"page": "Enter a whole number."}) from None
+    if not 1 <= number <= MAX_PAGE_NUMBER:
+        raise ValidationError({"page": f"Must be between 1 and {MAX_PAGE_NUMBER}."})
+    count = queryset.count()
+    num_pages = max(1, -(-count // size))
+    if number > num_pages:
+        raise NotFound("Invalid page.")
+    start = (number - 1) * size
+    rows = list(queryset.order_by(*_order(field, desc=desc, forward=True))[start : start + size])
+    return Page(
+        items=rows,
+        next_params={"page": str(number + 1)} if number < num_pages else None,
+        previous_params={"page": str(number - 1)} if number > 1 else None,
+        count=count,
+        number=number,
+        num_pages=num_pages,
+    )
+
+
+def page_url(base_url: str, params: Any, changes: dict[str, str] | None) -> str | None:
+    """The list URL with the same filters and ``changes`` applied (cursor or page)."""
+    if changes is None:
+        return None
+    query = {k: v for k, v in params.items() if k not in ("cursor", "page")}
+    query.update(changes)
+    return f"{base_url}?{urlencode(query)}"

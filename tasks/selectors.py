@@ -1,0 +1,104 @@
+"""Reads of tasks. Every read starts from ``visible_tasks(user)``: the access rule
+lives here and nowhere else (views, API, commands and exports all call it)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from taskflow.ids import is_valid_id
+from tasks import stats_cache
+from tasks.models import Priority, Status, Task
+
+DUE_SOON_DAYS = 7
+
+
+def visible_tasks(user: Any) -> QuerySet[Task]:
+    """The tasks ``user`` may see. Shared projects will widen this one function."""
+    if user is None or not user.is_authenticated:
+        return Task.objects.none()
+    return Task.objects.filter(owner_id=user.pk)
+
+
+def get_visible_task(user: Any, task_id: Any) -> Task:
+    """One task the user may see, or Http404: a missing task, a malformed id and
+    another user's task are indistinguishable."""
+    if not is_valid_id(task_id):
+        raise Http404("No such task.")
+    try:
+        return visible_tasks(user).get(pk=task_id)
+    except Task.DoesNotExist:
+        raise Http404("No such task.") from None
+
+
+def overdue_q(today: date | None = None) -> Q:
+    today = today or timezone.localdate()
+    return Q(due_date__lt=today) & ~Q(status=Status.DONE)
+
+
+def _compute_stats(user: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    week_ago = timezone.now() - timedelta(days=7)
+    pk = "pk"
+    counts = visible_tasks(user).aggregate(
+        total=Count(pk),
+        overdue=Count(pk, filter=overdue_q(today)),
+        due_today=Count(pk, filter=Q(due_date=today) & ~Q(status=Status.DONE)),
+        completed_last_7_days=Count(pk, filter=Q(status=Status.DONE, completed_at__gte=week_ago)),
+        **{f"status_{s.value}": Count(pk, filter=Q(status=s.value)) for s in Status},
+        **{f"priority_{p.api_name}": Count(pk, filter=Q(priority=p.value)) for p in Priority},
+    )
+    return {
+        "total": counts["total"],
+        "by_status": {s.value: counts[f"status_{s.value}"] for s in Status},
+        "by_priority": {p.api_name: counts[f"priority_{p.api_name}"] for p in Priority},
+        "overdue": counts["overdue"],
+        "due_today": counts["due_today"],
+        "completed_last_7_days": counts["completed_last_7_days"],
+    }
+
+
+def task_stats(user: Any) -> dict[str, Any]:
+    """Counts for the stats endpoint and the dashboard, cached per user.
+
+    Every write path invalidates the entry (``stats_cache.invalidate``), so a write
+    through any instance is visible at once through every other one.
+    """
+    return stats_cache.get_or_compute(user.pk, lambda: _compute_stats(user))
+
+
+def due_soon_tasks(user: Any, *, limit: int = 10) -> QuerySet[Task]:
+    today = timezone.localdate()
+    return (
+        visible_tasks(user)
+        .filter(due_date__gte=today, due_date__lte=today + timedelta(days=DUE_SOON_DAYS))
+        .exclude(status=Status.DONE)
+        .order_by("due_date", "id")[:limit]
+    )
+
+
+def overdue_tasks(user: Any, *, limit: int = 10) -> QuerySet[Task]:
+    return visible_tasks(user).filter(overdue_q()).order_by("due_date", "id")[:limit]
+
+
+def completions_per_day(user: Any, *, days: int = 30) -> list[tuple[date, int]]:
+    """(day, tasks completed that day) for the last ``days`` days, oldest first.
+
+    Counted in Python from one indexed range read: TruncDate with a time zone is not
+    available on every backend (MongoDB), and 30 days of completions is small.
+    """
+    today = timezone.localdate()
+    start = today - timedelta(days=days - 1)
+    since = timezone.make_aware(timezone.datetime.combine(start, timezone.datetime.min.time()))
+    stamps = (
+        visible_tasks(user)
+        .filter(status=Status.DONE, completed_at__gte=since)
+        .values_list("completed_at", flat=True)
+    )
+    per_day = Counter(timezone.localdate(stamp) for stamp in stamps.iterator(chunk_size=2000))
+    return [(start + timedelta(days=i), per_day[start + timedelta(days=i)]) for i in range(days)]

@@ -1,0 +1,267 @@
+"""Writes of tasks. Pages, API, admin and commands all call these functions.
+
+Correctness never relies on multi-document transactions (a no-op on MongoDB): every
+update is a single conditional ``UPDATE ... WHERE version = v`` whose row count says
+whether it won, and idempotent creates rest on a unique (owner, key) index.
+``transaction.atomic`` is still used where it helps SQL backends keep a task and its
+tag rows together; on MongoDB ``_sync_tags`` repairs a half-written tag set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tasks import stats_cache
+from tasks.models import TAG_MAX_LENGTH, TAGS_MAX, Priority, Status, Task, TaskTag
+from tasks.selectors import visible_tasks
+
+EDITABLE_FIELDS = ("title", "description", "status", "priority", "due_date", "tags")
+BULK_MAX_IDS = 500
+_UPDATE_RETRIES = 5
+
+
+class PreconditionFailed(Exception):
+    """The client's If-Match version is not the task's current version."""
+
+    def __init__(self, current_version: int | None) -> None:
+        super().__init__("The task was changed since you read it.")
+        self.current_version = current_version
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was already used for a request with another body."""
+
+
+class WriteConflict(Exception):
+    """The task kept changing under us; the client should retry."""
+
+
+def clean_tags(value: Any) -> list[str]:
+    """Tags: at most 10, each 1-32 characters, lower-cased, no commas, no duplicates."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple):
+        raise ValidationError({"tags": "Enter a list of tags."})
+    tags: list[str] = []
+    for raw in value:
+        if not isinstance(raw, str):
+            raise ValidationError({"tags": "Each tag must be a string."})
+        tag = " ".join(raw.split()).lower()
+        if not tag:
+            continue
+        if len(tag) > TAG_MAX_LENGTH:
+            raise ValidationError(
+                {"tags": f"Tags are at most {TAG_MAX_LENGTH} characters ('{tag[:40]}')."}
+            )
+        if "," in tag:
+            raise ValidationError({"tags": "Tags cannot contain commas."})
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > TAGS_MAX:
+        raise ValidationError({"tags": f"At most {TAGS_MAX} tags."})
+    return tags
+
+
+def _prepare(task: Task) -> None:
+    """Normalise and validate a task in memory; raises ValidationError (field map)."""
+    task.title = (task.title or "").strip()
+    task.description = task.description or ""
+    task.tags = clean_tags(task.tags)
+    task.full_clean(exclude=["owner", "idempotency_key", "idempotency_fingerprint"])
+
+
+def _completed_at(old_status: str | None, new_status: str, current: Any) -> Any:
+    if new_status != Status.DONE:
+        return None
+    if old_status == Status.DONE and current is not None:
+        return current
+    return timezone.now()
+
+
+def _sync_tags(task: Task) -> None:
+    existing = set(TaskTag.objects.filter(task_id=task.pk).values_list("name", flat=True))
+    wanted = set(task.tags)
+    if existing - wanted:
+        TaskTag.objects.filter(task_id=task.pk, name__in=list(existing - wanted)).delete()
+    missing = [
+        TaskTag(task_id=task.pk, owner_id=task.owner_id, name=name)
+        for name in task.tags
+        if name not in existing
+    ]
+    if missing:
+        # A concurrent writer may have added the same rows; what we wanted is there.
+        with contextlib.suppress(IntegrityError):
+            TaskTag.objects.bulk_create(missing)
+
+
+def request_fingerprint(data: Mapping[str, Any]) -> str:
+    canonical = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _find_by_idempotency_key(owner: Any, key: str) -> Task | None:
+    since = timezone.now() - settings.IDEMPOTENCY_KEY_TTL
+    return visible_tasks(owner).filter(idempotency_key=key, created_at__gte=since).first()
+
+
+def task_create(
+    *,
+    owner: Any,
+    title: str,
+    description: str = "",
+    status: str = Status.TODO,
+    priority: int = Priority.MEDIUM,
+    due_date: date | None = None,
+    tags: Iterable[str] | None = None,
+    idempotency_key: str | None = None,
+    fingerprint: str = "",
+) -> tuple[Task, bool]:
+    """Create a task; returns (task, created).
+
+    With an idempotency key, a repeat of the same request returns the first task
+    (created=False) and a different request under the same key raises
+    IdempotencyConflict.
+    """
+    if idempotency_key:
+        existing = _find_by_idempotency_key(owner, idempotency_key)
+        if existing is not None:
+            return _replay(existing, fingerprint), False
+    now = timezone.now()
+    task = Task(
+        owner=owner,
+        title=title,
+        description=description,
+        status=status,
+        priority=priority,
+        due_date=due_date,
+        tags=list(tags or []),
+        created_at=now,
+        updated_at=now,
+        idempotency_key=idempotency_key or None,
+        idempotency_fingerprint=fingerprint if idempotency_key else "",
+    )
+    _prepare(task)
+    task.completed_at = _completed_at(None, task.status, None)
+    try:
+        with transaction.atomic():
+            task.save(force_insert=True)
+            _sync_tags(task)
+    except IntegrityError:
+        # Lost a race with a concurrent request carrying the same key.
+        existing = _find_by_idempotency_key(owner, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return _replay(existing, fingerprint), False
+    stats_cache.invalidate(owner.pk)
+    return task, True
+
+
+def _replay(task: Task, fingerprint: str) -> Task:
+    if task.idempotency_fingerprint != fingerprint:
+        raise IdempotencyConflict("This Idempotency-Key was used with a different request.")
+    _sync_tags(task)  # repairs tag rows if the first request died half-way (MongoDB)
+    return task
+
+
+def task_update(
+    *, task: Task, changes: Mapping[str, Any], expected_version: int | None = None
+) -> Task:
+    """Apply ``changes`` to ``task`` with one conditional update.
+
+    With ``expected_version`` (If-Match) a concurrent write makes this fail with
+    PreconditionFailed and nothing is written. Without it, changes are re-applied on
+    top of the latest version, so no concurrent write is lost either way.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
+    if expected_version is not None and expected_version != task.version:
+        raise PreconditionFailed(task.version)
+    current = task
+    for _ in range(_UPDATE_RETRIES):
+        candidate = Task(**{f.attname: getattr(current, f.attname) for f in Task._meta.fields})
+        for name, value in changes.items():
+            setattr(candidate, name, value)
+        _prepare(candidate)
+        candidate.completed_at = _completed_at(
+            current.status, candidate.status, current.completed_at
+        )
+        candidate.updated_at = timezone.now()
+        values = {
+            name: getattr(candidate, name)
+            for name in (*EDITABLE_FIELDS, "completed_at", "updated_at")
+        }
+        won = Task.objects.filter(pk=current.pk, version=current.version).update(
+            **values, version=F("version") + 1
+        )
+        if won:
+            candidate.version = current.version + 1
+            if candidate.tags != current.tags:
+                _sync_tags(candidate)
+            stats_cache.invalidate(candidate.owner_id)
+            return candidate
+        latest = Task.objects.filter(pk=current.pk).first()
+        if expected_version is not None or latest is None:
+            raise PreconditionFailed(latest.version if latest else None)
+        current = latest
+    raise WriteConflict("The task is being changed by others; try again.")
+
+
+def task_delete(*, task: Task, expected_version: int | None = None) -> None:
+    """Delete a task (its tag rows cascade). With If-Match, only the version seen."""
+    query = Task.objects.filter(pk=task.pk)
+    if expected_version is not None:
+        query = query.filter(version=expected_version)
+    _, per_model = query.delete()
+    if not per_model.get(Task._meta.label) and expected_version is not None:
+        raise PreconditionFailed(task.version)
+    stats_cache.invalidate(task.owner_id)
+
+
+def tasks_bulk_set_status(*, user: Any, ids: Iterable[str], status: str) -> int:
+    """Set ``status`` on the user's tasks among ``ids``; returns how many changed."""
+    if status not in Status.values:
+        raise ValidationError({"status": f"'{status}' is not a valid status."})
+    now = timezone.now()
+    # Materialise the pks first: update() cannot filter across relations on MongoDB.
+    pks = list(visible_tasks(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
+    changes: dict[str, Any] = {"status": status, "updated_at": now}
+    changes["completed_at"] = now if status == Status.DONE else None
+    updated = (
+        Task.objects.filter(pk__in=pks)
+        .exclude(status=status)
+        .update(**changes, version=F("version") + 1)
+    )
+    if updated:
+        stats_cache.invalidate(user.pk)
+    return updated
+
+
+def tasks_bulk_delete(*, user: Any, ids: Iterable[str]) -> int:
+    pks = list(visible_tasks(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
+    if not pks:
+        return 0
+    deleted = Task.objects.filter(pk__in=pks).delete()[1].get(Task._meta.label, 0)
+    stats_cache.invalidate(user.pk)
+    return deleted
+
+
+def prune_idempotency_keys(*, now: Any = None) -> int:
+    """Forget Idempotency-Keys older than their 24 h lifetime."""
+    cutoff = (now or timezone.now()) - settings.IDEMPOTENCY_KEY_TTL
+    return Task.objects.filter(idempotency_key__isnull=False, created_at__lt=cutoff).update(
+        idempotency_key=None, idempotency_fingerprint=""
+    )

@@ -1,0 +1,64 @@
+"""Fixtures shared by every suite. Service fixtures (Redis, PostgreSQL, the local
+cluster, chromium) live in the conftest.py of the suites that need them."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import caches
+from rest_framework.test import APIClient
+
+from accounts.tokens import issue_tokens
+from tests.factories import DEFAULT_PASSWORD, TaskFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher_and_clean_caches(settings):
+    # Argon2 is first in production (tests/unit/test_settings.py proves it); tests use
+    # a fast hasher so that hundreds of logins stay cheap.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    for cache in caches.all():
+        cache.clear()
+    yield
+    for cache in caches.all():
+        cache.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return DEFAULT_PASSWORD
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory(email="alice@example.com", name="Alice")
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory(email="bob@example.com", name="Bob")
+
+
+@pytest.fixture
+def anon_client() -> APIClient:
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user)['access']}")
+    return client
+
+
+@pytest.fixture
+def api_client(user) -> APIClient:
+    return client_for(user)
+
+
+@pytest.fixture
+def other_client(other_user) -> APIClient:
+    return client_for(other_user)
+
+
+@pytest.fixture
+def task(user):
+    return TaskFactory(owner=user, title="Write the report")

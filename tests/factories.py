@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import factory
+
+from accounts.models import User
+from tasks.models import Priority, Status, Task
+
+DEFAULT_PASSWORD = "correct horse battery 9"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """Builds rows directly; tests of behaviour go through services or the API."""
+
+    class Meta:
+        model = Task
+
+    owner = factory.SubFactory(UserFactory)
+    title = factory.Faker("sentence", nb_words=4)
+    description = factory.Faker("paragraph")
+    status = Status.TODO
+    priority = Priority.MEDIUM
+    tags = factory.LazyFunction(list)
