@@ -80,7 +80,8 @@ MIDDLEWARE = [
     "taskflow.middleware.DatabaseUnavailableMiddleware",
 ]
 
-ROOT_URLCONF = "taskflow.urls"
+# bench/urls.py adds a floor view for benchmarks without touching production routes.
+ROOT_URLCONF = env.str("ROOT_URLCONF", default="taskflow.urls")
 WSGI_APPLICATION = "taskflow.wsgi.application"
 
 TEMPLATES = [

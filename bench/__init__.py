@@ -1,0 +1,1 @@
+"""On-demand benchmarks (not part of `make test`): `python -m bench --help`."""
