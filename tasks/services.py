@@ -80,7 +80,13 @@ def _prepare(task: Task) -> None:
     task.title = (task.title or "").strip()
     task.description = task.description or ""
     task.tags = clean_tags(task.tags)
-    task.full_clean(exclude=["owner", "idempotency_key", "idempotency_fingerprint"])
+    # Uniqueness is the database's job (unique indexes on every backend); checking it
+    # here would cost queries and race anyway.
+    task.full_clean(
+        exclude=["owner", "idempotency_key", "idempotency_fingerprint"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
 
 
 def _completed_at(old_status: str | None, new_status: str, current: Any) -> Any:
