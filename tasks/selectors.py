@@ -4,7 +4,7 @@ lives here and nowhere else (views, API, commands and exports all call it)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -94,7 +94,7 @@ def completions_per_day(user: Any, *, days: int = 30) -> list[tuple[date, int]]:
     """
     today = timezone.localdate()
     start = today - timedelta(days=days - 1)
-    since = timezone.make_aware(timezone.datetime.combine(start, timezone.datetime.min.time()))
+    since = timezone.make_aware(datetime.combine(start, datetime.min.time()))
     stamps = (
         visible_tasks(user)
         .filter(status=Status.DONE, completed_at__gte=since)
