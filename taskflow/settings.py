@@ -70,6 +70,7 @@ INSTALLED_APPS = backends.installed_apps(
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "taskflow.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -234,6 +235,10 @@ WHITENOISE_MAX_AGE = 31536000 if PRODUCTION else 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (taskflow.security): origins an integration adds, e.g. Sentry's
+# browser SDK when SENTRY_DSN is set. Scripts never get 'unsafe-inline'.
+CSP_EXTRA_SCRIPT_SRC: list[str] = []
+CSP_EXTRA_CONNECT_SRC: list[str] = []
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the small JS enhancer reads the token for fetch()
 if TRUSTED_PROXY_COUNT:
