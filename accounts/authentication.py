@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.tokens import check_token_state
@@ -18,3 +19,9 @@ class RevocableJWTAuthentication(JWTAuthentication):
         user = super().get_user(validated_token)
         check_token_state(validated_token, user)
         return user
+
+
+class RevocableJWTScheme(SimpleJWTScheme):
+    """The OpenAPI security scheme: the same bearer JWT as simplejwt's."""
+
+    target_class = RevocableJWTAuthentication

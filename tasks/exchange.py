@@ -123,24 +123,21 @@ def _unneutralise(value: str) -> str:
 
 def _row_fields(raw: dict[str, Any]) -> dict[str, Any]:
     """Map one exported record back to task_create() arguments."""
-    fields: dict[str, Any] = {"title": _text(raw.get("title"))}
+    fields: dict[str, Any] = {"title": _text(raw.get("title"), "title")}
     if raw.get("description") not in (None, ""):
-        fields["description"] = _text(raw["description"])
+        fields["description"] = _text(raw["description"], "description")
     if raw.get("status") not in (None, ""):
-        status = _text(raw["status"]).strip()
+        status = _text(raw["status"], "status").strip()
         if status not in Status.values:
             raise ValidationError({"status": f"'{status}' is not one of {Status.values}."})
         fields["status"] = status
     if raw.get("priority") not in (None, ""):
-        name = _text(raw["priority"]).strip().lower()
-        if name not in Priority.names and name.upper() not in Priority.names:
+        name = _text(raw["priority"], "priority").strip().lower()
+        if name.upper() not in Priority.names:
             raise ValidationError({"priority": f"'{name}' is not one of low, medium, high."})
         fields["priority"] = Priority.from_name(name)
     if raw.get("due_date") not in (None, ""):
-        due = parse_date(_text(raw["due_date"]).strip())
-        if due is None:
-            raise ValidationError({"due_date": "Use the YYYY-MM-DD format."})
-        fields["due_date"] = due
+        fields["due_date"] = _date(_text(raw["due_date"], "due_date").strip())
     tags = raw.get("tags")
     if isinstance(tags, str):
         tags = _unneutralise(tags).split(",")
@@ -149,9 +146,22 @@ def _row_fields(raw: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _text(value: Any) -> str:
+def _date(value: str) -> Any:
+    try:
+        # parse_date returns None for a malformed value, raises for 2024-13-45.
+        due = parse_date(value)
+    except ValueError:
+        due = None
+    if due is None:
+        raise ValidationError({"due_date": f"'{value[:40]}' is not a YYYY-MM-DD date."})
+    return due
+
+
+def _text(value: Any, name: str) -> str:
+    if value is None:
+        raise ValidationError({name: "This field is required."})
     if not isinstance(value, str):
-        raise ValidationError("Expected text.")
+        raise ValidationError({name: "Expected text."})
     return _unneutralise(value)
 
 

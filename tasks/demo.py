@@ -1,0 +1,84 @@
+"""Realistic demo data for ``manage.py seed_demo``: varied statuses, priorities, due
+dates and tags, with completions spread over the last 30 days (for the dashboard)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.models import User, normalize_email
+from accounts.services import user_register
+from tasks import services, stats_cache
+from tasks.models import Priority, Status, Task
+
+DEMO_EMAIL = "demo@taskflow.local"
+DEMO_NAME = "Demo User"
+
+_VERBS = ("Write", "Review", "Plan", "Fix", "Prepare", "Call", "Update", "Draft", "Test", "Ship")
+_OBJECTS = (
+    "the quarterly report",
+    "onboarding checklist",
+    "invoice for ACME",
+    "release notes",
+    "team offsite agenda",
+    "login page copy",
+    "database backup job",
+    "budget spreadsheet",
+    "customer interview notes",
+    "roadmap slides",
+    "flaky CI test",
+    "dentist appointment",
+)
+_TAGS = ("work", "home", "urgent", "errand", "finance", "health", "reading", "ops", "writing")
+_STATUS_WEIGHTS = ((Status.TODO, 4), (Status.IN_PROGRESS, 2), (Status.DONE, 4))
+
+
+def get_or_create_demo_user(*, email: str, password: str) -> tuple[User, bool]:
+    """The demo user; an existing one is kept (its password reset to ``password``)."""
+    existing = User.objects.filter(email=normalize_email(email)).first()
+    if existing is not None:
+        try:
+            password_validation.validate_password(password, existing)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
+        existing.set_password(password)
+        existing.save(update_fields=["password"])
+        return existing, False
+    return user_register(email=email, password=password, name=DEMO_NAME), True
+
+
+def seed_tasks(*, owner: User, count: int, rng: random.Random) -> list[Task]:
+    """Create ``count`` tasks through the services, then backdate creation and
+    completion times so that the last 30 days look lived in."""
+    today = timezone.localdate()
+    now = timezone.now()
+    statuses = [s for s, w in _STATUS_WEIGHTS for _ in range(w)]
+    created: list[Task] = []
+    for _ in range(count):
+        status = rng.choice(statuses)
+        due = None if rng.random() < 0.25 else today + timedelta(days=rng.randint(-10, 21))
+        task, _ = services.task_create(
+            owner=owner,
+            title=f"{rng.choice(_VERBS)} {rng.choice(_OBJECTS)}",
+            description=rng.choice(("", "Details in the shared folder.", "Ask Sam first.")),
+            status=status,
+            priority=rng.choice(list(Priority)),
+            due_date=due,
+            tags=rng.sample(_TAGS, rng.randint(0, 3)),
+        )
+        created_at = now - timedelta(days=rng.randint(0, 45), minutes=rng.randint(0, 1440))
+        backdated: dict[str, Any] = {"created_at": created_at, "updated_at": created_at}
+        if status == Status.DONE:
+            done_at = now - timedelta(days=rng.randint(0, 29), minutes=rng.randint(0, 600))
+            backdated["completed_at"] = max(done_at, created_at)
+            backdated["updated_at"] = backdated["completed_at"]
+        # Demo-only backdating: no service sets past timestamps, on purpose.
+        Task.objects.filter(pk=task.pk).update(**backdated)
+        created.append(task)
+    stats_cache.invalidate(owner.pk)
+    return created

@@ -1,0 +1,44 @@
+"""manage.py export_tasks --user EMAIL: a user's tasks as CSV or JSON (stdout or file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tasks import exchange
+from tasks.management.commands._util import user_by_email
+from tasks.selectors import visible_tasks
+
+
+class Command(BaseCommand):
+    help = "Export a user's tasks as CSV or JSON (the format import_tasks reads)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--user", required=True, help="Email of the owner.")
+        parser.add_argument(
+            "--format",
+            choices=exchange.FORMATS,
+            help="Default: from --output's extension, else csv.",
+        )
+        parser.add_argument("--output", help="File to write (default: standard output).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        owner = user_by_email(options["user"])
+        output = options["output"]
+        suffix = Path(output).suffix.lower().lstrip(".") if output else ""
+        fmt = options["format"] or (suffix if suffix in exchange.FORMATS else "csv")
+        chunks = exchange.stream(visible_tasks(owner), fmt)
+        if output is None:
+            for chunk in chunks:
+                self.stdout.write(chunk, ending="")
+            return
+        try:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+        except OSError as exc:
+            raise CommandError(f"Cannot write {output}: {exc.strerror}") from None
+        count = visible_tasks(owner).count()
+        self.stdout.write(f"Exported {count} tasks to {output}.")
