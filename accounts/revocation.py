@@ -13,10 +13,11 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import RevokedToken
+from taskflow import metrics
 
 _NEGATIVE_TTL = 60
 
@@ -39,10 +40,14 @@ def is_revoked(jti: str) -> bool:
 def revoke(*, jti: str, kind: str, user_id: str, expires_at: datetime) -> bool:
     """Record ``jti`` as revoked. Returns False if it already was (one atomic insert)."""
     try:
-        RevokedToken.objects.create(jti=jti, kind=kind, user_id=user_id, expires_at=expires_at)
+        # A savepoint, so that a duplicate leaves an enclosing transaction usable.
+        with transaction.atomic():
+            RevokedToken.objects.create(jti=jti, kind=kind, user_id=user_id, expires_at=expires_at)
         created = True
     except IntegrityError:
         created = False
+    if created:
+        metrics.record_revocation(kind)
     remaining = int((expires_at - timezone.now()).total_seconds())
     cache.set(_key(jti), "1", timeout=max(remaining, 1))
     return created

@@ -109,7 +109,8 @@ def _sync_tags(task: Task) -> None:
     ]
     if missing:
         # A concurrent writer may have added the same rows; what we wanted is there.
-        with contextlib.suppress(IntegrityError):
+        # The savepoint keeps task_create's enclosing transaction usable after one.
+        with contextlib.suppress(IntegrityError), transaction.atomic():
             TaskTag.objects.bulk_create(missing)
 
 
