@@ -44,7 +44,12 @@ if PRODUCTION:
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")
 USING_MONGO = backends.is_mongo_url(DATABASE_URL)
-DATABASES = {"default": backends.database_config(DATABASE_URL)}
+# Persistent SQL connections, health-checked before reuse (no effect on MongoDB).
+DATABASES = {
+    "default": backends.database_config(
+        DATABASE_URL, conn_max_age=env.int("CONN_MAX_AGE", default=60)
+    )
+}
 DEFAULT_AUTO_FIELD = backends.default_auto_field(mongo=USING_MONGO)
 MIGRATION_MODULES = backends.migration_modules(mongo=USING_MONGO)
 
@@ -219,7 +224,7 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = env.str("STATIC_URL", default="/static/")
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
