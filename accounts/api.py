@@ -42,6 +42,20 @@ class InvalidCredentials(exceptions.AuthenticationFailed):
     default_code = "invalid_credentials"
 
 
+class OpenAuthView(APIView):
+    """An endpoint that needs no token but may reject credentials with a 401.
+
+    Without an authenticator DRF turns AuthenticationFailed into a 403; the
+    WWW-Authenticate header keeps it the 401 the API promises.
+    """
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -60,9 +74,7 @@ class RegisterView(APIView):
         return Response(RegisteredUserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
-class LoginView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
+class LoginView(OpenAuthView):
     throttle_classes: list = []
 
     @extend_schema(
@@ -86,10 +98,7 @@ class LoginView(APIView):
         return Response(tokens.issue_tokens(user))
 
 
-class RefreshView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-
+class RefreshView(OpenAuthView):
     @extend_schema(
         request=RefreshSerializer,
         responses={200: TokenPairSerializer, 400: ERRORS[400], 401: ERRORS[401]},

@@ -12,8 +12,8 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_serializer,
     extend_schema_view,
-    inline_serializer,
 )
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -40,8 +40,16 @@ _ETAG_VERSION = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
 ERROR = OpenApiResponse(description='{"detail": "...", "code": "..."}')
 LIST_PARAMETERS = [
     OpenApiParameter("cursor", str, description="Opaque cursor from next/previous."),
-    OpenApiParameter("page", int, description="Page number (adds `count`); cursor if absent."),
-    OpenApiParameter("page_size", int, description=f"1-{MAX_PAGE_SIZE}, default 20."),
+    OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1},
+        description="Page number (adds `count`); cursor if absent.",
+    ),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+        description=f"1-{MAX_PAGE_SIZE}, default 20.",
+    ),
 ]
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -49,15 +57,15 @@ IF_MATCH = OpenApiParameter(
     OpenApiParameter.HEADER,
     description='The ETag read earlier (e.g. "3"); 412 if the task changed since.',
 )
-TaskPage = inline_serializer(
-    "TaskPage",
-    {
-        "next": serializers.URLField(allow_null=True),
-        "previous": serializers.URLField(allow_null=True),
-        "count": serializers.IntegerField(required=False),
-        "results": TaskSerializer(many=True),
-    },
-)
+
+
+# many=False: the page object itself is the list response, not an array of pages.
+@extend_schema_serializer(many=False)
+class TaskPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    count = serializers.IntegerField(required=False)
+    results = TaskSerializer(many=True)
 
 
 def _expected_version(request: Request) -> int | None:
@@ -78,7 +86,9 @@ def _with_etag(response: Response, task: Task) -> Response:
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=LIST_PARAMETERS, responses={200: TaskPage, 400: ERROR}),
+    list=extend_schema(
+        parameters=LIST_PARAMETERS, responses={200: TaskPageSerializer, 400: ERROR, 404: ERROR}
+    ),
     retrieve=extend_schema(responses={200: TaskSerializer, 404: ERROR}),
     destroy=extend_schema(parameters=[IF_MATCH], responses={204: None, 404: ERROR, 412: ERROR}),
 )
@@ -112,7 +122,7 @@ class TaskViewSet(viewsets.GenericViewSet):
         parameters=[
             OpenApiParameter(
                 IDEMPOTENCY_HEADER,
-                str,
+                {"type": "string", "minLength": 1, "maxLength": 255},
                 OpenApiParameter.HEADER,
                 description="Retrying with the same key and body returns the first task "
                 "instead of creating another; the same key with another body is a 422. "
@@ -216,7 +226,8 @@ class TaskViewSet(viewsets.GenericViewSet):
         return response
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
-        # ?format= names the export's file format here, not a DRF renderer.
-        if self.action == "export":
+        # ?format= names the export's file format here, not a DRF renderer; the same
+        # holds for the 405 answered to other methods on the export URL (action None).
+        if self.action in ("export", None):
             return JSONRenderer(), JSONRenderer.media_type
         return super().perform_content_negotiation(request, force)

@@ -43,7 +43,7 @@ class TaskSerializer(serializers.Serializer):
         required=False,
         default=list,
     )
-    completed_at = serializers.DateTimeField(read_only=True)
+    completed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     version = serializers.IntegerField(read_only=True)
