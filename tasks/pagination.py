@@ -89,23 +89,33 @@ def _decode(cursor: str, ordering: str, field: str) -> tuple[Any, str, bool]:
 def _beyond(field: str, value: Any, pk: str, *, desc: bool, forward: bool) -> Q:
     """Rows strictly after (forward) or before the cursor row in display order."""
     cmp = ("lt" if desc else "gt") if forward else ("gt" if desc else "lt")
+    # The redundant inclusive bound is what the database can seek the index with; the
+    # OR alone is only a filter, and a deep page would scan every row before it.
+    after = Q(**{f"{field}__{cmp}e": value}) & (
+        Q(**{f"{field}__{cmp}": value}) | Q(**{field: value, f"pk__{cmp}": pk})
+    )
     if field not in _NULLABLE:
-        return Q(**{f"{field}__{cmp}": value}) | Q(**{field: value, f"pk__{cmp}": pk})
+        return after
     is_null, not_null = Q(**{f"{field}__isnull": True}), Q(**{f"{field}__isnull": False})
     if value is None:  # the cursor is among the rows without a value, which come last
         among_nulls = is_null & Q(**{f"pk__{cmp}": pk})
         return among_nulls if forward else among_nulls | not_null
-    same_side = not_null & (Q(**{f"{field}__{cmp}": value}) | Q(**{field: value, f"pk__{cmp}": pk}))
+    same_side = not_null & after
     return same_side | is_null if forward else same_side
 
 
 def _order(field: str, *, desc: bool, forward: bool) -> list[Any]:
     reverse = desc == forward  # reading backwards flips every direction
+    if field not in _NULLABLE:
+        # Plain directions on NOT NULL columns: an explicit NULLS LAST on a DESC order
+        # does not match a backward scan of the (owner, field, id) index, and PostgreSQL
+        # then sorts every row of the user for each page (docs/performance.md).
+        return [f"-{field}" if reverse else field, "-pk" if reverse else "pk"]
     if forward:
         expr = F(field).desc(nulls_last=True) if desc else F(field).asc(nulls_last=True)
     else:
         expr = F(field).asc(nulls_first=True) if desc else F(field).desc(nulls_first=True)
-    return [expr, "-pk" if reverse else "pk"]
+    return [expr]
 
 
 def paginate(queryset: QuerySet, params: Any, ordering: str) -> Page:
