@@ -1,0 +1,149 @@
+"""Account pages: register, login, logout, profile. Thin: accounts.services and
+taskflow.ratelimit hold the rules, shared with the JSON API."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    RegisterForm,
+    add_service_errors,
+)
+from taskflow import ratelimit
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to go after signing in: a same-site ?next= or the dashboard."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _too_many(request: HttpRequest, template: str, form: object, wait: int) -> HttpResponse:
+    minutes = max(1, -(-wait // 60))
+    form.add_error(  # type: ignore[attr-defined]
+        None, f"Too many attempts from your network. Try again in {minutes} minute(s)."
+    )
+    context = {"form": form, "next": request.POST.get("next", "")}
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST":
+        limited = ratelimit.hit(request, "register")
+        if limited:
+            return _too_many(request, "accounts/register.html", form, limited.retry_after)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = services.user_register(
+                    email=data["email"], password=data["password"], name=data["name"]
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, "Welcome to TaskFlow! Create your first task.")
+                return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(_next_url(request))
+    form = LoginForm(request.POST or None)
+    if request.method == "POST":
+        # The same counter as POST /api/auth/login/: one limit per client, whichever
+        # door is used, across every instance sharing the cache.
+        limited = ratelimit.hit(request, "login")
+        if limited:
+            return _too_many(request, "accounts/login.html", form, limited.retry_after)
+        if form.is_valid():
+            user = authenticate(
+                request,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+            )
+            if user is not None:
+                login(request, user)
+                return redirect(_next_url(request))
+            form.add_error(None, "Email or password is incorrect.")
+    context = {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")}
+    return render(request, "accounts/login.html", context)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, "You are signed out.")
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    profile_form = ProfileForm.for_user(user)
+    password_form = PasswordChangeForm()
+    status = 200
+    if request.method == "POST" and request.POST.get("form") == "profile":
+        profile_form = ProfileForm(request.POST)
+        if profile_form.is_valid():
+            try:
+                services.user_update_profile(user=user, changes=profile_form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(profile_form, exc)
+                user.refresh_from_db()
+            else:
+                messages.success(request, "Your profile was saved.")
+                return redirect("accounts:profile")
+        status = 400
+    elif request.method == "POST" and request.POST.get("form") == "password":
+        password_form = PasswordChangeForm(request.POST)
+        if password_form.is_valid():
+            try:
+                services.user_change_password(
+                    user=user,
+                    old_password=password_form.cleaned_data["old_password"],
+                    new_password=password_form.cleaned_data["new_password"],
+                )
+            except ValidationError as exc:
+                add_service_errors(password_form, exc)
+            else:
+                # Every other session and token ended with the password; keep this one.
+                update_session_auth_hash(request, user)
+                messages.success(
+                    request, "Your password was changed. Other devices were signed out."
+                )
+                return redirect("accounts:profile")
+        status = 400
+    context = {"profile_form": profile_form, "password_form": password_form}
+    return render(request, "accounts/profile.html", context, status=status)
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    services.user_revoke_all_tokens(user=request.user)
+    logout(request)
+    messages.info(request, "You were signed out on every device, including this one.")
+    return redirect("accounts:login")

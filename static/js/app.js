@@ -1,0 +1,76 @@
+/* TaskFlow: small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  function announce(text) {
+    var live = document.getElementById("live");
+    if (live) { live.textContent = text; }
+  }
+
+  function csrfToken(form) {
+    var field = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
+  // Quick status change in place: the same POST the form makes, sent with fetch.
+  function enhanceQuickStatus(form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch) { return; }
+      event.preventDefault();
+      var button = form.querySelector("button");
+      if (button) { button.disabled = true; }
+      fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        credentials: "same-origin",
+        headers: { "Accept": "application/json", "X-CSRFToken": csrfToken(form) }
+      }).then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      }).then(function (data) {
+        var row = form.closest("tr");
+        if (row) {
+          row.className = "status-" + data.status + " updated";
+        }
+        announce("Status set to " + data.label + ".");
+        if (button) { button.disabled = false; }
+      }).catch(function () {
+        form.submit(); // let the server answer with a full page and a message
+      });
+    });
+  }
+
+  function enhanceBulk() {
+    var all = document.getElementById("select-all");
+    var bulk = document.getElementById("bulk");
+    if (!all || !bulk) { return; }
+    var boxes = Array.prototype.slice.call(
+      document.querySelectorAll("input[type=checkbox][name=ids][form=bulk]"));
+    var count = document.getElementById("bulk-count");
+    function update() {
+      var n = boxes.filter(function (b) { return b.checked; }).length;
+      all.checked = n > 0 && n === boxes.length;
+      all.indeterminate = n > 0 && n < boxes.length;
+      if (count) { count.textContent = n + " selected:"; }
+    }
+    all.hidden = false;
+    all.addEventListener("change", function () {
+      boxes.forEach(function (b) { b.checked = all.checked; });
+      update();
+    });
+    boxes.forEach(function (b) { b.addEventListener("change", update); });
+    var action = document.getElementById("bulk-action");
+    var status = document.getElementById("bulk-status");
+    if (action && status) {
+      var sync = function () { status.disabled = action.value !== "set_status"; };
+      action.addEventListener("change", sync);
+      sync();
+    }
+    update();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form.quick-status"), enhanceQuickStatus);
+    enhanceBulk();
+  });
+})();

@@ -1,0 +1,121 @@
+"""HTML forms for tasks: input shapes only; tasks.services validates and writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from taskflow.ids import ID_LENGTH
+from tasks.filters import ORDERING_FIELDS
+from tasks.models import (
+    DESCRIPTION_MAX,
+    TAG_MAX_LENGTH,
+    TAGS_MAX,
+    TITLE_MAX,
+    Priority,
+    Status,
+    Task,
+)
+from tasks.services import BULK_MAX_IDS
+
+PRIORITY_CHOICES = [(p.api_name, p.api_name.capitalize()) for p in Priority]
+SORT_LABELS = {
+    "created_at": "Created",
+    "updated_at": "Updated",
+    "due_date": "Due date",
+    "priority": "Priority",
+    "title": "Title",
+}
+SORT_CHOICES = [
+    (f"{sign}{field}", f"{SORT_LABELS[field]} {arrow}")
+    for field in ORDERING_FIELDS
+    for sign, arrow in (("-", "(newest/highest first)"), ("", "(oldest/lowest first)"))
+]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(max_length=TITLE_MAX)
+    description = forms.CharField(
+        max_length=DESCRIPTION_MAX,
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    status = forms.ChoiceField(choices=Status.choices, initial=Status.TODO)
+    priority = forms.ChoiceField(choices=PRIORITY_CHOICES, initial=Priority.MEDIUM.api_name)
+    due_date = forms.DateField(required=False, widget=DateInput())
+    tags = forms.CharField(
+        required=False,
+        max_length=(TAG_MAX_LENGTH + 2) * TAGS_MAX,
+        help_text=f"Comma-separated, at most {TAGS_MAX}.",
+    )
+    # The version the user opened; a concurrent edit makes the save fail visibly.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    @classmethod
+    def for_task(cls, task: Task) -> TaskForm:
+        return cls(
+            initial={
+                "title": task.title,
+                "description": task.description,
+                "status": task.status,
+                "priority": task.priority_name,
+                "due_date": task.due_date,
+                "tags": ", ".join(task.tags),
+                "version": task.version,
+            }
+        )
+
+    def changes(self) -> dict[str, Any]:
+        """The cleaned values in the shape tasks.services expects."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "description": data["description"],
+            "status": data["status"],
+            "priority": Priority.from_name(data["priority"]).value,
+            "due_date": data["due_date"],
+            # Comma-separated text becomes a list; services.clean_tags normalises it.
+            "tags": data["tags"].split(","),
+        }
+
+
+class QuickStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [("set_status", "Set status"), ("delete", "Delete")]
+
+    ids = forms.MultipleChoiceField(required=True, error_messages={"required": "Select tasks."})
+    action = forms.ChoiceField(choices=ACTIONS)
+    status = forms.ChoiceField(choices=Status.choices, required=False)
+    confirmed = forms.BooleanField(required=False)
+
+    def clean_ids(self) -> list[str]:
+        ids = self.cleaned_data["ids"]
+        if len(ids) > BULK_MAX_IDS:
+            raise forms.ValidationError(f"Select at most {BULK_MAX_IDS} tasks.")
+        return ids
+
+    def valid_value(self, value: str) -> bool:
+        return 0 < len(value) <= ID_LENGTH
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any id shape is accepted here; the selector decides which ids are the user's.
+        self.fields["ids"].valid_value = self.valid_value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("action") == "set_status" and not data.get("status"):
+            self.add_error("status", "Choose a status.")
+        return data

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from tasks import views
+
+app_name = "tasks"
+
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("tasks/", views.task_list, name="list"),
+    path("tasks/new/", views.task_create, name="create"),
+    path("tasks/bulk/", views.task_bulk, name="bulk"),
+    path("tasks/<str:task_id>/", views.task_detail, name="detail"),
+    path("tasks/<str:task_id>/edit/", views.task_edit, name="edit"),
+    path("tasks/<str:task_id>/delete/", views.task_delete, name="delete"),
+    path("tasks/<str:task_id>/status/", views.task_set_status, name="set-status"),
+]

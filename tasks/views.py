@@ -1,0 +1,215 @@
+"""Task pages. Thin: reads through tasks.selectors (visible_tasks is the access rule),
+writes through tasks.services, the same functions the JSON API calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+from rest_framework.exceptions import APIException
+
+from accounts.forms import add_service_errors
+from tasks import selectors, services
+from tasks.filters import TaskFilter
+from tasks.forms import PRIORITY_CHOICES, SORT_CHOICES, BulkForm, QuickStatusForm, TaskForm
+from tasks.models import Priority, Status
+from tasks.pagination import page_url, paginate
+
+FILTER_KEYS = ("status", "priority", "tag", "search", "due_after", "due_before", "overdue")
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    stats = selectors.task_stats(user)
+    context = {
+        "stats": stats,
+        "status_counts": [(s.label, stats["by_status"][s.value], s.value) for s in Status],
+        "priority_counts": [
+            (p.api_name.capitalize(), stats["by_priority"][p.api_name], p.api_name)
+            for p in reversed(Priority)
+        ],
+        "overdue": list(selectors.overdue_tasks(user)),
+        "due_soon": list(selectors.due_soon_tasks(user)),
+        "completions": selectors.completions_per_day(user, days=30),
+    }
+    return render(request, "tasks/dashboard.html", context)
+
+
+@login_required
+def task_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    params = request.GET
+    filters = TaskFilter(params, queryset=selectors.visible_tasks(user), request=request)
+    status = 200
+    if filters.is_valid():
+        queryset, ordering = filters.qs, filters.ordering_key()
+    else:
+        queryset, ordering, status = selectors.visible_tasks(user).none(), "-created_at", 400
+    try:
+        page = paginate(queryset, params, ordering)
+    except APIException:
+        # A stale or hand-edited cursor/page: start again from the first page.
+        messages.warning(request, "That page link is no longer valid; showing the first page.")
+        params = params.copy()
+        for key in ("cursor", "page", "page_size"):
+            params.pop(key, None)
+        page = paginate(queryset, params, ordering)
+    filtering = any(params.get(key) for key in FILTER_KEYS)
+    context = {
+        "page": page,
+        "tasks": page.items,
+        "filter_form": filters.form,
+        "filtering": filtering,
+        "has_any_task": bool(page.items) or selectors.visible_tasks(user).exists(),
+        "status_choices": Status.choices,
+        "priority_choices": PRIORITY_CHOICES,
+        "sort_choices": SORT_CHOICES,
+        "ordering": ordering,
+        "next_url": page_url(request.path, params, page.next_params),
+        "previous_url": page_url(request.path, params, page.previous_params),
+        "current_url": request.get_full_path(),
+    }
+    return render(request, "tasks/list.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_create(request: HttpRequest) -> HttpResponse:
+    form = TaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task, _ = services.task_create(owner=request.user, **form.changes())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Task “{task.title}” created.")
+            return redirect("tasks:detail", task_id=task.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "tasks/form.html", {"form": form, "task": None}, status=status)
+
+
+@login_required
+def task_detail(request: HttpRequest, task_id: str) -> HttpResponse:
+    task = selectors.get_visible_task(request.user, task_id)
+    context = {"task": task, "status_choices": Status.choices}
+    return render(request, "tasks/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_edit(request: HttpRequest, task_id: str) -> HttpResponse:
+    task = selectors.get_visible_task(request.user, task_id)
+    if request.method == "GET":
+        return render(request, "tasks/form.html", {"form": TaskForm.for_task(task), "task": task})
+    form = TaskForm(request.POST)
+    if form.is_valid():
+        try:
+            task = services.task_update(
+                task=task,
+                changes=form.changes(),
+                expected_version=form.cleaned_data["version"] or task.version,
+            )
+        except services.PreconditionFailed:
+            form.add_error(
+                None,
+                "This task was changed since you opened it (in another tab or by another "
+                "device). Your changes are still below and were not saved; open the task "
+                "in a new tab to compare, then save again to overwrite.",
+            )
+            # A second, deliberate save now applies on top of the version seen here.
+            data = form.data.copy()
+            data["version"] = str(task.version)
+            form.data = data
+        except (ValidationError, services.WriteConflict) as exc:
+            add_service_errors(form, exc if isinstance(exc, ValidationError) else _busy())
+        else:
+            messages.success(request, f"Task “{task.title}” saved.")
+            return redirect("tasks:detail", task_id=task.pk)
+    return render(request, "tasks/form.html", {"form": form, "task": task}, status=400)
+
+
+def _busy() -> ValidationError:
+    return ValidationError("The task is being changed by others right now; try again.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_delete(request: HttpRequest, task_id: str) -> HttpResponse:
+    task = selectors.get_visible_task(request.user, task_id)
+    if request.method == "POST":
+        services.task_delete(task=task)
+        messages.success(request, f"Task “{task.title}” deleted.")
+        return redirect("tasks:list")
+    return render(request, "tasks/confirm_delete.html", {"task": task})
+
+
+@login_required
+@require_POST
+def task_set_status(request: HttpRequest, task_id: str) -> HttpResponse:
+    """Quick status change: a plain form post, or fetch() from static/js/app.js."""
+    task = selectors.get_visible_task(request.user, task_id)
+    form = QuickStatusForm(request.POST)
+    if not form.is_valid():
+        if _wants_json(request):
+            return JsonResponse({"detail": "Choose a valid status."}, status=400)
+        messages.error(request, "Choose a valid status.")
+        return redirect(_back(request, reverse("tasks:detail", args=[task.pk])))
+    try:
+        task = services.task_update(task=task, changes={"status": form.cleaned_data["status"]})
+    except services.WriteConflict:
+        if _wants_json(request):
+            return JsonResponse({"detail": str(_busy().messages[0])}, status=409)
+        messages.error(request, _busy().messages[0])
+        return redirect(_back(request, reverse("tasks:detail", args=[task.pk])))
+    label = Status(task.status).label
+    if _wants_json(request):
+        return JsonResponse(
+            {"id": task.pk, "status": task.status, "label": label, "version": task.version}
+        )
+    messages.success(request, f"“{task.title}” is now {label.lower()}.")
+    return redirect(_back(request, reverse("tasks:detail", args=[task.pk])))
+
+
+@login_required
+@require_POST
+def task_bulk(request: HttpRequest) -> HttpResponse:
+    form = BulkForm(request.POST)
+    back = _back(request, reverse("tasks:list"))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(back)
+    user, data = request.user, form.cleaned_data
+    if data["action"] == "set_status":
+        count = services.tasks_bulk_set_status(user=user, ids=data["ids"], status=data["status"])
+        label = Status(data["status"]).label.lower()
+        messages.success(request, f"{count} task(s) set to {label}.")
+        return redirect(back)
+    if not data["confirmed"]:
+        chosen = list(selectors.visible_tasks(user).filter(pk__in=data["ids"]).order_by("title"))
+        context: dict[str, Any] = {"tasks": chosen, "next": back}
+        return render(request, "tasks/confirm_bulk_delete.html", context)
+    count = services.tasks_bulk_delete(user=user, ids=data["ids"])
+    messages.success(request, f"{count} task(s) deleted.")
+    return redirect(back)

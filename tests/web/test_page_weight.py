@@ -1,0 +1,44 @@
+"""First load of every page (HTML + the CSS and JS it references) stays under 100 KB."""
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+
+from tasks import services
+
+pytestmark = pytest.mark.django_db
+
+BUDGET = 100 * 1024
+
+
+def _first_load_bytes(client, url: str) -> int:
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assets = re.findall(r'<(?:link rel="stylesheet" href|script src)="/static/([^"?]+)"', html)
+    assert assets
+    return len(response.content) + sum(len(open(finders.find(a), "rb").read()) for a in assets)
+
+
+@pytest.mark.parametrize("url", ["/", "/accounts/login/", "/accounts/register/"])
+def test_public_pages_are_light(anon, url):
+    assert _first_load_bytes(anon, url) < BUDGET
+
+
+def test_signed_in_pages_are_light_with_a_full_page_of_tasks(web, user):
+    long = "A reasonably long task title for weighing " * 4
+    for number in range(20):
+        services.task_create(owner=user, title=f"{long}{number}"[:200], tags=["work", "home"])
+    task = services.task_create(owner=user, title="Detail", description="d" * 5000)[0]
+    pages = [
+        "/dashboard/",
+        "/tasks/",
+        "/tasks/new/",
+        f"/tasks/{task.pk}/",
+        f"/tasks/{task.pk}/edit/",
+        f"/tasks/{task.pk}/delete/",
+        "/accounts/profile/",
+    ]
+    weights = {url: _first_load_bytes(web, url) for url in pages}
+    assert max(weights.values()) < BUDGET, weights
