@@ -115,7 +115,7 @@ def _order(field: str, *, desc: bool, forward: bool) -> list[Any]:
         expr = F(field).desc(nulls_last=True) if desc else F(field).asc(nulls_last=True)
     else:
         expr = F(field).asc(nulls_first=True) if desc else F(field).desc(nulls_first=True)
-    return [expr]
+    return [expr, "-pk" if reverse else "pk"]
 
 
 def paginate(queryset: QuerySet, params: Any, ordering: str) -> Page:
