@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from tasks.models import TAG_MAX_LENGTH, Priority, Status
@@ -17,6 +18,30 @@ DEFAULT_ORDERING = "-created_at"
 SEARCH_MAX = 200
 
 
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (or empty for "any"); anything else is an error, not silently "any"
+    as Django's NullBooleanSelect would make it."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> bool | None:
+        text = str(value).strip().lower() if value is not None else ""
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        if text:
+            raise forms.ValidationError("Enter true or false.", code="invalid")
+        return None
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class TaskFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices)
     priority = django_filters.ChoiceFilter(
@@ -26,7 +51,7 @@ class TaskFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(max_length=SEARCH_MAX, method="filter_search")
     due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    overdue = StrictBooleanFilter(method="filter_overdue")
     # Validated here, applied by the paginator (it needs the key to build cursors).
     ordering = django_filters.ChoiceFilter(choices=ORDERING_CHOICES, method="keep")
 
