@@ -1,0 +1,192 @@
+"""Cost against data: list pages, deep cursor pages and uncached stats for users with
+1k, 10k and 100k tasks in a database of 1M tasks (PostgreSQL), with query counts and
+EXPLAIN ANALYZE plans. Requests go through the whole Django stack in-process (test
+Client), so the figures are the server's time without network or client noise."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import report, services
+from bench.stack import stack
+
+CASES = {
+    "first page": "",
+    "status=todo": "status=todo",
+    "search": "search={word}",
+    "deep cursor (90%)": "cursor={cursor}",
+    "stats (uncached)": "stats",
+}
+LIST_CASES = ("first page", "status=todo", "deep cursor (90%)")
+TARGET_GROWTH = 1.5
+
+
+def _seed(sizes: list[int], total: int, per_filler: int) -> dict[str, Any]:
+    from accounts.models import User
+    from bench import seed
+    from tasks.models import Task
+
+    started = time.monotonic()
+    for size in sizes:
+        seed.bench_user(f"size{size}-", size)
+    have = Task.objects.count()
+    fillers = max(0, total - have)
+    if fillers:
+        count = -(-fillers // per_filler)
+        prefix = f"filler{User.objects.count()}-"
+        users = seed.make_users(count, prefix)
+        for i, user in enumerate(users):
+            seed.make_tasks(user.pk, min(per_filler, fillers - i * per_filler))
+    return {"tasks": Task.objects.count(), "seconds": time.monotonic() - started}
+
+
+def _analyze(pg: services.Server) -> None:
+    # Fresh planner statistics, as autovacuum would give a long-lived database.
+    subprocess.run(
+        [
+            *(services.PG_BIN / "psql", "-h", "127.0.0.1", "-p", str(pg.port)),
+            *("-U", "postgres", "-d", "taskflow", "-q", "-c", "VACUUM ANALYZE"),
+        ],
+        check=True,
+    )
+
+
+def _deep_cursor(user: Any, depth: float = 0.9) -> str:
+    from tasks import pagination
+    from tasks.selectors import visible_tasks
+
+    qs = visible_tasks(user).order_by("-created_at", "-id")
+    row = qs[int(qs.count() * depth)]
+    return pagination._encode("-created_at", row.created_at, row.pk, True)
+
+
+def _path(case: str, user: Any, cursor: str) -> str:
+    from bench.seed import RARE_WORD
+
+    query = CASES[case].format(word=RARE_WORD, cursor=cursor)
+    return "/api/tasks/stats/" if query == "stats" else f"/api/tasks/?{query}"
+
+
+def _queries(client: Any, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):  # warm: connection, caches of the planner and of Django
+        if client.get(path).status_code != 200:
+            raise RuntimeError(f"{path} did not answer 200")
+    with CaptureQueriesContext(connection) as captured:
+        client.get(path)
+    # Read now: the next request resets the connection's query log.
+    return len(captured.captured_queries)
+
+
+def _timings(targets: dict[tuple[str, str], tuple[Any, str]], repeat: int) -> dict:
+    """p50 wall time (ms) of each target, sampled round-robin: the load other processes
+    put on a shared machine then falls on every size and case alike."""
+    samples: dict[tuple[str, str], list[float]] = {key: [] for key in targets}
+    for _ in range(repeat):
+        for key, (client, path) in targets.items():
+            started = time.perf_counter()
+            client.get(path)
+            samples[key].append((time.perf_counter() - started) * 1000)
+    return {key: statistics.median(values) for key, values in samples.items()}
+
+
+def _plans(user: Any, cursor: str) -> dict[str, str]:
+    from django.http import QueryDict
+
+    from bench.seed import RARE_WORD
+    from tasks import pagination
+    from tasks.filters import TaskFilter
+    from tasks.selectors import visible_tasks
+
+    order = pagination._order("created_at", desc=True, forward=True)
+    plans = {}
+    cases = [("first page", ""), ("status=todo", "status=todo"), ("search", f"search={RARE_WORD}")]
+    for case, query in cases:
+        qs = TaskFilter(QueryDict(query), queryset=visible_tasks(user)).qs
+        plans[case] = qs.order_by(*order)[:21].explain(analyze=True)
+    value, pk, forward = pagination._decode(cursor, "-created_at", "created_at")
+    beyond = pagination._beyond("created_at", value, pk, desc=True, forward=forward)
+    plans["deep cursor (90%)"] = (
+        visible_tasks(user).filter(beyond).order_by(*order)[:21].explain(analyze=True)
+    )
+    return plans
+
+
+def measure(args: argparse.Namespace) -> None:
+    sizes = [int(s) for s in args.sizes.split(",")]
+    pg_data = Path(args.pg_data) if args.pg_data else None
+    with stack(db="postgres", use_redis=False, pg_data=pg_data, STATS_CACHE_TTL="0") as st:
+        from django.test import Client
+
+        from accounts.models import User
+        from accounts.tokens import issue_tokens
+
+        seeded = _seed(sizes, args.total, args.filler_tasks)
+        _analyze(st.postgres)
+        targets, queries = {}, {}
+        plans: dict[str, str] = {}
+        for size in sizes:
+            user = User.objects.get(email=f"size{size}-0@bench.example")
+            client = Client(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user)['access']}")
+            cursor = _deep_cursor(user)
+            for case in CASES:
+                path = _path(case, user, cursor)
+                targets[str(size), case] = (client, path)
+                queries[str(size), case] = _queries(client, path)
+            if size == max(sizes):
+                plans = _plans(user, cursor)
+        p50 = _timings(targets, args.repeat)
+        results = {
+            str(size): {case: (p50[str(size), case], queries[str(size), case]) for case in CASES}
+            for size in sizes
+        }
+    text = _render(args, sizes, seeded, results, plans)
+    raw = {"seeded": seeded, "results": results, "plans": plans}
+    report.publish("data", text, raw, write=args.write)
+
+
+def _render(args, sizes, seeded, results, plans) -> str:
+    small, large = str(min(sizes)), str(max(sizes))
+    rows = []
+    for case in CASES:
+        cells = [f"{results[str(s)][case][0]:.1f}" for s in sizes]
+        growth = results[large][case][0] / results[small][case][0]
+        verdict = ""
+        if case in LIST_CASES:
+            verdict = "met" if growth <= TARGET_GROWTH else "**not met**"
+            verdict = f" (≤ {TARGET_GROWTH}, {verdict})"
+        queries = sorted({results[str(s)][case][1] for s in sizes})
+        rows.append([case, *cells, f"{growth:.2f}x{verdict}", "/".join(map(str, queries))])
+    plan_text = "\n".join(
+        f"\n`{case}`, {int(large):,} tasks:\n\n```\n{plan}\n```" for case, plan in plans.items()
+    )
+    return (
+        "### Cost against data\n\n"
+        + report.header()
+        + f"\nDatabase: PostgreSQL 15, {seeded['tasks']:,} tasks in total (filler users "
+        f"with {args.filler_tasks:,} tasks each), stats cache off (STATS_CACHE_TTL=0); "
+        f"p50 of {args.repeat} requests through the full Django stack in-process "
+        "(JWT auth included), milliseconds.\n\n"
+        + report.table(
+            ["request", *[f"{s:,} tasks" for s in sizes], f"{large}/{small}", "queries"], rows
+        )
+        + "\nQuery plans (EXPLAIN ANALYZE of the page query):\n"
+        + plan_text
+        + "\n"
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sizes", default="1000,10000,100000", help="tasks of each measured user")
+    parser.add_argument("--total", type=int, default=1_000_000, help="tasks in the database")
+    parser.add_argument("--filler-tasks", type=int, default=1000, help="tasks per filler user")
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--pg-data", help="keep the seeded cluster here and reuse it next time")
+    parser.set_defaults(run=measure)

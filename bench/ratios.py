@@ -1,0 +1,175 @@
+"""Throughput of the main endpoints as a fraction of the floor (bench/urls.py) on the
+same gunicorn, measured in alternating slices so that the noise of a shared machine
+hits both sides of each ratio alike. Also reports the CPU each request costs in the
+app workers, PostgreSQL and Redis (the inputs of the capacity model)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench import load, report, services
+from bench.stack import Stack, stack
+
+TARGETS = {"list": 0.50, "stats": 0.70, "html_list": 0.40, "create": 0.35}
+LABELS = {
+    "floor": "GET /bench/floor (floor)",
+    "list": "GET /api/tasks/ (page of 20)",
+    "stats": "GET /api/tasks/stats/ (cached)",
+    "html_list": "GET /tasks/ (HTML list)",
+    "create": "POST /api/tasks/",
+}
+LIST_USER_TASKS = 200
+
+
+@dataclass
+class Tally:
+    result: load.Result = field(default_factory=load.Result)
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    def add(self, result: load.Result, cpu: dict[str, float]) -> None:
+        self.result.merge(result)
+        for tier, seconds in cpu.items():
+            self.cpu[tier] = self.cpu.get(tier, 0.0) + seconds
+
+    def cpu_ms(self, tier: str) -> float:
+        return 1000 * self.cpu.get(tier, 0.0) / max(self.result.requests, 1)
+
+
+def calls(stack_: Stack) -> dict[str, load.Call]:
+    """The requests to compare, each authenticated as a seeded bench user."""
+    from django.conf import settings
+    from django.test import Client
+
+    from accounts.tokens import issue_tokens
+    from bench.seed import bench_user
+
+    user, _ = bench_user("ratio", LIST_USER_TASKS)
+    bearer = {"Authorization": f"Bearer {issue_tokens(user)['access']}"}
+    browser = Client()
+    browser.force_login(user)
+    session = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"}
+    body = json.dumps({"title": "Bench task", "priority": "high", "tags": ["bench"]}).encode()
+    return {
+        "floor": load.Call("GET", "/bench/floor"),
+        "list": load.Call("GET", "/api/tasks/", headers=bearer),
+        "stats": load.Call("GET", "/api/tasks/stats/", headers=bearer),
+        "html_list": load.Call("GET", "/tasks/", headers=cookie),
+        "create": load.Call(
+            "POST",
+            "/api/tasks/",
+            body=body,
+            headers={**bearer, "Content-Type": "application/json"},
+            expect=201,
+        ),
+    }
+
+
+def _slice(server: services.Server, tiers: dict[str, Any], call: load.Call, args: Any):
+    # Process lists are read at each sample: database backends come and go.
+    pids = {tier: find() for tier, find in tiers.items()}
+    before = {tier: services.cpu_seconds(p) for tier, p in pids.items()}
+    result = load.run(
+        server.url, lambda _: call, concurrency=args.concurrency, duration=args.seconds
+    )
+    cpu = {tier: services.cpu_seconds(p) - before[tier] for tier, p in pids.items()}
+    return result, cpu
+
+
+def measure(args: argparse.Namespace) -> None:
+    with stack(db=args.db, use_redis=not args.no_redis) as stack_:
+        all_calls = calls(stack_)
+        with services.gunicorn(stack_.env, workers=args.workers) as server:
+            tiers = {"app": server.worker_pids, **stack_.backend_pid_finders()}
+            names = [n for n in args.endpoints if n in all_calls and n != "floor"]
+            probe = load.run(server.url, lambda _: all_calls["html_list"], total=1)
+            if "html_list" in names and probe.errors:
+                names.remove("html_list")  # the HTML pages are not built yet
+            tallies = {name: Tally() for name in names}
+            floors = {name: Tally() for name in names}
+            for name in ["floor", *names]:  # warm caches, connections and code paths
+                load.run(server.url, lambda _, c=all_calls[name]: c, duration=1, concurrency=2)
+            for round_ in range(args.rounds):
+                for name in names:
+                    # Alternate which side goes first so drift cancels over rounds.
+                    order = ["floor", name] if round_ % 2 == 0 else [name, "floor"]
+                    for side in order:
+                        result, cpu = _slice(server, tiers, all_calls[side], args)
+                        (floors if side == "floor" else tallies)[name].add(result, cpu)
+        text, raw = _render(args, stack_, names, tallies, floors)
+    report.publish("ratios", text, raw, write=args.write)
+
+
+def _render(args, stack_, names, tallies, floors) -> tuple[str, dict[str, Any]]:
+    rows, raw = [], {}
+    floor_all = Tally()
+    for name in names:
+        floor_all.add(floors[name].result, floors[name].cpu)
+    for name in ["floor", *names]:
+        tally = floor_all if name == "floor" else tallies[name]
+        r = tally.result
+        ratio = r.rps / floors[name].result.rps if name != "floor" else 1.0
+        target = TARGETS.get(name)
+        verdict = "" if target is None else ("met" if ratio >= target else "**not met**")
+        rows.append(
+            [
+                LABELS[name],
+                f"{r.rps:.0f}",
+                f"{ratio:.2f}" + (f" (≥ {target:.2f}, {verdict})" if target else ""),
+                f"{r.percentile(0.5):.1f} / {r.percentile(0.95):.1f} / {r.percentile(0.99):.1f}",
+                f"{tally.cpu_ms('app'):.2f}",
+                f"{tally.cpu_ms('postgres'):.2f}",
+                f"{tally.cpu_ms('redis'):.2f}",
+                f"{r.error_rate:.2%}",
+            ]
+        )
+        raw[name] = {
+            "requests": r.requests,
+            "rps": r.rps,
+            "ratio": ratio,
+            "errors": r.errors,
+            "p50_ms": r.percentile(0.5),
+            "p95_ms": r.percentile(0.95),
+            "p99_ms": r.percentile(0.99),
+            "cpu_ms_per_request": {t: tally.cpu_ms(t) for t in ("app", "postgres", "redis")},
+        }
+    missing = [n for n in args.endpoints if n not in names and n != "floor"]
+    text = (
+        "### Throughput against the floor\n\n"
+        + report.header()
+        + f"\nStack: gunicorn, {args.workers} sync workers; {stack_.description}; "
+        f"{args.concurrency} client threads on the same machine; {args.rounds} rounds of "
+        f"alternating {args.seconds:g} s slices (endpoint, floor).\n\n"
+        + report.table(
+            [
+                "request",
+                "req/s",
+                "ratio to floor (target)",
+                "p50 / p95 / p99 ms",
+                "app CPU ms/req",
+                "PostgreSQL CPU ms/req",
+                "Redis CPU ms/req",
+                "errors",
+            ],
+            rows,
+        )
+    )
+    if missing:
+        text += f"\nNot measured (endpoint not available in this build): {', '.join(missing)}.\n"
+    return text, raw
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--no-redis", action="store_true")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of one slice")
+    parser.add_argument(
+        "--endpoints", nargs="+", default=list(TARGETS), choices=list(TARGETS), metavar="NAME"
+    )
+    parser.set_defaults(run=measure)
