@@ -1,0 +1,108 @@
+"""Malformed bodies, wrong types and oversized input get a 4xx on every endpoint that
+takes a body, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+BODY_ENDPOINTS = [
+    ("post", "/api/tasks/"),
+    ("post", "/api/tasks/bulk/"),
+    ("post", "/api/auth/register/"),
+    ("post", "/api/auth/login/"),
+    ("post", "/api/auth/refresh/"),
+    ("post", "/api/auth/logout/"),
+    ("post", "/api/auth/password/"),
+    ("patch", "/api/auth/me/"),
+]
+BAD_BODIES = {
+    "truncated": b'{"title": "x"',
+    "not json": b"title=x",
+    "array": b'[{"title": "x"}]',
+    "null": b"null",
+    "string": b'"x"',
+    "not utf-8": b'{"title": "\xff\xfe"}',
+    "deeply nested": b"[" * 5000 + b"]" * 5000,
+    "NaN": b'{"title": NaN}',
+}
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS)
+@pytest.mark.parametrize("body", BAD_BODIES.values(), ids=BAD_BODIES.keys())
+def test_malformed_json_is_400(api_client, method, path, body):
+    response = api_client.generic(method.upper(), path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS)
+def test_body_over_one_megabyte_is_4xx(api_client, method, path):
+    body = b'{"title": "' + b"x" * 1_100_000 + b'"}'
+    response = api_client.generic(method.upper(), path, body, content_type="application/json")
+    assert 400 <= response.status_code < 500
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS)
+def test_unsupported_media_type_is_415(api_client, method, path):
+    response = api_client.generic(method.upper(), path, b"<x/>", content_type="application/xml")
+    assert response.status_code == 415
+
+
+def test_malformed_json_on_task_update_is_400(api_client, make_task):
+    task = make_task()
+    for method in ("PUT", "PATCH"):
+        response = api_client.generic(
+            method, f"/api/tasks/{task.pk}/", b"{oops", content_type="application/json"
+        )
+        assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"title": True},
+        {"title": None},
+        {"title": "x", "description": ["a"]},
+        {"title": "x", "status": ["done"]},
+        {"title": "x", "priority": None},
+        {"title": "x", "due_date": 20300101},
+        {"title": "x", "due_date": "9999-99-99"},
+        {"title": "x", "tags": [["nested"]]},
+        {"title": "x", "tags": {"a": 1}},
+        {"title": "x\x00y"},
+        {"title": "x", "description": "x" * 10_001},
+    ],
+)
+def test_wrong_types_on_task_fields_are_400(api_client, make_task, payload):
+    task = make_task()
+    assert api_client.post("/api/tasks/", payload, format="json").status_code == 400
+    assert api_client.put(f"/api/tasks/{task.pk}/", payload, format="json").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"email": ["a@example.com"], "password": "x"},
+        {"email": "a@example.com", "password": {"a": 1}},
+        {"email": None, "password": None},
+        {"email": "a" * 300 + "@example.com", "password": "long enough pass 1"},
+        {"email": "a@example.com", "password": "p" * 129},
+    ],
+)
+@pytest.mark.parametrize("path", ["/api/auth/register/", "/api/auth/login/"])
+def test_wrong_types_on_auth_fields_are_400(anon_client, path, payload):
+    assert anon_client.post(path, payload, format="json").status_code == 400
+
+
+@pytest.mark.parametrize("field", ["priority", "due_date", "status", "tags"])
+def test_infinite_number_in_a_task_field_is_400(api_client, field):
+    body = b'{"title": "x", "' + field.encode() + b'": 1e400}'
+    response = api_client.generic("POST", "/api/tasks/", body, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_errors_use_one_json_shape(api_client):
+    body = api_client.get("/api/tasks/nope/").json()
+    assert set(body) == {"detail", "code"}
