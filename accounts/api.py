@@ -21,7 +21,7 @@ from accounts.serializers import (
     TokenPairSerializer,
     UserSerializer,
 )
-from taskflow import ratelimit
+from taskflow import metrics, ratelimit
 from taskflow.errors import RateLimitedError
 
 ERRORS = {
@@ -94,7 +94,8 @@ class LoginView(OpenAuthView):
             password=data.validated_data["password"],
         )
         if user is None:
-            raise InvalidCredentials()
+            raise InvalidCredentials()  # counted by taskflow.metrics (user_login_failed)
+        metrics.record_login(channel="api", success=True)
         return Response(tokens.issue_tokens(user))
 
 

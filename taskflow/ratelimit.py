@@ -12,6 +12,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 
+from taskflow import metrics
+
 
 def client_ip(group: str | None, request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or the X-Forwarded-For entry written by the
@@ -38,4 +40,5 @@ def hit(request: HttpRequest, group: str) -> Limited | None:
     usage = get_usage(request, group=group, key=client_ip, rate=settings.LOGIN_RATE, increment=True)
     if usage is None or not usage["should_limit"]:
         return None
+    metrics.record_rate_limited(group)
     return Limited(retry_after=max(int(usage["time_left"]), 1))

@@ -7,13 +7,14 @@ Every secret may come from NAME_FILE instead of NAME (Docker/Kubernetes secrets)
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from taskflow import backends
+from taskflow import backends, logconfig
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.FileAwareEnv()
@@ -74,6 +75,9 @@ INSTALLED_APPS = backends.installed_apps(
 )
 
 MIDDLEWARE = [
+    # Outermost: they time and log everything below, redirects and errors included.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "taskflow.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "taskflow.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -84,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "taskflow.middleware.DatabaseUnavailableMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 # bench/urls.py adds a floor view for benchmarks without touching production routes.
@@ -100,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "taskflow.sentry.browser_reporting",
             ],
         },
     },
@@ -139,7 +145,8 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django_redis.cache.RedisCache, timed for Prometheus (taskflow.cache_metrics)
+            "BACKEND": "taskflow.cache_metrics.TimedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tf",
             "OPTIONS": _redis_options,
@@ -265,13 +272,38 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-# --- Logging --------------------------------------------------------------------------
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# --- Observability (docs/observability.md) ---------------------------------------------
+LOG_LEVEL = logconfig.level_name(env.str("LOG_LEVEL", default="INFO"))
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+LOGGING = logconfig.build_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
+logconfig.configure_structlog()
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG  # one INFO line per request
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # taskflow.request_log binds the trusted ip
+
+# /metrics: scrapers from these addresses/networks, or with `Bearer <METRICS_TOKEN>`.
+METRICS_ALLOWED_IPS = env.list(
+    "METRICS_ALLOWED_IPS", default=[] if PRODUCTION else ["127.0.0.1", "::1"]
+)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from taskflow import sentry
+
+    sentry.init(
+        dsn=SENTRY_DSN,
+        environment=ENVIRONMENT,
+        release=env.str("SENTRY_RELEASE", default="") or sentry.git_release(BASE_DIR),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        include_local_variables=env.bool("SENTRY_INCLUDE_LOCALS", default=False),
+    )
+# Browser errors: only with Sentry's loader script, and the CSP widened only then.
+SENTRY_BROWSER_LOADER_URL = env.str("SENTRY_BROWSER_LOADER_URL", default="")
+if SENTRY_BROWSER_LOADER_URL:
+    from taskflow.sentry import browser_csp
+
+    _script_src, _connect_src = browser_csp(
+        SENTRY_BROWSER_LOADER_URL, env.str("SENTRY_BROWSER_DSN", default="")
+    )
+    CSP_EXTRA_SCRIPT_SRC = [*CSP_EXTRA_SCRIPT_SRC, *_script_src]
+    CSP_EXTRA_CONNECT_SRC = [*CSP_EXTRA_CONNECT_SRC, *_connect_src]

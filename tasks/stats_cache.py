@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from taskflow import metrics
 from taskflow.ids import new_id
 
 logger = logging.getLogger(__name__)
@@ -57,3 +58,4 @@ def get_or_compute(user_id: str, compute: Callable[[], dict[str, Any]]) -> dict[
 
 def record_lookup(*, hit: bool) -> None:
     """Hook for metrics (stats-cache hits and misses)."""
+    metrics.record_stats_cache_lookup(hit=hit)

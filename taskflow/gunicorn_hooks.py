@@ -1,0 +1,46 @@
+"""What deploy/gunicorn.conf.py takes from observability:
+
+    from taskflow.gunicorn_hooks import child_exit, logconfig_dict, on_starting  # noqa: F401
+
+- ``logconfig_dict``: gunicorn's error log (and access log with GUNICORN_ACCESS_LOG=true)
+  in the application's format (LOG_FORMAT, default json here; LOG_LEVEL);
+- ``on_starting``: empties PROMETHEUS_MULTIPROC_DIR, so counts restart with the server
+  instead of adding stale files of a previous run;
+- ``child_exit``: tells prometheus_client a worker is gone (its live gauges drop out;
+  its counters stay counted, which is what makes totals survive worker restarts).
+
+The module is also a gunicorn config on its own: ``-c python:taskflow.gunicorn_hooks``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from taskflow.logconfig import gunicorn_logconfig_dict
+
+_TRUE = {"1", "true", "yes", "on"}
+
+logconfig_dict = gunicorn_logconfig_dict(
+    level=os.environ.get("LOG_LEVEL", "INFO"),
+    fmt=os.environ.get("LOG_FORMAT", "json"),
+    access_log=os.environ.get("GUNICORN_ACCESS_LOG", "").lower() in _TRUE,
+)
+
+
+def on_starting(server: Any) -> None:
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink(missing_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
