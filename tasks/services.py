@@ -23,7 +23,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from tasks import stats_cache
-from tasks.models import TAG_MAX_LENGTH, TAGS_MAX, Priority, Status, Task, TaskTag
+from tasks.models import (
+    DESCRIPTION_MAX,
+    TAG_MAX_LENGTH,
+    TAGS_MAX,
+    Priority,
+    Status,
+    Task,
+    TaskTag,
+)
 from tasks.selectors import visible_tasks
 
 EDITABLE_FIELDS = ("title", "description", "status", "priority", "due_date", "tags")
@@ -80,6 +88,9 @@ def _prepare(task: Task) -> None:
     task.title = (task.title or "").strip()
     task.description = task.description or ""
     task.tags = clean_tags(task.tags)
+    if len(task.description) > DESCRIPTION_MAX:
+        # TextField's max_length is a form hint only; full_clean does not check it.
+        raise ValidationError({"description": f"At most {DESCRIPTION_MAX} characters."})
     # Uniqueness is the database's job (unique indexes on every backend); checking it
     # here would cost queries and race anyway.
     task.full_clean(
