@@ -28,7 +28,11 @@ migrate: venv
 run: migrate
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: venv
+# axe-core for the browser suite's accessibility checks (test-only; nothing is served).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+test: venv node_modules/.package-lock.json
 	$(PY) -m pytest
 
 lint: venv

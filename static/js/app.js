@@ -70,7 +70,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    Array.prototype.forEach.call(document.querySelectorAll("form.quick-status"), enhanceQuickStatus);
+    // Only in the list: a detail page reloads so every field on it stays current.
+    var forms = document.querySelectorAll("table.tasks form.quick-status");
+    Array.prototype.forEach.call(forms, enhanceQuickStatus);
     enhanceBulk();
   });
 })();

@@ -1,0 +1,89 @@
+"""Forms keep what was typed, hostile titles stay text, the list works by keyboard."""
+
+import pytest
+
+from tasks import services
+from tests.browser.helpers import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def test_bad_task_form_keeps_values_and_shows_errors(page, user, check_a11y):
+    sign_in(page, user.email)
+    page.goto("/tasks/new/")
+    page.get_by_label("Description").fill("Typed before the mistake")
+    page.get_by_label("Tags").fill("ok, " + "x" * 40)
+    page.get_by_label("Priority").select_option("high")
+    page.get_by_role("button", name="Create task").click()
+    page.wait_for_load_state()
+    assert "This field is required." in page.inner_text("#id_title_error")
+    assert page.get_by_label("Description").input_value() == "Typed before the mistake"
+    assert page.get_by_label("Priority").input_value() == "high"
+    assert page.get_by_label("Title").get_attribute("aria-invalid") == "true"
+    check_a11y(page)
+
+    page.get_by_label("Title").fill("Now with a title")
+    page.get_by_role("button", name="Create task").click()
+    page.wait_for_load_state()
+    assert "at most 32 characters" in page.inner_text("#id_tags_error")
+    assert page.get_by_label("Title").input_value() == "Now with a title"
+
+
+def test_bad_register_form_keeps_values(page, check_a11y):
+    page.goto("/accounts/register/")
+    page.get_by_label("Name").fill("Erin")
+    page.get_by_label("Email").fill("not-an-email")
+    page.locator("#id_password").fill("short")
+    page.get_by_label("Password (again)").fill("other")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_load_state()
+    assert page.get_by_label("Name").input_value() == "Erin"
+    assert page.get_by_label("Email").input_value() == "not-an-email"
+    assert "valid email" in page.inner_text("#id_email_error")
+    assert "differ" in page.inner_text("#id_password_again_error")
+    check_a11y(page)
+
+
+def test_hostile_title_renders_as_text_everywhere(page, user):
+    task = services.task_create(owner=user, title=XSS, description=XSS, tags=["<b>x</b>"])[0]
+    sign_in(page, user.email)
+    for url in ["/tasks/", f"/tasks/{task.pk}/", f"/tasks/{task.pk}/edit/", "/dashboard/"]:
+        page.goto(url)
+        assert page.locator("main img").count() == 0
+        assert page.locator("main b").count() == 0
+    page.goto(f"/tasks/{task.pk}/")
+    assert page.inner_text("h1") == XSS
+    assert page.dialogs == []
+    assert page.errors == []
+
+
+def test_keyboard_alone_reaches_every_control_on_the_task_list(page, user, check_a11y):
+    for title in ("First", "Second"):
+        services.task_create(owner=user, title=title, tags=["t"])
+    sign_in(page, user.email)
+    page.goto("/tasks/")
+    check_a11y(page)
+    controls = page.evaluate(
+        """() => Array.from(document.querySelectorAll('a[href], button, input, select, textarea'))
+            .filter(el => el.type !== 'hidden' && !el.disabled && el.offsetParent !== null)
+            .map((el, i) => { el.dataset.kb = String(i); return String(i); })"""
+    )
+    reached = []
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    # A few extra stops: Chromium also focuses scrollable containers (the table wrapper).
+    for _ in range(len(controls) + 10):
+        reached.append(page.evaluate("document.activeElement.dataset.kb || ''"))
+        page.keyboard.press("Tab")
+    missing = set(controls) - set(reached)
+    assert not missing, page.evaluate(
+        '(m) => m.map(i => document.querySelector(`[data-kb="${i}"]`).outerHTML.slice(0, 120))',
+        list(missing),
+    )
+    # Space toggles a row's checkbox, and the focused control shows a visible outline.
+    page.get_by_label("Select “First”").focus()
+    page.keyboard.press("Space")
+    assert page.get_by_label("Select “First”").is_checked()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
