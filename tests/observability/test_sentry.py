@@ -97,6 +97,27 @@ def test_handled_errors_are_not_reported(api_client, sentry_events):
     assert sentry_events == []
 
 
+def test_pages_load_no_sentry_script_by_default():
+    response = Client().get("/")
+
+    assert response.status_code == 200
+    assert b"sentry" not in response.content
+    assert "sentry" not in response["Content-Security-Policy"]
+
+
+def test_pages_load_the_sentry_loader_when_configured(settings):
+    loader = "https://js.sentry-cdn.com/abc123.min.js"
+    settings.SENTRY_BROWSER_LOADER_URL = loader
+    settings.CSP_EXTRA_SCRIPT_SRC, settings.CSP_EXTRA_CONNECT_SRC = browser_csp(loader)
+
+    response = Client().get("/")
+
+    assert f'<script src="{loader}" crossorigin="anonymous"></script>' in response.text
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self' https://js.sentry-cdn.com https://browser.sentry-cdn.com;" in policy
+    assert "https://*.ingest.sentry.io" in policy
+
+
 def test_browser_reporting_widens_the_policy_only_when_configured():
     assert browser_csp("") == ([], [])
     script_src, connect_src = browser_csp(
