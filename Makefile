@@ -5,11 +5,12 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv run migrate test lint format lock clean
+.PHONY: help venv run migrate test lint format lock clean bench
 
 help:
 	@echo "make run     - set up .venv, migrate the embedded SQLite database, serve on $(HOST):$(PORT)"
 	@echo "make test    - set up .venv and run the whole test suite"
+	@echo "make bench   - run every benchmark (a few minutes) and update docs/performance.md"
 	@echo "make lint    - ruff (lint + format check), bandit, pip-audit"
 	@echo "make format  - ruff format + autofix"
 
@@ -34,6 +35,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 test: venv node_modules/.package-lock.json
 	$(PY) -m pytest
+
+# On demand, never part of `make test`; longer runs: `$(PY) -m bench <name> --help`.
+BENCH_ARGS ?= --write
+bench: venv
+	$(PY) -m bench all $(BENCH_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -121,7 +121,7 @@ def _plans(user: Any, cursor: str) -> dict[str, str]:
 
 def measure(args: argparse.Namespace) -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
-    pg_data = Path(args.pg_data) if args.pg_data else None
+    pg_data = Path(args.pg_data).resolve() if args.pg_data else None
     with stack(db="postgres", use_redis=False, pg_data=pg_data, STATS_CACHE_TTL="0") as st:
         from django.test import Client
 
