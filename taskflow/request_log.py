@@ -24,7 +24,9 @@ import structlog
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse
 from django_structlog import signals
+from django_structlog.app_settings import app_settings
 from django_structlog.middlewares import RequestMiddleware
+from django_structlog.middlewares.request import logger as request_logger
 
 from taskflow import metrics
 from taskflow.ratelimit import client_ip
@@ -99,6 +101,14 @@ class RequestLogMiddleware(RequestMiddleware):
         structlog.contextvars.bind_contextvars(request_id=request_id, ip=client_ip(None, request))
         sentry_sdk.set_tag("request_id", request_id)
         self.bind_user_id(request)
+        # DEBUG by default (settings): only LOG_LEVEL=DEBUG shows a line at the start too.
+        request_logger.log(
+            app_settings.STATUS_START_LOG_LEVEL,
+            "request_started",
+            method=request.method,
+            path=request.path,
+            user_agent=request.META.get("HTTP_USER_AGENT"),
+        )
 
     @staticmethod
     def format_request(request: HttpRequest) -> str:

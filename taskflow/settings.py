@@ -278,7 +278,6 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
 LOGGING = logconfig.build_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
 logconfig.configure_structlog()
 DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG  # one INFO line per request
-DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # taskflow.request_log binds the trusted ip
 
 # /metrics: scrapers from these addresses/networks, or with `Bearer <METRICS_TOKEN>`.
 METRICS_ALLOWED_IPS = env.list(
