@@ -37,8 +37,8 @@ class TaskAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.initial["tags"] = ", ".join(self.instance.tags)
+        # Bound or not: the change check compares the posted text with this text.
+        self.initial["tags"] = ", ".join(self.instance.tags or [])
 
     def clean_tags(self) -> list[str]:
         try:
@@ -78,7 +78,9 @@ class TaskAdmin(admin.ModelAdmin):
         }
         if change:
             current = Task.objects.get(pk=obj.pk)
-            changes = {name: values[name] for name in form.changed_data if name in values}
+            # Compared by value: "a,b" and "a, b" are the same tags, and no change
+            # must not cost a version (it would fail a client's If-Match for nothing).
+            changes = {name: v for name, v in values.items() if getattr(current, name) != v}
             saved = services.task_update(task=current, changes=changes) if changes else current
         else:
             saved, _ = services.task_create(owner=form.cleaned_data["owner"], **values)
