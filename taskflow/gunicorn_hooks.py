@@ -1,11 +1,15 @@
 """What deploy/gunicorn.conf.py takes from observability:
 
-    from taskflow.gunicorn_hooks import child_exit, logconfig_dict, on_starting  # noqa: F401
+    from taskflow.gunicorn_hooks import (  # noqa: F401
+        child_exit, logconfig_dict, on_exit, on_starting,
+    )
 
 - ``logconfig_dict``: gunicorn's error log (and access log with GUNICORN_ACCESS_LOG=true)
   in the application's format (LOG_FORMAT, default json here; LOG_LEVEL);
 - ``on_starting``: empties PROMETHEUS_MULTIPROC_DIR, so counts restart with the server
-  instead of adding stale files of a previous run;
+  instead of adding stale files of a previous run; when it is unset, makes a private
+  temporary one (removed by ``on_exit``), since without it every worker would keep its
+  own counts and /metrics would show only the one worker that answers;
 - ``child_exit``: tells prometheus_client a worker is gone (its live gauges drop out;
   its counters stay counted, which is what makes totals survive worker restarts).
 
@@ -15,6 +19,8 @@ The module is also a gunicorn config on its own: ``-c python:taskflow.gunicorn_h
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +35,27 @@ logconfig_dict = gunicorn_logconfig_dict(
 )
 
 
+_created_dirs: list[Path] = []
+
+
 def on_starting(server: Any) -> None:
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not directory:
+        # Set before any worker is forked (and before prometheus_client is imported:
+        # the master never loads the application), so every worker inherits it.
+        created = Path(tempfile.mkdtemp(prefix="taskflow-prometheus-"))
+        _created_dirs.append(created)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(created)
         return
     path = Path(directory)
     path.mkdir(parents=True, exist_ok=True)
     for stale in path.glob("*.db"):
         stale.unlink(missing_ok=True)
+
+
+def on_exit(server: Any) -> None:
+    while _created_dirs:
+        shutil.rmtree(_created_dirs.pop(), ignore_errors=True)
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -1,0 +1,30 @@
+"""The gunicorn hooks prepare the directory where workers keep their metrics."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from taskflow import gunicorn_hooks
+
+
+def test_on_starting_empties_a_configured_directory(tmp_path: Path, monkeypatch):
+    (tmp_path / "counter_123.db").write_bytes(b"stale")
+    (tmp_path / "notes.txt").write_text("not ours")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+
+    gunicorn_hooks.on_starting(server=None)
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_without_a_directory_one_is_made_for_the_server_and_removed_at_exit(monkeypatch):
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+
+    gunicorn_hooks.on_starting(server=None)
+    created = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    created_existed = created.is_dir()
+    gunicorn_hooks.on_exit(server=None)
+
+    assert created_existed
+    assert not created.exists()
