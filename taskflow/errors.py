@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -31,6 +32,12 @@ class ConflictError(exceptions.APIException):
     default_code = "conflict"
 
 
+class PayloadTooLargeError(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than 1 MB."
+    default_code = "payload_too_large"
+
+
 class RateLimitedError(exceptions.Throttled):
     default_detail = "Too many attempts. Try again later."
     default_code = "rate_limited"
@@ -40,6 +47,8 @@ def _translate(exc: Exception) -> Exception:
     if isinstance(exc, DjangoValidationError):
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         return exceptions.ValidationError(detail)
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLargeError()
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, PreconditionFailed):
