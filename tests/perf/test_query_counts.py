@@ -1,0 +1,69 @@
+"""A fixed number of queries per request, whatever the number of rows: the API reads
+cost one query each plus authentication (user row, token revocation), never one per
+task. Timing is measured by bench/, never asserted here."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks import services
+from tests.factories import TaskFactory
+
+# Authentication: the user row and the revocation check (a query without a shared cache).
+AUTH = 2
+
+
+def _tasks(owner, count: int) -> None:
+    for i in range(count):
+        services.task_create(owner=owner, title=f"Task {i}", tags=["home", "work"])
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        ("/api/tasks/", AUTH + 1),
+        ("/api/tasks/?status=todo&ordering=-updated_at", AUTH + 1),
+        ("/api/tasks/?search=task&priority=medium", AUTH + 1),
+        ("/api/tasks/?tag=home", AUTH + 1),
+        ("/api/tasks/?ordering=due_date&page_size=5", AUTH + 1),
+        ("/api/tasks/?page=1&page_size=5", AUTH + 2),  # + the total count
+        ("/api/tasks/stats/", AUTH + 1),  # + the aggregate on a cache miss
+    ],
+)
+def test_list_and_stats_query_count_does_not_grow_with_rows(
+    api_client, user, rows, url, queries, django_assert_max_num_queries
+):
+    _tasks(user, rows)
+    with django_assert_max_num_queries(queries):
+        response = api_client.get(url)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_next_cursor_page_query_count_does_not_grow_with_rows(
+    api_client, user, rows, django_assert_max_num_queries
+):
+    _tasks(user, rows + 4)
+    next_url = api_client.get("/api/tasks/?page_size=2").json()["next"]
+    with django_assert_max_num_queries(AUTH + 1):
+        response = api_client.get(next_url)
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 2
+
+
+def test_cached_stats_cost_authentication_only(api_client, user, django_assert_max_num_queries):
+    TaskFactory.create_batch(5, owner=user)
+    api_client.get("/api/tasks/stats/")
+    with django_assert_max_num_queries(AUTH):
+        response = api_client.get("/api/tasks/stats/")
+    assert response.json()["total"] == 5
+
+
+def test_task_detail_is_one_query_after_authentication(
+    api_client, user, django_assert_max_num_queries
+):
+    task, _ = services.task_create(owner=user, title="One")
+    with django_assert_max_num_queries(AUTH + 1):
+        response = api_client.get(f"/api/tasks/{task.pk}/")
+    assert response.status_code == 200
