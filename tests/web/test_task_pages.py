@@ -227,7 +227,9 @@ def test_bulk_without_selection_says_so(web, user):
 @pytest.mark.parametrize("name", ["tasks:detail", "tasks:edit", "tasks:delete"])
 def test_other_users_tasks_are_404_on_every_page(other_web, user, name):
     task = TaskFactory(owner=user)
-    assert other_web.get(reverse(name, args=[task.pk])).status_code == 404
+    response = other_web.get(reverse(name, args=[task.pk]))
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
     assert other_web.get(reverse(name, args=["not-an-id"])).status_code == 404
 
 
