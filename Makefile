@@ -6,10 +6,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: help venv run migrate test lint format lock clean bench
+.PHONY: test-postgres migrations-check cluster cluster-stop cluster-status
 
 help:
 	@echo "make run     - set up .venv, migrate the embedded SQLite database, serve on $(HOST):$(PORT)"
 	@echo "make test    - set up .venv and run the whole test suite"
+	@echo "make test-postgres - the suite against a throwaway PostgreSQL server"
+	@echo "make migrations-check - makemigrations --check for SQL and MongoDB settings"
+	@echo "make cluster / cluster-stop - redis, PostgreSQL, 3 gunicorns, nginx on 127.0.0.1:8080"
 	@echo "make bench   - run every benchmark (a few minutes) and update docs/performance.md"
 	@echo "make lint    - ruff (lint + format check), bandit, pip-audit"
 	@echo "make format  - ruff format + autofix"
@@ -33,8 +37,30 @@ run: migrate
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
+# TEST_MONGO_URL=mongodb://... runs the suite on MongoDB (it must reach Django's
+# settings as DATABASE_URL before they load, hence here and not in a conftest).
 test: venv node_modules/.package-lock.json
-	$(PY) -m pytest
+	$(if $(TEST_MONGO_URL),DATABASE_URL='$(TEST_MONGO_URL)') $(PY) -m pytest
+
+# The suite again on a real PostgreSQL server (scripts/with-postgres: initdb in a temp
+# dir, free port, removed afterwards). The browser and cluster suites already ran in
+# `make test` (the cluster always uses PostgreSQL).
+test-postgres: venv
+	$(PY) scripts/with-postgres $(PY) -m pytest -m "not browser and not integration"
+
+migrations-check: venv
+	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=taskflow.settings_mongo_migrations $(PY) manage.py makemigrations --check --dry-run
+
+# The production topology on 127.0.0.1 without Docker (state and logs in .cluster/).
+cluster: venv
+	PYTHON=$(PY) scripts/cluster start
+
+cluster-stop:
+	PYTHON=$(PY) scripts/cluster stop
+
+cluster-status:
+	PYTHON=$(PY) scripts/cluster status
 
 # On demand, never part of `make test`; longer runs: `$(PY) -m bench <name> --help`.
 BENCH_ARGS ?= --write

@@ -1,0 +1,433 @@
+"""The production topology on one machine, without Docker: redis-server, PostgreSQL,
+N gunicorn instances (production settings) and nginx in front, all on 127.0.0.1.
+
+    cluster = Cluster(tmp_path / "cluster", ClusterPorts.free())
+    cluster.start()
+    ...  # cluster.nginx_url, cluster.instance_urls, faults below
+    cluster.stop()
+
+Faults for reliability tests: ``kill_instance(i)`` (SIGKILL the whole instance),
+``kill_worker(i)`` (one worker, the master forks a new one), ``start_instance(i)``,
+``stop_redis()``/``start_redis()`` (a restarted Redis starts empty),
+``stop_postgres()``/``start_postgres()``/``restart_postgres()`` (data kept).
+
+State (pids, ports, secrets) is saved in ``<root>/state.json`` so another process
+can stop it: ``scripts/cluster start|stop|status`` (``make cluster``) uses .cluster/.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tests import services
+from tests.services import PostgresServer, RedisServer, ServiceError
+
+ROOT = Path(__file__).resolve().parent.parent
+NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+BINARIES = ("redis-server", "nginx", "initdb", "postgres", "createdb")
+STATIC_CACHE = ROOT / "var" / "cluster-static"
+
+
+def static_key() -> str:
+    """Changes whenever collectstatic's output could: our static files, the pins."""
+    digest = hashlib.sha256()
+    sources = sorted((ROOT / "static").rglob("*"))
+    sources += [ROOT / "requirements.txt", ROOT / "requirements-dev.lock"]
+    for path in sources:
+        if path.is_file():
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class ClusterPorts:
+    nginx: int
+    redis: int
+    postgres: int
+    instances: list[int]
+
+    @classmethod
+    def from_env(cls, count: int = 3) -> ClusterPorts:
+        """CLUSTER_*_PORT variables, defaulting to 8080 / 6390 / 5440 / 8001-800N."""
+        default_apps = ",".join(str(8001 + i) for i in range(count))
+        return cls(
+            nginx=int(os.environ.get("CLUSTER_NGINX_PORT", 8080)),
+            redis=int(os.environ.get("CLUSTER_REDIS_PORT", 6390)),
+            postgres=int(os.environ.get("CLUSTER_POSTGRES_PORT", 5440)),
+            instances=[
+                int(p) for p in os.environ.get("CLUSTER_APP_PORTS", default_apps).split(",")
+            ],
+        )
+
+    @classmethod
+    def free(cls, count: int = 3) -> ClusterPorts:
+        ports: set[int] = set()
+        while len(ports) < count + 3:
+            ports.add(services.free_port())
+        nginx, redis, postgres, *apps = sorted(ports)
+        return cls(nginx=nginx, redis=redis, postgres=postgres, instances=apps)
+
+
+def missing_binaries() -> list[str]:
+    pg_dirs = services.postgres_bin_dirs()
+    return [name for name in BINARIES if services.find_binary(name, pg_dirs) is None]
+
+
+@dataclass
+class _State:
+    ports: ClusterPorts
+    scratch: str  # temp dir outside the repo: PostgreSQL data + static files
+    secret_key: str
+    jwt_signing_key: str
+    workers: int
+    threads: int
+    pids: dict[str, int] = field(default_factory=dict)
+
+
+class Cluster:
+    def __init__(
+        self,
+        root: Path,
+        ports: ClusterPorts | None = None,
+        *,
+        workers: int = 2,
+        threads: int = 2,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.extra_env = dict(extra_env or {})
+        ports = ports or ClusterPorts.from_env()
+        self.state = _State(
+            ports=ports,
+            scratch="",
+            secret_key=secrets.token_urlsafe(50),
+            jwt_signing_key=secrets.token_urlsafe(50),
+            workers=workers,
+            threads=threads,
+        )
+
+    # --- addresses -------------------------------------------------------------------
+    @property
+    def ports(self) -> ClusterPorts:
+        return self.state.ports
+
+    @property
+    def nginx_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.nginx}"
+
+    @property
+    def instance_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.ports.instances]
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.ports.redis}/0"
+
+    @property
+    def database_url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.ports.postgres}/taskflow"
+
+    @property
+    def static_root(self) -> Path:
+        return STATIC_CACHE / static_key()
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment every instance runs with (also for manage.py commands)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PG"))}
+        env.update(
+            ENVIRONMENT="production",
+            DEBUG="false",
+            SECRET_KEY=self.state.secret_key,
+            JWT_SIGNING_KEY=self.state.jwt_signing_key,
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            CSRF_TRUSTED_ORIGINS=f"http://127.0.0.1:{self.ports.nginx}",
+            TRUSTED_PROXY_COUNT="1",
+            # nginx serves plain HTTP on loopback; TLS would terminate in front of it.
+            SECURE_SSL_REDIRECT="false",
+            DATABASE_URL=self.database_url,
+            REDIS_URL=self.redis_url,
+            STATIC_ROOT=str(self.static_root),
+            WEB_CONCURRENCY=str(self.state.workers),
+            GUNICORN_THREADS=str(self.state.threads),
+            LOG_LEVEL=os.environ.get("CLUSTER_LOG_LEVEL", "WARNING"),
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    # --- whole cluster ---------------------------------------------------------------
+    def start(self) -> None:
+        missing = missing_binaries()
+        if missing:
+            raise ServiceError(
+                f"missing {', '.join(missing)} (install redis-server postgresql nginx)"
+            )
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.state.scratch = tempfile.mkdtemp(prefix="taskflow-cluster-")
+        os.chmod(self.state.scratch, 0o711)  # noqa: S103 - postgres and nginx workers traverse it
+        self._save()
+        try:
+            self.start_redis()
+            self._postgres().init()
+            self.start_postgres()
+            self._postgres().createdb("taskflow")
+            self.manage("migrate", "--noinput")
+            self.collectstatic()
+            pids = [self.start_instance(i, wait=False) for i in range(len(self.ports.instances))]
+            for pid, url in zip(pids, self.instance_urls, strict=True):
+                self._wait_http(f"{url}/healthz", pid=pid)
+            self.start_nginx()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop everything that was started (in front-to-back order) and delete data."""
+        self._stop("nginx")
+        apps = [f"app{i}" for i in range(len(self.ports.instances))]
+        for name in apps:  # SIGTERM all first: their graceful shutdowns overlap
+            with contextlib.suppress(KeyError, ProcessLookupError, PermissionError):
+                os.killpg(self.state.pids[name], signal.SIGTERM)
+        for name in apps:
+            self._stop(name)
+        self._stop("redis")
+        self._stop("postgres", sig=signal.SIGINT)
+        if self.state.scratch:
+            shutil.rmtree(self.state.scratch, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            (self.root / "state.json").unlink()
+
+    def status(self) -> dict[str, bool]:
+        return {name: services.pid_alive(pid) for name, pid in self.state.pids.items()}
+
+    @classmethod
+    def load(cls, root: Path) -> Cluster:
+        """The cluster whose state another process saved under ``root``."""
+        raw = json.loads((Path(root) / "state.json").read_text())
+        raw["ports"] = ClusterPorts(**raw["ports"])
+        cluster = cls(root, raw["ports"])
+        cluster.state = _State(**raw)
+        return cluster
+
+    def manage(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    # --- instances -------------------------------------------------------------------
+    def collectstatic(self) -> None:
+        """collectstatic into a cache shared by every cluster built from the same static
+        sources and pinned packages: compressing them (gzip + brotli) takes minutes."""
+        if self.static_root.is_dir():
+            return
+        STATIC_CACHE.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix="building-", dir=STATIC_CACHE))
+        try:
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--noinput"],
+                cwd=ROOT,
+                env={**self.env, "STATIC_ROOT": str(building)},
+                check=True,
+                capture_output=True,
+                timeout=900,
+            )
+            building.chmod(0o755)  # nginx workers run as another user
+            building.rename(self.static_root)
+        except OSError:
+            if not self.static_root.is_dir():  # another process won the rename
+                raise
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
+
+    def start_instance(self, index: int, *, wait: bool = True) -> int:
+        """Start instance ``index`` (0-based); returns its gunicorn master pid."""
+        port = self.ports.instances[index]
+        env = {**self.env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+        argv = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "taskflow.wsgi"]
+        pid = services.spawn(argv, log=self.root / f"app{index}.log", env=env, cwd=ROOT)
+        self._remember(f"app{index}", pid)
+        if wait:
+            self._wait_http(f"http://127.0.0.1:{port}/healthz", pid=pid)
+        return pid
+
+    def instance_pids(self) -> list[int]:
+        """The gunicorn master pid of each instance (in instance order)."""
+        return [self.state.pids[f"app{i}"] for i in range(len(self.ports.instances))]
+
+    def worker_pids(self, index: int) -> list[int]:
+        master = self.instance_pids()[index]
+        with open(f"/proc/{master}/task/{master}/children") as children:
+            return [int(pid) for pid in children.read().split()]
+
+    def kill_instance(self, index: int, sig: int = signal.SIGKILL) -> None:
+        """SIGKILL (by default) the instance's master and workers at once."""
+        pid = self.state.pids.pop(f"app{index}")
+        self._save()
+        services.stop_pid(pid, sig=sig)
+
+    def kill_worker(self, index: int, sig: int = signal.SIGKILL) -> int:
+        """Kill one worker of an instance; its master forks a replacement."""
+        victim = self.worker_pids(index)[0]
+        os.kill(victim, sig)
+        return victim
+
+    # --- redis / postgres / nginx ----------------------------------------------------
+    def start_redis(self) -> None:
+        server = RedisServer(port=self.ports.redis, workdir=self.root / "redis")
+        server.start()
+        self._remember("redis", server.pid)
+
+    def stop_redis(self) -> None:
+        self._stop("redis")
+
+    def _postgres(self) -> PostgresServer:
+        return PostgresServer(port=self.ports.postgres, datadir=Path(self.state.scratch) / "pg")
+
+    def start_postgres(self) -> None:
+        server = self._postgres()
+        server.start()
+        self._remember("postgres", server.pid)
+
+    def stop_postgres(self) -> None:
+        # SIGINT: PostgreSQL's fast shutdown (SIGTERM would wait for app connections).
+        self._stop("postgres", sig=signal.SIGINT)
+
+    def restart_postgres(self) -> None:
+        self.stop_postgres()
+        self.start_postgres()
+
+    def start_nginx(self) -> None:
+        conf = self.root / "nginx.conf"
+        conf.write_text(self.render_nginx_conf())
+        binary = services.find_binary("nginx", ["/usr/sbin"]) or "nginx"
+        argv = [
+            binary,
+            "-p",
+            str(self.root),
+            "-c",
+            str(conf),
+            "-e",
+            str(self.root / "nginx-error.log"),
+        ]
+        argv += ["-g", "daemon off;"]
+        pid = services.spawn(argv, log=self.root / "nginx.out", cwd=self.root)
+        self._remember("nginx", pid)
+        self._wait_http(f"{self.nginx_url}/healthz", pid=pid)
+
+    def render_nginx_conf(self) -> str:
+        """deploy/nginx.conf with this cluster's ports, paths and instances."""
+        text = NGINX_TEMPLATE.read_text()
+        servers = "\n".join(
+            f"        server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;"
+            for port in self.ports.instances
+        )
+        temp = "".join(
+            f"    {kind}_temp_path {self.root / ('nginx-' + kind)};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        replacements = [
+            (r"(?m)^pid .*;$", f"pid {self.root / 'nginx.pid'};"),
+            (r"(?m)^error_log .*;$", f"error_log {self.root / 'nginx-error.log'} warn;"),
+            (r"(?m)^worker_processes .*;$", "worker_processes 1;"),
+            (r"access_log /dev/stdout", f"access_log {self.root / 'nginx-access.log'}"),
+            (r"(?m)^http \{\n", "http {\n" + temp),
+            (
+                r"(?s)(?<=# Instances)[^\n]*\n.*?(?=\s*# End of instances)",
+                f" (local)\n{servers}",
+            ),
+            (r"listen 80;", f"listen 127.0.0.1:{self.ports.nginx};"),
+            (r"alias /srv/static/;", f"alias {self.static_root}/;"),
+        ]
+        for pattern, replacement in replacements:
+            text, count = re.subn(pattern, lambda _match, new=replacement: new, text)
+            if count != 1:
+                raise ServiceError(f"deploy/nginx.conf: expected one match for {pattern!r}")
+        return text
+
+    # --- bookkeeping -----------------------------------------------------------------
+    def _remember(self, name: str, pid: int | None) -> None:
+        if pid is not None:
+            self.state.pids[name] = pid
+            self._save()
+
+    def _stop(self, name: str, sig: int = signal.SIGTERM) -> None:
+        pid = self.state.pids.pop(name, None)
+        if pid is not None:
+            services.stop_pid(pid, sig=sig, timeout=30)
+            self._save()
+
+    def _save(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "state.json").write_text(json.dumps(asdict(self.state), indent=2))
+
+    def _wait_http(self, url: str, *, pid: int, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not services.pid_alive(pid):
+                raise ServiceError(f"{url}: process {pid} exited (see logs in {self.root})")
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(url, timeout=2) as response,
+            ):
+                if response.status == 200:
+                    return
+            time.sleep(0.1)
+        raise ServiceError(f"{url} did not answer 200 within {timeout:.0f}s")
+
+
+def main(argv: list[str]) -> int:
+    """scripts/cluster start|stop|status (state in $CLUSTER_DIR, default .cluster/)."""
+    command = argv[0] if argv else "status"
+    root = Path(os.environ.get("CLUSTER_DIR") or ROOT / ".cluster")
+    running = (root / "state.json").exists()
+    if command == "start":
+        if running:
+            print(f"already started (state in {root}); run `make cluster-stop` first")
+            return 1
+        cluster = Cluster(root)
+        cluster.start()
+        print(f"nginx     {cluster.nginx_url}")
+        for index, url in enumerate(cluster.instance_urls):
+            print(f"instance{index + 1} {url}")
+        print(f"redis     {cluster.redis_url}\npostgres  {cluster.database_url}\nlogs      {root}")
+        return 0
+    if command == "stop":
+        if running:
+            Cluster.load(root).stop()
+        print("stopped")
+        return 0
+    if command == "status":
+        if not running:
+            print("not running")
+            return 1
+        for name, alive in Cluster.load(root).status().items():
+            print(f"{name:9} {'up' if alive else 'DOWN'}")
+        return 0
+    print(main.__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
