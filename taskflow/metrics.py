@@ -15,6 +15,9 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 
 import prometheus_client
@@ -22,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import Counter, Histogram, multiprocess
+from pymongo import monitoring
 
 from taskflow import ratelimit
 
@@ -49,7 +53,7 @@ LOGINS = Counter(
 )
 DB_QUERY_SECONDS = Histogram(
     "taskflow_db_query_duration_seconds",
-    "Time of each database query run while serving a request, by vendor.",
+    "Time of each database query (SQL statement or MongoDB command), by vendor.",
     ["vendor"],
     buckets=_FAST_BUCKETS,
 )
@@ -83,6 +87,45 @@ def observe_db_query(vendor: str, seconds: float) -> None:
 
 def observe_cache_operation(cache_name: str, operation: str, seconds: float) -> None:
     CACHE_OPERATION_SECONDS.labels(cache=cache_name, operation=operation).observe(seconds)
+
+
+class CommandCount:
+    def __init__(self) -> None:
+        self.count = 0
+
+
+_mongo_commands: ContextVar[CommandCount | None] = ContextVar("mongo_commands", default=None)
+
+
+@contextmanager
+def count_mongo_commands() -> Iterator[CommandCount]:
+    """Count the MongoDB commands this thread runs inside the block (one request)."""
+    counter = CommandCount()
+    token = _mongo_commands.set(counter)
+    try:
+        yield counter
+    finally:
+        _mongo_commands.reset(token)
+
+
+class MongoCommandTimer(monitoring.CommandListener):
+    """MongoDB's backend runs no SQL, so Django's execute wrappers never see its queries;
+    pymongo's command monitoring does, on every client created after registration."""
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        counter = _mongo_commands.get()
+        if counter is not None:
+            counter.count += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        observe_db_query("mongodb", event.duration_micros / 1_000_000)
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        observe_db_query("mongodb", event.duration_micros / 1_000_000)
+
+
+# Registered at import, before the first request opens the MongoDB client.
+monitoring.register(MongoCommandTimer())
 
 
 def _on_logged_in(sender: object, request: HttpRequest | None = None, **_: object) -> None:

@@ -81,14 +81,16 @@ class RequestLogMiddleware(RequestMiddleware):
     def __call__(self, request: HttpRequest) -> HttpResponse:  # type: ignore[override]
         request._log_started = time.perf_counter()  # type: ignore[attr-defined]
         connection = connections[DEFAULT_DB_ALIAS]
-        # MongoDB's backend runs no SQL through execute wrappers: no count there.
-        counter = _QueryCounter(connection.vendor) if connection.vendor != "mongodb" else None
-        request._log_queries = counter  # type: ignore[attr-defined]
         self.prepare(request)
-        if counter is None:
-            response = self.get_response(request)
+        if connection.vendor == "mongodb":
+            # No SQL there: pymongo's command monitoring counts (taskflow.metrics).
+            with metrics.count_mongo_commands() as counter:
+                request._log_queries = counter  # type: ignore[attr-defined]
+                response = self.get_response(request)
         else:
-            with connection.execute_wrapper(counter):
+            sql_counter = _QueryCounter(connection.vendor)
+            request._log_queries = sql_counter  # type: ignore[attr-defined]
+            with connection.execute_wrapper(sql_counter):
                 response = self.get_response(request)
         response[HEADER] = request.request_id  # type: ignore[attr-defined]
         self.handle_response(request, response)

@@ -9,6 +9,7 @@ from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
 from taskflow.cache_metrics import TimedCacheMixin
+from taskflow.metrics import MongoCommandTimer, count_mongo_commands
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +115,26 @@ def test_timed_cache_mixin_times_each_operation():
     assert timed_cache.get("missing", "fallback") == "fallback"
 
     assert (gets.delta, sets.delta) == (2, 1)
+
+
+class _CommandEvent:
+    """Only for this unit test: the one attribute the listener reads."""
+
+    duration_micros = 2500
+
+
+def test_mongo_commands_are_counted_per_request_and_timed():
+    listener = MongoCommandTimer()
+    timed = Sample("taskflow_db_query_duration_seconds_count", vendor="mongodb")
+    total = Sample("taskflow_db_query_duration_seconds_sum", vendor="mongodb")
+
+    with count_mongo_commands() as request_commands:
+        for _ in range(3):
+            listener.started(_CommandEvent())
+            listener.succeeded(_CommandEvent())
+    listener.started(_CommandEvent())  # outside a request: timed, not counted
+    listener.failed(_CommandEvent())
+
+    assert request_commands.count == 3
+    assert timed.delta == 4
+    assert total.delta == pytest.approx(0.01)
