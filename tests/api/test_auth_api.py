@@ -360,3 +360,10 @@ def test_bad_authorization_header_is_401(header):
 def test_auth_endpoints_reject_wrong_methods(anon_client):
     assert anon_client.get(f"{AUTH}/login/").status_code == 405
     assert anon_client.get(f"{AUTH}/register/").status_code == 405
+
+
+def test_token_of_a_deleted_user_is_401(anon_client, other_user):
+    tokens = login(anon_client, other_user.email)
+    other_user.delete()
+    assert me_status(tokens["access"]) == 401
+    assert refresh_status(tokens["refresh"]) == 401

@@ -392,3 +392,19 @@ def test_export_unknown_format_is_400(api_client, fmt):
 
 def test_export_requires_authentication(anon_client):
     assert anon_client.get("/api/tasks/export/?format=csv").status_code == 401
+
+
+# --- per-user throttle ------------------------------------------------------------------
+
+
+def test_per_user_throttle_answers_429_with_retry_after(api_client, other_client, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    # DRF reads the rates once at import; patch them for this test only.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "3/min"})
+    statuses = [api_client.get(LIST).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = api_client.get("/api/tasks/stats/")
+    assert limited.status_code == 429
+    assert int(limited["Retry-After"]) > 0
+    assert other_client.get(LIST).status_code == 200  # per user, not global
