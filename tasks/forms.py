@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from taskflow.ids import ID_LENGTH
+from tasks.exchange import FORMATS
 from tasks.filters import ORDERING_FIELDS
 from tasks.models import (
     DESCRIPTION_MAX,
@@ -119,3 +120,24 @@ class BulkForm(forms.Form):
         if data.get("action") == "set_status" and not data.get("status"):
             self.add_error("status", "Choose a status.")
         return data
+
+
+class ImportForm(forms.Form):
+    # The page imports in the request; bigger files belong to `manage.py import_tasks`.
+    MAX_BYTES = 2 * 1024 * 1024
+    MAX_ROWS = 5_000
+
+    file = forms.FileField(
+        help_text="A CSV or JSON file in TaskFlow's export format, at most 2 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.json,text/csv,application/json"}),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 2 MB.")
+        fmt = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        if fmt not in FORMATS:
+            raise forms.ValidationError("Choose a .csv or .json file.")
+        upload.format = fmt
+        return upload

@@ -16,9 +16,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.exceptions import APIException
 
 from accounts.forms import add_service_errors
-from tasks import selectors, services
+from tasks import exchange, selectors, services
 from tasks.filters import TaskFilter
-from tasks.forms import PRIORITY_CHOICES, SORT_CHOICES, BulkForm, QuickStatusForm, TaskForm
+from tasks.forms import (
+    PRIORITY_CHOICES,
+    SORT_CHOICES,
+    BulkForm,
+    ImportForm,
+    QuickStatusForm,
+    TaskForm,
+)
 from tasks.models import Priority, Status
 from tasks.pagination import page_url, paginate
 
@@ -213,3 +220,36 @@ def task_bulk(request: HttpRequest) -> HttpResponse:
     count = services.tasks_bulk_delete(user=user, ids=data["ids"])
     messages.success(request, f"{count} task(s) deleted.")
     return redirect(back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_import(request: HttpRequest) -> HttpResponse:
+    """Export links and an upload form; rows go through the same importer as the
+    import_tasks command (each row through services.task_create)."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            rows = list(exchange.read_rows(upload.read(), upload.format))
+            if len(rows) > ImportForm.MAX_ROWS:
+                raise exchange.ImportFileError(
+                    f"At most {ImportForm.MAX_ROWS} tasks per upload; "
+                    "use `manage.py import_tasks` for bigger files."
+                )
+        except exchange.ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            report = exchange.import_tasks(request.user, rows)
+            if report.created:
+                messages.success(request, f"{report.created} task(s) imported.")
+            if not report.errors:
+                return redirect("tasks:list")
+    status = 400 if form.errors else 200
+    context = {
+        "form": form,
+        "report": report,
+        "errors_shown": (report.errors[:50] if report else []),
+    }
+    return render(request, "tasks/import.html", context, status=status)

@@ -87,3 +87,19 @@ def test_keyboard_alone_reaches_every_control_on_the_task_list(page, user, check
     page.keyboard.press("Space")
     assert page.get_by_label("Select “First”").is_checked()
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+
+
+def test_import_page_uploads_a_file(page, user, check_a11y, tmp_path):
+    sign_in(page, user.email)
+    page.goto("/tasks/")
+    page.get_by_role("link", name="Import / export").click()
+    check_a11y(page)
+    upload = tmp_path / "tasks.csv"
+    upload.write_text("title,priority\nImported one,high\n,low\n")
+    page.get_by_label("File").set_input_files(str(upload))
+    page.get_by_role("button", name="Import tasks").click()
+    page.wait_for_load_state()
+    assert "1 task imported; 1 row could not be imported" in page.inner_text("main")
+    check_a11y(page)
+    page.goto("/tasks/")
+    assert page.locator("table.tasks td.title").all_inner_texts() == ["Imported one"]
