@@ -28,9 +28,13 @@ from taskflow.logconfig import gunicorn_logconfig_dict
 
 _TRUE = {"1", "true", "yes", "on"}
 
+# Under gunicorn the default is JSON whatever DEBUG says; on_starting hands the choice
+# to the workers so that the application's lines match gunicorn's own.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or "json"
+
 logconfig_dict = gunicorn_logconfig_dict(
     level=os.environ.get("LOG_LEVEL", "INFO"),
-    fmt=os.environ.get("LOG_FORMAT", "json"),
+    fmt=LOG_FORMAT,
     access_log=os.environ.get("GUNICORN_ACCESS_LOG", "").lower() in _TRUE,
 )
 
@@ -39,6 +43,7 @@ _created_dirs: list[Path] = []
 
 
 def on_starting(server: Any) -> None:
+    os.environ["LOG_FORMAT"] = LOG_FORMAT
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not directory:
         # Set before any worker is forked (and before prometheus_client is imported:

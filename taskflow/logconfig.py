@@ -123,6 +123,8 @@ def build_logging(*, level: str = "INFO", fmt: str = "console") -> dict[str, Any
             # repeat it.
             "django.request": {"level": "CRITICAL"},
             "django.server": {"level": "WARNING"},
+            # django-environ announces a missing .env file on every start.
+            "environ": {"level": "WARNING"},
         },
     }
 

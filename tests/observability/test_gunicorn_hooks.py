@@ -12,14 +12,18 @@ def test_on_starting_empties_a_configured_directory(tmp_path: Path, monkeypatch)
     (tmp_path / "counter_123.db").write_bytes(b"stale")
     (tmp_path / "notes.txt").write_text("not ours")
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    monkeypatch.delenv("LOG_FORMAT", raising=False)
 
     gunicorn_hooks.on_starting(server=None)
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    # Workers inherit the format gunicorn logs in (JSON unless LOG_FORMAT says otherwise).
+    assert os.environ["LOG_FORMAT"] == gunicorn_hooks.LOG_FORMAT
 
 
 def test_without_a_directory_one_is_made_for_the_server_and_removed_at_exit(monkeypatch):
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    monkeypatch.delenv("LOG_FORMAT", raising=False)
 
     gunicorn_hooks.on_starting(server=None)
     created = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])

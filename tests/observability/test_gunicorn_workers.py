@@ -58,7 +58,6 @@ def gunicorn(tmp_path_factory: pytest.TempPathFactory):
         PROMETHEUS_MULTIPROC_DIR=str(multiproc_dir),
         METRICS_TOKEN=TOKEN,
         METRICS_ALLOWED_IPS="192.0.2.1",  # not us: the token must be what lets us in
-        LOG_FORMAT="json",
         REDIS_URL="",
     )
     log = tmp_path / "gunicorn.log"
