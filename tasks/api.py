@@ -80,6 +80,15 @@ def _expected_version(request: Request) -> int | None:
     raise PreconditionFailedError()
 
 
+def _none_match(header: str | None, task: Task) -> bool:
+    """If-None-Match hits: ``*`` or any listed tag equal to the ETag, weak or not
+    (RFC 9110 uses the weak comparison for If-None-Match)."""
+    if not header:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or task.etag in tags
+
+
 def _with_etag(response: Response, task: Task) -> Response:
     response["ETag"] = task.etag
     return response
@@ -151,7 +160,7 @@ class TaskViewSet(viewsets.GenericViewSet):
 
     def retrieve(self, request: Request, pk: str) -> Response:
         task = self.get_object()
-        if request.headers.get("If-None-Match") == task.etag:
+        if _none_match(request.headers.get("If-None-Match"), task):
             return _with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), task)
         return _with_etag(Response(TaskSerializer(task).data), task)
 

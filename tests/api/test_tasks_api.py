@@ -408,3 +408,11 @@ def test_per_user_throttle_answers_429_with_retry_after(api_client, other_client
     assert limited.status_code == 429
     assert int(limited["Retry-After"]) > 0
     assert other_client.get(LIST).status_code == 200  # per user, not global
+
+
+@pytest.mark.parametrize("header", ['W/"1"', '"0", "1"', "*"])
+def test_if_none_match_uses_weak_comparison_and_lists(api_client, make_task, header):
+    task = make_task()
+    response = api_client.get(detail(task.pk), HTTP_IF_NONE_MATCH=header)
+    assert response.status_code == 304
+    assert response["ETag"] == '"1"'
