@@ -88,7 +88,10 @@ class FallbackRedisCache(RedisCache):
             for key in ("TIMEOUT", "KEY_PREFIX", "VERSION", "KEY_FUNCTION")
             if key in params
         }
-        self.fallback = LocMemCache(f"taskflow-fallback-{id(self)}", fallback_params)
+        # Django builds one cache object per thread; a name that is the same for all
+        # of them makes the threads of a process share one fallback store (LocMemCache
+        # keeps its data per name), so a gthread worker counts every attempt once.
+        self.fallback = LocMemCache(f"taskflow-fallback-{server}", fallback_params)
         self.outage = _OutageLog(server, LOG_INTERVAL_SECONDS)
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
