@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 import structlog
+import structlog.tracebacks
 
 from taskflow.scrub import scrub
 
@@ -65,7 +66,11 @@ def formatter_config(fmt: str) -> dict[str, Any]:
         raise ValueError(f"LOG_FORMAT must be one of {FORMATS}, not {fmt!r}")
     if fmt == "json":
         renderer: Any = structlog.processors.JSONRenderer()
-        tracebacks: Any = structlog.processors.dict_tracebacks
+        # Structured frames without local variables: a local can hold anything, under
+        # any name (a password in ``value``), which no key-based scrubbing would catch.
+        tracebacks: Any = structlog.processors.ExceptionRenderer(
+            structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+        )
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
         tracebacks = structlog.processors.format_exc_info

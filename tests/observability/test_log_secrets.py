@@ -68,6 +68,7 @@ def test_careless_log_calls_are_scrubbed_too(json_logs):
     )
     logging.getLogger("tests.careless.stdlib").warning("rejected refresh %s", token)
     try:
+        value = "secret-held-in-a-local"  # noqa: F841 - a traceback's locals must not show
         raise ValueError(f"bad payload password=plain-text-pw token {token}")
     except ValueError:
         log.exception("parse_failed")
@@ -75,6 +76,7 @@ def test_careless_log_calls_are_scrubbed_too(json_logs):
     assert "plain-text-pw" not in json_logs.text
     assert token not in json_logs.text
     assert "abc123def" not in json_logs.text
+    assert "secret-held-in-a-local" not in json_logs.text
     records = json_logs.records()
     assert [record["event"] for record in records] == [
         "login_attempt",
