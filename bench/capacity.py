@@ -19,7 +19,9 @@ from bench.stack import stack
 def _run(st: Any, instances: int, args: argparse.Namespace, calls: list) -> dict[str, Any]:
     with contextlib.ExitStack() as stop:
         apps = [
-            stop.enter_context(services.gunicorn(st.env, workers=args.workers))
+            stop.enter_context(
+                services.gunicorn(st.env, workers=args.workers, threads=args.threads)
+            )
             for _ in range(instances)
         ]
         proxy = stop.enter_context(services.nginx([app.port for app in apps]))
@@ -108,7 +110,8 @@ def _render(args, runs, cost, projected) -> str:
         "### Capacity against instances\n\n"
         + report.header()
         + f"\nMeasured here: nginx (1 worker) in front of N gunicorn instances of "
-        f"{args.workers} sync workers each, PostgreSQL 15 and Redis, all on this machine "
+        f"{args.workers} gthread worker(s) x {args.threads} threads each, PostgreSQL 15 and "
+        "Redis, all on this machine "
         f"with the load generator ({args.concurrency} threads, {args.seconds:g} s per run). "
         "Mix: task list (plain and filtered), stats, task detail, floor, one create in "
         "eleven requests.\n\n"
@@ -138,7 +141,8 @@ def _render(args, runs, cost, projected) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--instances", default="1,2", help="comma-separated counts to measure")
-    parser.add_argument("--workers", type=int, default=1, help="sync workers per instance")
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn workers per instance")
+    parser.add_argument("--threads", type=int, default=4, help="per worker")
     parser.add_argument("--concurrency", type=int, default=6)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--cores-per-instance", type=int, default=2, help="model input")

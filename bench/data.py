@@ -98,6 +98,7 @@ def _timings(targets: dict[tuple[str, str], tuple[Any, str]], repeat: int) -> di
 
 
 def _plans(user: Any, cursor: str) -> dict[str, str]:
+    from django.db.models import F, Q
     from django.http import QueryDict
 
     from bench.seed import RARE_WORD
@@ -115,6 +116,16 @@ def _plans(user: Any, cursor: str) -> dict[str, str]:
     beyond = pagination._beyond("created_at", value, pk, desc=True, forward=forward)
     plans["deep cursor (90%)"] = (
         visible_tasks(user).filter(beyond).order_by(*order)[:21].explain(analyze=True)
+    )
+    # The same two pages as tasks.pagination built them before it was tuned, to show
+    # what the tuning changed (and what a regression would look like).
+    before_order = [F("created_at").desc(nulls_last=True), "-pk"]
+    plans["first page, before tuning (DESC NULLS LAST)"] = (
+        visible_tasks(user).order_by(*before_order)[:21].explain(analyze=True)
+    )
+    before_beyond = Q(created_at__lt=value) | Q(created_at=value, pk__lt=pk)
+    plans["deep cursor, before tuning (OR without a bound)"] = (
+        visible_tasks(user).filter(before_beyond).order_by(*order)[:21].explain(analyze=True)
     )
     return plans
 

@@ -80,7 +80,8 @@ def measure(args: argparse.Namespace) -> None:
         calls = _mix(st.env)
         samples: list[tuple[int, float]] = []
         errors = 0
-        with services.gunicorn(st.env, workers=1) as server:
+        # No recycling (GUNICORN_MAX_REQUESTS=0): a leak must show, not be restarted away.
+        with services.gunicorn(st.env, workers=1, max_requests=0) as server:
             (worker,) = server.worker_pids()
             samples.append((0, rss_mb(worker)))
             chunk = max(1, args.requests // args.samples)
@@ -114,7 +115,8 @@ def _render(args, stack_desc, imports, boots, samples, errors, elapsed) -> tuple
     text = (
         "### Worker memory and cold start\n\n"
         + report.header()
-        + f"\nStack: gunicorn, 1 sync worker; {stack_desc}. Mix: task list (plain and "
+        + f"\nStack: gunicorn (deploy/gunicorn.conf.py), 1 gthread worker x 4 threads, "
+        f"worker recycling off; {stack_desc}. Mix: task list (plain and "
         "filtered), stats, task detail, floor, and one create in eleven requests; "
         f"{samples[-1][0]:,} requests in {elapsed:.0f} s, {errors} errors.\n\n"
         + report.table(["requests served", "worker RSS (MB)"], rows)

@@ -55,7 +55,9 @@ def measure(args: argparse.Namespace) -> None:
         accounts_file = tmp / "accounts.json"
         accounts_file.write_text(json.dumps(_accounts(args.accounts, args.tasks)))
         apps = [
-            stop.enter_context(services.gunicorn(st.env, workers=args.workers))
+            stop.enter_context(
+                services.gunicorn(st.env, workers=args.workers, threads=args.threads)
+            )
             for _ in range(args.instances)
         ]
         target = (
@@ -105,7 +107,8 @@ def _render(args, stack_desc: str, topology: str, rows: list[dict[str, str]]) ->
         "### Scenario mix (locust)\n\n"
         + report.header()
         + f"\nlocust {args.users} users (wait 50-200 ms between requests), {args.seconds} s, "
-        f"against {topology} ({args.workers} sync workers each); {stack_desc}; "
+        f"against {topology} ({args.workers} gthread workers x {args.threads} threads each, "
+        f"deploy/gunicorn.conf.py); {stack_desc}; "
         f"{args.accounts} accounts with {args.tasks} tasks each. Latencies in ms.\n\n"
         + report.table(["request", "count", "req/s", "p50", "p95", "p99", "errors"], table)
     )
@@ -119,6 +122,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--accounts", type=int, default=5)
     parser.add_argument("--tasks", type=int, default=300, help="tasks per account")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="per worker")
     parser.add_argument("--instances", type=int, default=1)
     parser.add_argument("--nginx", action="store_true", help="put nginx in front")
     parser.set_defaults(run=measure)

@@ -82,7 +82,7 @@ def _slice(server: services.Server, tiers: dict[str, Any], call: load.Call, args
 def measure(args: argparse.Namespace) -> None:
     with stack(db=args.db, use_redis=not args.no_redis) as stack_:
         all_calls = calls(stack_)
-        with services.gunicorn(stack_.env, workers=args.workers) as server:
+        with services.gunicorn(stack_.env, workers=args.workers, threads=args.threads) as server:
             tiers = {"app": server.worker_pids, **stack_.backend_pid_finders()}
             names = [n for n in args.endpoints if n in all_calls and n != "floor"]
             probe = load.run(server.url, lambda _: all_calls["html_list"], total=1)
@@ -140,7 +140,8 @@ def _render(args, stack_, names, tallies, floors) -> tuple[str, dict[str, Any]]:
     text = (
         "### Throughput against the floor\n\n"
         + report.header()
-        + f"\nStack: gunicorn, {args.workers} sync workers; {stack_.description}; "
+        + f"\nStack: gunicorn (deploy/gunicorn.conf.py), {args.workers} gthread workers x "
+        f"{args.threads} threads; {stack_.description}; "
         f"{args.concurrency} client threads on the same machine; {args.rounds} rounds of "
         f"alternating {args.seconds:g} s slices (endpoint, floor).\n\n"
         + report.table(
@@ -166,6 +167,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--no-redis", action="store_true")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="per worker")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=3.0, help="length of one slice")

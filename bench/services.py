@@ -198,27 +198,31 @@ def django_env(database_url: str, redis_url: str = "", **extra: str) -> dict[str
     return env
 
 
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+
+
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 1) -> Iterator[Server]:
+def gunicorn(
+    env: dict[str, str], *, workers: int = 2, threads: int = 4, max_requests: int | None = None
+) -> Iterator[Server]:
+    """gunicorn with the production config (deploy/gunicorn.conf.py: gthread workers,
+    Prometheus multiprocess hooks, JSON logs), sized by its environment variables."""
     port = free_port()
-    cmd = [
-        str(VENV_BIN / "gunicorn"),
-        "taskflow.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--worker-class",
-        "gthread" if threads > 1 else "sync",
-        "--log-level",
-        "warning",
-        "--max-requests",
-        "0",
-    ]
+    settings = {
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_THREADS": str(threads),
+        # Production logs every request (INFO); that cost belongs in the figures.
+        "LOG_LEVEL": "INFO",
+    }
+    if max_requests is not None:
+        settings["GUNICORN_MAX_REQUESTS"] = str(max_requests)
+    cmd = [str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "taskflow.wsgi:application"]
+    logs = ROOT / "var" / "bench" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = open(logs / f"gunicorn-{port}.log", "w")  # noqa: SIM115 (closed below)
     started = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**env, **settings}, stdout=log, stderr=log)
     try:
         _wait(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), "gunicorn")
         server = Server(proc, port, url=f"http://127.0.0.1:{port}")
@@ -228,6 +232,7 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 1) -> Iter
         yield server
     finally:
         _stop(proc)
+        log.close()
 
 
 NGINX_CONF = """
