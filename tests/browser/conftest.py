@@ -23,10 +23,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# Playwright's sync API runs an event loop in this thread; the ORM calls that the test
-# and fixtures make from here are ordinary synchronous calls, so Django's guard against
-# ORM use inside a running loop does not apply.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def _require(path: Path | str, what: str) -> None:
@@ -38,17 +34,30 @@ def _require(path: Path | str, what: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's event loop lives only as long as one browser test module,
+# so the suites collected after this one run with Django's async guard in place.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     _require(CHROMIUM, "chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield instance
-        instance.close()
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests
+    # and fixtures make here are still plain synchronous calls, so Django's guard against
+    # ORM use inside a running loop is lifted for this suite only.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            instance = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
+            yield instance
+            instance.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
