@@ -194,3 +194,20 @@ def test_account_pages_need_sign_in(anon, url):
 def test_signed_in_users_skip_register_and_login(web):
     assert web.get(REGISTER)["Location"] == DASHBOARD
     assert web.get(LOGIN)["Location"] == DASHBOARD
+
+
+def test_register_page_is_rate_limited(anon, settings):
+    settings.LOGIN_RATE = "2/m"
+    for number in range(2):
+        anon.post(REGISTER, {"email": f"x{number}@example.com", "password": "1"})
+    response = anon.post(
+        REGISTER,
+        {
+            "email": "late@example.com",
+            "password": DEFAULT_PASSWORD,
+            "password_again": DEFAULT_PASSWORD,
+        },
+    )
+    assert response.status_code == 429
+    assert b'value="late@example.com"' in response.content
+    assert not User.objects.filter(email="late@example.com").exists()
