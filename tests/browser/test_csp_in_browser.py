@@ -20,6 +20,13 @@ def test_swagger_ui_renders_under_the_policy(page, user):
     assert _csp_errors(page) == []
 
 
+def test_redoc_renders_without_loading_from_a_cdn(page, user):
+    sign_in(page, user.email)
+    page.goto("/api/redoc/")
+    page.wait_for_selector("h1:has-text('TaskFlow API')")
+    assert [e for e in page.errors if "fonts.googleapis.com" in e] == []
+
+
 def test_admin_login_renders_under_the_policy(page):
     page.goto("/admin/login/")
     page.wait_for_selector("#login-form")
