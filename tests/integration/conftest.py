@@ -1,0 +1,63 @@
+"""One local cluster (tests/cluster.py) for the whole integration suite: real
+redis-server, PostgreSQL, 3 gunicorn instances with production settings, nginx."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+import requests
+
+from tests.cluster import Cluster, ClusterPorts
+from tests.factories import DEFAULT_PASSWORD
+from tests.services import postgres_bin_dirs, require_binaries
+
+TIMEOUT = 15
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory) -> Iterator[Cluster]:
+    require_binaries("redis-server", "nginx", extra_dirs=["/usr/sbin"])
+    require_binaries("initdb", "postgres", "createdb", extra_dirs=postgres_bin_dirs())
+    running = Cluster(tmp_path_factory.mktemp("cluster"), ClusterPorts.free())
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def fresh_redis(cluster) -> Iterator[redis.Redis]:
+    """Redis emptied before and after (login counters are per client IP, and every
+    request here comes from 127.0.0.1)."""
+    client = redis.Redis.from_url(cluster.redis_url)
+    client.flushall()
+    yield client
+    client.flushall()
+
+
+@pytest.fixture
+def redis_restored(cluster) -> Iterator[None]:
+    """Whatever a test does to Redis, the next test finds it running."""
+    yield
+    if "redis" not in cluster.state.pids:
+        cluster.start_redis()
+
+
+_accounts = iter(range(1_000_000))
+
+
+def new_account(base_url: str) -> tuple[str, dict[str, str]]:
+    """Register a fresh user through ``base_url`` and log in; (email, tokens)."""
+    email = f"user{next(_accounts)}@example.com"
+    body = {"email": email, "password": DEFAULT_PASSWORD, "name": "Cluster User"}
+    registered = requests.post(f"{base_url}/api/auth/register/", json=body, timeout=TIMEOUT)
+    assert registered.status_code == 201, registered.text
+    credentials = {"email": email, "password": DEFAULT_PASSWORD}
+    login = requests.post(f"{base_url}/api/auth/login/", json=credentials, timeout=TIMEOUT)
+    assert login.status_code == 200, login.text
+    return email, login.json()
+
+
+def bearer(tokens: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access']}"}

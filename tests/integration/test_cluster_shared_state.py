@@ -1,0 +1,86 @@
+"""State that must hold on every instance: JWTs, revocations, login limits, stats."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.integration.conftest import TIMEOUT, bearer, new_account
+
+pytestmark = pytest.mark.integration
+
+
+def get(url: str, **kwargs):
+    return requests.get(url, timeout=TIMEOUT, **kwargs)
+
+
+def post(url: str, **kwargs):
+    return requests.post(url, timeout=TIMEOUT, **kwargs)
+
+
+def test_a_jwt_issued_by_instance_1_works_on_instances_2_and_3(cluster, fresh_redis):
+    one, two, three = cluster.instance_urls
+    email, tokens = new_account(one)
+    answers = [get(f"{url}/api/auth/me/", headers=bearer(tokens)) for url in (two, three)]
+    assert [(a.status_code, a.json()["email"]) for a in answers] == [(200, email), (200, email)]
+
+
+def test_logout_through_instance_1_rejects_the_access_token_on_2_and_3(cluster, fresh_redis):
+    one, two, three = cluster.instance_urls
+    _, tokens = new_account(one)
+    # Both instances now hold a cached "not revoked" answer for this token in Redis.
+    before = [
+        get(f"{url}/api/auth/me/", headers=bearer(tokens)).status_code for url in (two, three)
+    ]
+    logout = post(
+        f"{one}/api/auth/logout/", json={"refresh": tokens["refresh"]}, headers=bearer(tokens)
+    )
+    after = [get(f"{url}/api/auth/me/", headers=bearer(tokens)).status_code for url in (two, three)]
+    refresh = post(f"{three}/api/auth/refresh/", json={"refresh": tokens["refresh"]})
+    assert (before, logout.status_code, after, refresh.status_code) == (
+        [200, 200],
+        204,
+        [401, 401],
+        401,
+    )
+
+
+def test_the_21st_login_is_refused_on_every_instance_whatever_x_forwarded_for_says(
+    cluster, fresh_redis
+):
+    wrong = {"email": "nobody@example.com", "password": "not-the-password"}
+    # Through nginx (round robin over the three instances), each try claiming another
+    # client address: nginx appends the real one, and only that one is trusted.
+    first_twenty = [
+        post(
+            f"{cluster.nginx_url}/api/auth/login/",
+            json=wrong,
+            headers={"X-Forwarded-For": f"198.51.100.{i}"},
+        ).status_code
+        for i in range(20)
+    ]
+    through_nginx = [
+        post(
+            f"{cluster.nginx_url}/api/auth/login/",
+            json=wrong,
+            headers={"X-Forwarded-For": f"203.0.113.{i}"},
+        )
+        for i in range(3)
+    ]
+    direct = [post(f"{url}/api/auth/login/", json=wrong) for url in cluster.instance_urls]
+    assert first_twenty == [401] * 20
+    assert [r.status_code for r in through_nginx + direct] == [429] * 6
+    assert all(int(r.headers["Retry-After"]) > 0 for r in through_nginx + direct)
+
+
+def test_a_task_written_through_instance_2_changes_stats_read_through_instance_3(
+    cluster, fresh_redis
+):
+    one, two, three = cluster.instance_urls
+    _, tokens = new_account(one)
+    stats_url = f"{three}/api/tasks/stats/"
+    before = [get(stats_url, headers=bearer(tokens)).json()["total"] for _ in range(2)]
+    created = post(f"{two}/api/tasks/", json={"title": "From two"}, headers=bearer(tokens))
+    after = get(stats_url, headers=bearer(tokens)).json()
+    assert (before, created.status_code) == ([0, 0], 201)
+    assert (after["total"], after["by_status"]["todo"]) == (1, 1)
