@@ -26,6 +26,9 @@ DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 
 _INSECURE_KEY = "django-insecure-taskflow-development-key-change-me"
 SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_KEY)
+# Rotation: the previous key(s) here keep sessions, password-reset links and signed
+# values valid while they are re-signed with the new key (docs/operations.md).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
