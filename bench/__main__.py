@@ -18,6 +18,7 @@ BENCHMARKS = {
     "memory": "bench.memory",
     "capacity": "bench.capacity",
     "mix": "bench.mix",
+    "profile": "bench.profile",
 }
 # `all` keeps the seeded million-task database, so only the first run pays for it.
 ALL_EXTRA = {"data": ["--pg-data", "var/bench/pgdata"]}

@@ -20,7 +20,9 @@ def _run(st: Any, instances: int, args: argparse.Namespace, calls: list) -> dict
     with contextlib.ExitStack() as stop:
         apps = [
             stop.enter_context(
-                services.gunicorn(st.env, workers=args.workers, threads=args.threads)
+                services.gunicorn(
+                    st.env, workers=args.workers, threads=args.threads, max_requests=0
+                )
             )
             for _ in range(instances)
         ]
@@ -31,8 +33,7 @@ def _run(st: Any, instances: int, args: argparse.Namespace, calls: list) -> dict
             **st.backend_pid_finders(),
         }
         load.run(proxy.url, lambda n: calls[n % len(calls)], concurrency=2, duration=2)
-        pids = {tier: find() for tier, find in finders.items()}
-        before = {tier: services.cpu_seconds(p) for tier, p in pids.items()}
+        before = {tier: services.cpu_by_pid(find()) for tier, find in finders.items()}
         started = time.monotonic()
         result = load.run(
             proxy.url,
@@ -41,7 +42,7 @@ def _run(st: Any, instances: int, args: argparse.Namespace, calls: list) -> dict
             duration=args.seconds,
         )
         wall = time.monotonic() - started
-        cpu = {tier: services.cpu_seconds(p) - before[tier] for tier, p in pids.items()}
+        cpu = {tier: services.cpu_since(before[tier], find()) for tier, find in finders.items()}
     return {
         "instances": instances,
         "rps": result.rps,
@@ -110,8 +111,8 @@ def _render(args, runs, cost, projected) -> str:
         "### Capacity against instances\n\n"
         + report.header()
         + f"\nMeasured here: nginx (1 worker) in front of N gunicorn instances of "
-        f"{args.workers} gthread worker(s) x {args.threads} threads each, PostgreSQL 15 and "
-        "Redis, all on this machine "
+        f"{args.workers} gthread worker(s) x {args.threads} threads each (recycling off), "
+        "PostgreSQL 15 and Redis, all on this machine "
         f"with the load generator ({args.concurrency} threads, {args.seconds:g} s per run). "
         "Mix: task list (plain and filtered), stats, task detail, floor, one create in "
         "eleven requests.\n\n"

@@ -70,19 +70,20 @@ def calls(stack_: Stack) -> dict[str, load.Call]:
 
 def _slice(server: services.Server, tiers: dict[str, Any], call: load.Call, args: Any):
     # Process lists are read at each sample: database backends come and go.
-    pids = {tier: find() for tier, find in tiers.items()}
-    before = {tier: services.cpu_seconds(p) for tier, p in pids.items()}
+    before = {tier: services.cpu_by_pid(find()) for tier, find in tiers.items()}
     result = load.run(
         server.url, lambda _: call, concurrency=args.concurrency, duration=args.seconds
     )
-    cpu = {tier: services.cpu_seconds(p) - before[tier] for tier, p in pids.items()}
+    cpu = {tier: services.cpu_since(before[tier], find()) for tier, find in tiers.items()}
     return result, cpu
 
 
 def measure(args: argparse.Namespace) -> None:
     with stack(db=args.db, use_redis=not args.no_redis) as stack_:
         all_calls = calls(stack_)
-        with services.gunicorn(stack_.env, workers=args.workers, threads=args.threads) as server:
+        with services.gunicorn(
+            stack_.env, workers=args.workers, threads=args.threads, max_requests=0
+        ) as server:
             tiers = {"app": server.worker_pids, **stack_.backend_pid_finders()}
             names = [n for n in args.endpoints if n in all_calls and n != "floor"]
             probe = load.run(server.url, lambda _: all_calls["html_list"], total=1)
@@ -141,7 +142,8 @@ def _render(args, stack_, names, tallies, floors) -> tuple[str, dict[str, Any]]:
         "### Throughput against the floor\n\n"
         + report.header()
         + f"\nStack: gunicorn (deploy/gunicorn.conf.py), {args.workers} gthread workers x "
-        f"{args.threads} threads; {stack_.description}; "
+        f"{args.threads} threads, worker recycling off (per-process CPU accounting); "
+        f"{stack_.description}; "
         f"{args.concurrency} client threads on the same machine; {args.rounds} rounds of "
         f"alternating {args.seconds:g} s slices (endpoint, floor).\n\n"
         + report.table(

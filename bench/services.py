@@ -287,14 +287,24 @@ def nginx(upstream_ports: list[int]) -> Iterator[Server]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time consumed so far by these processes."""
-    total = 0.0
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds consumed so far by each of these processes."""
+    seconds = {}
     for pid in pids:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
             times = psutil.Process(pid).cpu_times()
-            total += times.user + times.system
-    return total
+            seconds[pid] = times.user + times.system
+    return seconds
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    return sum(cpu_by_pid(pids).values())
+
+
+def cpu_since(before: dict[int, float], pids: list[int]) -> float:
+    """CPU used since ``before`` by the processes alive now; a process that started in
+    between counts whole, one that ended in between is lost (keep recycling off)."""
+    return sum(now - before.get(pid, 0.0) for pid, now in cpu_by_pid(pids).items())
 
 
 def machine() -> str:
