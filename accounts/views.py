@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,11 +35,9 @@ def _next_url(request: HttpRequest) -> str:
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
-def _too_many(request: HttpRequest, template: str, form: object, wait: int) -> HttpResponse:
+def _too_many(request: HttpRequest, template: str, form: Form, wait: int) -> HttpResponse:
     minutes = max(1, -(-wait // 60))
-    form.add_error(  # type: ignore[attr-defined]
-        None, f"Too many attempts from your network. Try again in {minutes} minute(s)."
-    )
+    form.add_error(None, f"Too many attempts from your network. Try again in {minutes} minute(s).")
     context = {"form": form, "next": request.POST.get("next", "")}
     response = render(request, template, context, status=429)
     response["Retry-After"] = str(wait)

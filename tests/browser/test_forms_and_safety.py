@@ -103,3 +103,26 @@ def test_import_page_uploads_a_file(page, user, check_a11y, tmp_path):
     check_a11y(page)
     page.goto("/tasks/")
     assert page.locator("table.tasks td.title").all_inner_texts() == ["Imported one"]
+
+
+def test_not_found_and_rate_limited_pages_explain_themselves(page, user, settings, check_a11y):
+    page.goto("/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV/")
+    assert "/accounts/login/" in page.url
+    sign_in(page, user.email)
+    page.goto("/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV/")
+    assert page.inner_text("h1") == "Page not found"
+    check_a11y(page)
+    page.get_by_role("button", name="Sign out").click()
+    settings.LOGIN_RATE = "1/m"
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    page.get_by_label("Password").fill("still wrong")
+    with page.expect_response("**/accounts/login/") as answer:
+        page.get_by_role("button", name="Sign in").click()
+    assert answer.value.status == 429
+    assert "Too many attempts" in page.inner_text("[role=alert]")
+    assert page.get_by_label("Email").input_value() == user.email
+    check_a11y(page)
