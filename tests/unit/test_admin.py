@@ -245,3 +245,13 @@ def test_non_staff_cannot_open_the_admin(user):
     client = Client()
     client.force_login(user)
     assert client.get("/admin/tasks/task/").status_code == 302
+
+
+def test_editing_a_user_lower_cases_the_email(admin_client, user):
+    response = admin_client.post(
+        f"/admin/accounts/user/{user.pk}/change/",
+        {"email": "Alice.New@Example.com", "name": "Alice N", "bio": "", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.email, user.name, user.is_active) == ("alice.new@example.com", "Alice N", True)
