@@ -74,5 +74,8 @@
     var forms = document.querySelectorAll("table.tasks form.quick-status");
     Array.prototype.forEach.call(forms, enhanceQuickStatus);
     enhanceBulk();
+    // After a failed submit, put the keyboard where the first problem is.
+    var invalid = document.querySelector("main [aria-invalid=true]");
+    if (invalid) { invalid.focus(); }
   });
 })();

@@ -22,6 +22,7 @@ def test_bad_task_form_keeps_values_and_shows_errors(page, user, check_a11y):
     assert page.get_by_label("Description").input_value() == "Typed before the mistake"
     assert page.get_by_label("Priority").input_value() == "high"
     assert page.get_by_label("Title").get_attribute("aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.id") == "id_title"
     check_a11y(page)
 
     page.get_by_label("Title").fill("Now with a title")
