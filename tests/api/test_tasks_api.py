@@ -416,3 +416,18 @@ def test_if_none_match_uses_weak_comparison_and_lists(api_client, make_task, hea
     response = api_client.get(detail(task.pk), HTTP_IF_NONE_MATCH=header)
     assert response.status_code == 304
     assert response["ETag"] == '"1"'
+
+
+# --- browsable API ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [LIST, "/api/tasks/stats/", "/api/auth/me/"])
+def test_browsable_api_works_with_a_session_login(user, make_task, path):
+    from rest_framework.test import APIClient
+
+    make_task(title="Seen in the browser")
+    client = APIClient()
+    client.force_login(user)
+    response = client.get(path, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
