@@ -1,4 +1,5 @@
-"""Static files through nginx: hashed names, far-future immutable caching, gzip."""
+"""What nginx itself does: static files (hashed names, far-future immutable caching,
+gzip), and /metrics kept private."""
 
 from __future__ import annotations
 
@@ -33,3 +34,8 @@ def test_static_files_come_from_nginx_not_the_instances(cluster):
     missing = requests.get(f"{cluster.nginx_url}/static/no-such-file.css", timeout=TIMEOUT)
     assert (missing.status_code, missing.headers["Server"]) == (404, "nginx")
     assert "text/html" in missing.headers["Content-Type"]
+
+
+def test_metrics_are_not_served_through_the_public_proxy(cluster):
+    public = requests.get(f"{cluster.nginx_url}/metrics", timeout=TIMEOUT)
+    assert (public.status_code, public.headers["Server"]) == (404, "nginx")
