@@ -34,6 +34,9 @@ class Tally:
         for tier, seconds in cpu.items():
             self.cpu[tier] = self.cpu.get(tier, 0.0) + seconds
 
+    def cpu_total_ms(self) -> float:
+        return sum(self.cpu_ms(tier) for tier in self.cpu)
+
     def cpu_ms(self, tier: str) -> float:
         return 1000 * self.cpu.get(tier, 0.0) / max(self.result.requests, 1)
 
@@ -113,6 +116,9 @@ def _render(args, stack_, names, tallies, floors) -> tuple[str, dict[str, Any]]:
         tally = floor_all if name == "floor" else tallies[name]
         r = tally.result
         ratio = r.rps / floors[name].result.rps if name != "floor" else 1.0
+        # Capacity ratio: the server CPU (app + database + cache) a floor request costs
+        # over what this request costs; what throughput would be on saturated cores.
+        cpu_ratio = floor_all.cpu_total_ms() / max(tally.cpu_total_ms(), 1e-9)
         target = TARGETS.get(name)
         verdict = "" if target is None else ("met" if ratio >= target else "**not met**")
         rows.append(
@@ -120,6 +126,7 @@ def _render(args, stack_, names, tallies, floors) -> tuple[str, dict[str, Any]]:
                 LABELS[name],
                 f"{r.rps:.0f}",
                 f"{ratio:.2f}" + (f" (≥ {target:.2f}, {verdict})" if target else ""),
+                f"{cpu_ratio:.2f}",
                 f"{r.percentile(0.5):.1f} / {r.percentile(0.95):.1f} / {r.percentile(0.99):.1f}",
                 f"{tally.cpu_ms('app'):.2f}",
                 f"{tally.cpu_ms('postgres'):.2f}",
@@ -131,6 +138,7 @@ def _render(args, stack_, names, tallies, floors) -> tuple[str, dict[str, Any]]:
             "requests": r.requests,
             "rps": r.rps,
             "ratio": ratio,
+            "cpu_ratio": cpu_ratio,
             "errors": r.errors,
             "p50_ms": r.percentile(0.5),
             "p95_ms": r.percentile(0.95),
@@ -145,12 +153,14 @@ def _render(args, stack_, names, tallies, floors) -> tuple[str, dict[str, Any]]:
         f"{args.threads} threads, worker recycling off (per-process CPU accounting); "
         f"{stack_.description}; "
         f"{args.concurrency} client threads on the same machine; {args.rounds} rounds of "
-        f"alternating {args.seconds:g} s slices (endpoint, floor).\n\n"
+        f"alternating {args.seconds:g} s slices (endpoint, floor). CPU ratio = server CPU "
+        "(app + PostgreSQL + Redis) of a floor request / that of the request.\n\n"
         + report.table(
             [
                 "request",
                 "req/s",
                 "ratio to floor (target)",
+                "CPU ratio",
                 "p50 / p95 / p99 ms",
                 "app CPU ms/req",
                 "PostgreSQL CPU ms/req",
