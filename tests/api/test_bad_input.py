@@ -4,6 +4,8 @@ takes a body, never a 500."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +108,28 @@ def test_infinite_number_in_a_task_field_is_400(api_client, field):
 def test_errors_use_one_json_shape(api_client):
     body = api_client.get("/api/tasks/nope/").json()
     assert set(body) == {"detail", "code"}
+
+
+LIST_PARAMS = (
+    "status",
+    "priority",
+    "tag",
+    "search",
+    "due_before",
+    "due_after",
+    "overdue",
+    "ordering",
+    "page_size",
+    "page",
+    "cursor",
+)
+query_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(params=st.dictionaries(st.sampled_from(LIST_PARAMS), query_text, max_size=4))
+def test_any_list_query_is_answered_without_a_5xx(api_client, task, params):
+    response = api_client.get("/api/tasks/", params)
+    assert response.status_code in (200, 400, 404)
