@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +33,14 @@ class Command(BaseCommand):
         fmt = options["format"] or (suffix if suffix in exchange.FORMATS else "csv")
         chunks = exchange.stream(visible_tasks(owner), fmt)
         if output is None:
-            for chunk in chunks:
-                self.stdout.write(chunk, ending="")
+            try:
+                for chunk in chunks:
+                    self.stdout.write(chunk, ending="")
+                self.stdout.flush()
+            except BrokenPipeError:
+                # `export_tasks | head`: the reader left, which is no error. Point stdout
+                # at /dev/null so the interpreter's final flush stays quiet too.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return
         try:
             with open(output, "w", encoding="utf-8", newline="") as handle:
