@@ -8,11 +8,18 @@ from pathlib import Path
 from taskflow import gunicorn_hooks
 
 
+def _unset(monkeypatch, name: str) -> None:
+    # setenv first so that monkeypatch restores the variable's original state (absent
+    # included) after the hook under test set it in os.environ.
+    monkeypatch.setenv(name, "")
+    monkeypatch.delenv(name)
+
+
 def test_on_starting_empties_a_configured_directory(tmp_path: Path, monkeypatch):
     (tmp_path / "counter_123.db").write_bytes(b"stale")
     (tmp_path / "notes.txt").write_text("not ours")
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-    monkeypatch.delenv("LOG_FORMAT", raising=False)
+    _unset(monkeypatch, "LOG_FORMAT")
 
     gunicorn_hooks.on_starting(server=None)
 
@@ -22,8 +29,8 @@ def test_on_starting_empties_a_configured_directory(tmp_path: Path, monkeypatch)
 
 
 def test_without_a_directory_one_is_made_for_the_server_and_removed_at_exit(monkeypatch):
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
-    monkeypatch.delenv("LOG_FORMAT", raising=False)
+    _unset(monkeypatch, "PROMETHEUS_MULTIPROC_DIR")
+    _unset(monkeypatch, "LOG_FORMAT")
 
     gunicorn_hooks.on_starting(server=None)
     created = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
