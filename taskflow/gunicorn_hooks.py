@@ -40,6 +40,25 @@ logconfig_dict = gunicorn_logconfig_dict(
 
 
 _created_dirs: list[Path] = []
+_TEMP_PREFIX = "taskflow-prometheus-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_dirs_of_dead_servers() -> None:
+    """A killed server (SIGKILL) never runs on_exit: its directory goes at the next start."""
+    for path in Path(tempfile.gettempdir()).glob(f"{_TEMP_PREFIX}*-*"):
+        pid = path.name.removeprefix(_TEMP_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and path.is_dir() and not _pid_alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def on_starting(server: Any) -> None:
@@ -48,7 +67,8 @@ def on_starting(server: Any) -> None:
     if not directory:
         # Set before any worker is forked (and before prometheus_client is imported:
         # the master never loads the application), so every worker inherits it.
-        created = Path(tempfile.mkdtemp(prefix="taskflow-prometheus-"))
+        _remove_dirs_of_dead_servers()
+        created = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-"))
         _created_dirs.append(created)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(created)
         return

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from taskflow import gunicorn_hooks
@@ -28,7 +31,10 @@ def test_on_starting_empties_a_configured_directory(tmp_path: Path, monkeypatch)
     assert os.environ["LOG_FORMAT"] == gunicorn_hooks.LOG_FORMAT
 
 
-def test_without_a_directory_one_is_made_for_the_server_and_removed_at_exit(monkeypatch):
+def test_without_a_directory_one_is_made_for_the_server_and_removed_at_exit(
+    tmp_path: Path, monkeypatch
+):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     _unset(monkeypatch, "PROMETHEUS_MULTIPROC_DIR")
     _unset(monkeypatch, "LOG_FORMAT")
 
@@ -39,3 +45,22 @@ def test_without_a_directory_one_is_made_for_the_server_and_removed_at_exit(monk
 
     assert created_existed
     assert not created.exists()
+
+
+def test_a_killed_servers_directory_is_removed_at_the_next_start(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    exited = subprocess.Popen([sys.executable, "-c", "pass"])  # a pid that is surely gone
+    exited.wait()
+    leftover = tmp_path / f"taskflow-prometheus-{exited.pid}-abc"
+    running = tmp_path / f"taskflow-prometheus-{os.getpid()}-def"
+    leftover.mkdir()
+    running.mkdir()
+    _unset(monkeypatch, "PROMETHEUS_MULTIPROC_DIR")
+    _unset(monkeypatch, "LOG_FORMAT")
+
+    gunicorn_hooks.on_starting(server=None)
+    created = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    gunicorn_hooks.on_exit(server=None)
+
+    assert (leftover.exists(), running.exists()) == (False, True)
+    assert created.parent == tmp_path
