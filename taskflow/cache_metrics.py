@@ -12,6 +12,7 @@ from typing import Any
 from django_redis.cache import RedisCache
 
 from taskflow import metrics
+from taskflow.cache import FallbackRedisCache
 
 
 def _timed(operation: str) -> Any:
@@ -46,3 +47,9 @@ class TimedCacheMixin:
 
 class TimedRedisCache(TimedCacheMixin, RedisCache):
     """The "default" cache (stats, revocation state, sessions) on Redis."""
+
+
+class TimedFallbackRedisCache(TimedCacheMixin, FallbackRedisCache):
+    """The "ratelimit" cache: Redis with a per-process fallback (taskflow.cache)."""
+
+    metrics_name = "ratelimit"

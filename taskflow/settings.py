@@ -155,7 +155,8 @@ if REDIS_URL:
             "OPTIONS": _redis_options,
         },
         "ratelimit": {
-            "BACKEND": "taskflow.cache.FallbackRedisCache",
+            # taskflow.cache.FallbackRedisCache, timed for Prometheus
+            "BACKEND": "taskflow.cache_metrics.TimedFallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tf",
             "OPTIONS": {**_redis_options, "IGNORE_EXCEPTIONS": False},

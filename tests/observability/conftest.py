@@ -14,6 +14,7 @@ from sentry_sdk.transport import Transport
 
 from taskflow import sentry as taskflow_sentry
 from taskflow.logconfig import formatter_config
+from tests.services import RedisServer, free_port, require_binaries
 
 
 class LogCapture:
@@ -79,3 +80,14 @@ def sentry_events() -> list[dict[str, Any]]:
     sentry_sdk.get_client().close()
     # Back to a client that sends nothing, whatever SENTRY_DSN the environment holds.
     sentry_sdk.init(dsn="", default_integrations=False, auto_enabling_integrations=False)
+
+
+@pytest.fixture
+def redis_url(tmp_path) -> str:
+    """A real redis-server on 127.0.0.1 for this test (skipped without the binary,
+    failed under CI=true)."""
+    binary = require_binaries("redis-server")["redis-server"]
+    server = RedisServer(port=free_port(), workdir=tmp_path / "redis", binary=binary)
+    server.start()
+    yield server.url
+    server.stop()
