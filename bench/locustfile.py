@@ -1,5 +1,6 @@
 """The scenario mix for locust: `python -m bench mix` runs it headless against a
-gunicorn it starts (or any base URL with --host), with accounts it seeds.
+gunicorn it starts, or N instances behind nginx (`--instances 3 --nginx`, the shape
+of `make cluster`), with accounts it seeds.
 
 Each simulated user takes one seeded account (API tokens and a browser session made
 by the orchestrator, listed in the JSON file named by BENCH_ACCOUNTS) and mixes what
