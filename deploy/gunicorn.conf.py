@@ -14,7 +14,7 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)
 
 
-bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int('PORT', 8000)}"  # noqa: S104
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int('PORT', 8000)}"
 workers = _int("WEB_CONCURRENCY", 2)
 # Threads let a worker keep serving while one request waits on the database or Redis.
 threads = _int("GUNICORN_THREADS", 4)
@@ -37,13 +37,10 @@ errorlog = "-"
 control_socket_disable = True
 
 # Log format (JSON access and error lines), Prometheus multiprocess hooks: owned by
-# observability (taskflow/gunicorn_hooks.py). Without that module gunicorn logs plainly.
-try:
-    from taskflow.gunicorn_hooks import (  # noqa: F401
-        child_exit,
-        logconfig_dict,
-        on_exit,
-        on_starting,
-    )
-except ImportError:  # pragma: no cover - only before observability is installed
-    pass
+# observability (taskflow/gunicorn_hooks.py).
+from taskflow.gunicorn_hooks import (  # noqa: E402, F401
+    child_exit,
+    logconfig_dict,
+    on_exit,
+    on_starting,
+)
