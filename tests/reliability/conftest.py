@@ -80,16 +80,22 @@ def gunicorn_sqlite(tmp_path_factory) -> Iterator[Server]:
         services.stop_pid(pid)
 
 
-def register_and_login(base_url: str, email: str) -> dict[str, str]:
+def register_and_login(
+    base_url: str, email: str, headers: dict[str, str] | None = None
+) -> dict[str, str]:
     """A new account on the server; returns the Authorization header of its token."""
     created = requests.post(
         f"{base_url}/api/auth/register/",
         json={"email": email, "password": PASSWORD, "name": "Reliability"},
+        headers=headers,
         timeout=30,
     )
     assert created.status_code == 201, created.text
     tokens = requests.post(
-        f"{base_url}/api/auth/login/", json={"email": email, "password": PASSWORD}, timeout=30
+        f"{base_url}/api/auth/login/",
+        json={"email": email, "password": PASSWORD},
+        headers=headers,
+        timeout=30,
     )
     assert tokens.status_code == 200, tokens.text
     return {"Authorization": f"Bearer {tokens.json()['access']}"}
