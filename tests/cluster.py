@@ -12,7 +12,8 @@ Faults for reliability tests: ``kill_instance(i)`` (SIGKILL the whole instance),
 ``stop_postgres()``/``start_postgres()``/``restart_postgres()`` (data kept).
 
 State (pids, ports, secrets) is saved in ``<root>/state.json`` so another process
-can stop it: ``scripts/cluster start|stop|status`` (``make cluster``) uses .cluster/.
+can stop it: ``scripts/cluster start|stop|status`` (``make cluster``,
+tests/cluster_cli.py) keeps it in .cluster/.
 """
 
 from __future__ import annotations
@@ -403,39 +404,3 @@ class Cluster:
                     return
             time.sleep(0.1)
         raise ServiceError(f"{url} did not answer 200 within {timeout:.0f}s")
-
-
-def main(argv: list[str]) -> int:
-    """scripts/cluster start|stop|status (state in $CLUSTER_DIR, default .cluster/)."""
-    command = argv[0] if argv else "status"
-    root = Path(os.environ.get("CLUSTER_DIR") or ROOT / ".cluster")
-    running = (root / "state.json").exists()
-    if command == "start":
-        if running:
-            print(f"already started (state in {root}); run `make cluster-stop` first")
-            return 1
-        cluster = Cluster(root)
-        cluster.start()
-        print(f"nginx     {cluster.nginx_url}")
-        for index, url in enumerate(cluster.instance_urls):
-            print(f"instance{index + 1} {url}")
-        print(f"redis     {cluster.redis_url}\npostgres  {cluster.database_url}\nlogs      {root}")
-        return 0
-    if command == "stop":
-        if running:
-            Cluster.load(root).stop()
-        print("stopped")
-        return 0
-    if command == "status":
-        if not running:
-            print("not running")
-            return 1
-        for name, alive in Cluster.load(root).status().items():
-            print(f"{name:9} {'up' if alive else 'DOWN'}")
-        return 0
-    print(main.__doc__)
-    return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
