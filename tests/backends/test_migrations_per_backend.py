@@ -75,3 +75,19 @@ def test_mongodb_url_selects_the_mongodb_backend(url):
             "contenttypes": "taskflow.mongo_migrations.contenttypes",
         },
     }
+
+
+def test_postgres_url_keeps_health_checked_connections_for_conn_max_age():
+    script = (
+        "from django.conf import settings as s; import json; d = s.DATABASES['default'];"
+        "print(json.dumps([d['ENGINE'], d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS']]))"
+    )
+    result = manage(
+        "shell", "-c", script, DATABASE_URL="postgres://u:p@db:5432/tf", CONN_MAX_AGE="5"
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        "django.db.backends.postgresql",
+        5,
+        True,
+    ]
