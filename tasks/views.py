@@ -87,6 +87,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "tasks": page.items,
         "filter_form": filters.form,
+        "values": {key: params.get(key, "") for key in FILTER_KEYS},
         "filtering": filtering,
         "has_any_task": bool(page.items) or selectors.visible_tasks(user).exists(),
         "status_choices": Status.choices,
