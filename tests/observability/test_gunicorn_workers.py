@@ -50,7 +50,7 @@ def gunicorn(tmp_path_factory: pytest.TempPathFactory):
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("PROMETHEUS", "SENTRY", "DJANGO", "METRICS", "LOG_"))
+        if not key.startswith(("PROMETHEUS", "SENTRY", "DJANGO", "METRICS", "LOG_", "GUNICORN"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="taskflow.settings",
@@ -61,9 +61,11 @@ def gunicorn(tmp_path_factory: pytest.TempPathFactory):
         REDIS_URL="",
     )
     log = tmp_path / "gunicorn.log"
-    argv = [sys.executable, "-m", "gunicorn", "-c", "python:taskflow.gunicorn_hooks"]
+    # The deployed config (gthread workers, the observability hooks); flags override.
+    argv = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
     argv += ["--workers", "3", "--bind", f"127.0.0.1:{port}", "--timeout", "60"]
-    argv += ["--max-requests", str(MAX_REQUESTS), "taskflow.wsgi:application"]
+    argv += ["--max-requests", str(MAX_REQUESTS), "--max-requests-jitter", "0"]
+    argv += ["taskflow.wsgi:application"]
     pid = spawn(argv, log=log, env=env, cwd=ROOT)
     try:
         wait_for_port(port, timeout=90, pid=pid)
