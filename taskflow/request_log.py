@@ -76,7 +76,7 @@ class _QueryCounter:
 
 class RequestLogMiddleware(RequestMiddleware):
     sync_capable = True
-    async_capable = False  # served by gunicorn's sync workers (WSGI)
+    async_capable = False  # served through WSGI (gunicorn's gthread workers)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:  # type: ignore[override]
         request._log_started = time.perf_counter()  # type: ignore[attr-defined]
@@ -102,7 +102,7 @@ class RequestLogMiddleware(RequestMiddleware):
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id, ip=client_ip(None, request))
         sentry_sdk.set_tag("request_id", request_id)
-        self.bind_user_id(request)
+        # user_id is bound when the response is ready: authentication runs further in.
         # DEBUG by default (settings): only LOG_LEVEL=DEBUG shows a line at the start too.
         request_logger.log(
             app_settings.STATUS_START_LOG_LEVEL,
