@@ -19,6 +19,7 @@ CASES = {
     "first page": "",
     "status=todo": "status=todo",
     "search": "search={word}",
+    "ordering=-due_date": "ordering=-due_date",
     "deep cursor (90%)": "cursor={cursor}",
     "stats (uncached)": "stats",
 }
@@ -116,6 +117,10 @@ def _plans(user: Any, cursor: str) -> dict[str, str]:
     beyond = pagination._beyond("created_at", value, pk, desc=True, forward=forward)
     plans["deep cursor (90%)"] = (
         visible_tasks(user).filter(beyond).order_by(*order)[:21].explain(analyze=True)
+    )
+    due_order = pagination._order("due_date", desc=True, forward=True)
+    plans["ordering=-due_date"] = (
+        visible_tasks(user).order_by(*due_order)[:21].explain(analyze=True)
     )
     # The same two pages as tasks.pagination built them before it was tuned, to show
     # what the tuning changed (and what a regression would look like).
