@@ -3,24 +3,33 @@ redis-server, PostgreSQL, 3 gunicorn instances with production settings, nginx."
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
 import redis
 import requests
+from django_ratelimit.core import _get_window, _split_rate
 
 from tests.cluster import Cluster, ClusterPorts
 from tests.factories import DEFAULT_PASSWORD
 from tests.services import postgres_bin_dirs, require_binaries
 
 TIMEOUT = 15
+LOGIN_RATE = "20/15m"  # SPEC: 20 tries per 15 minutes (the production default)
+CLIENT_IP = "127.0.0.1"  # every request of these tests, as the instances see it
+SAFE_MARGIN = 120
 
 
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory) -> Iterator[Cluster]:
     require_binaries("redis-server", "nginx", extra_dirs=["/usr/sbin"])
     require_binaries("initdb", "postgres", "createdb", extra_dirs=postgres_bin_dirs())
-    running = Cluster(tmp_path_factory.mktemp("cluster"), ClusterPorts.free())
+    running = Cluster(
+        tmp_path_factory.mktemp("cluster"),
+        ClusterPorts.free(),
+        extra_env={"LOGIN_RATE": LOGIN_RATE},
+    )
     running.start()
     yield running
     running.stop()
@@ -34,6 +43,17 @@ def fresh_redis(cluster) -> Iterator[redis.Redis]:
     client.flushall()
     yield client
     client.flushall()
+
+
+@pytest.fixture
+def fresh_login_window() -> None:
+    """django-ratelimit counts in fixed windows (per key, LOGIN_RATE's period): a test
+    that straddles a window's end would see the count restart. Start such tests with at
+    least SAFE_MARGIN seconds of the current window left (waits at most that long)."""
+    _, period = _split_rate(LOGIN_RATE)
+    left = _get_window(CLIENT_IP, period) - time.time()
+    if left < SAFE_MARGIN:
+        time.sleep(left + 1)
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ def test_caching_resumes_when_redis_returns_without_a_restart(cluster, fresh_red
 
 
 def test_login_limit_falls_back_to_each_instance_while_redis_is_down(
-    cluster, fresh_redis, redis_restored
+    cluster, fresh_redis, redis_restored, fresh_login_window
 ):
     cluster.stop_redis()
     wrong = {"email": "nobody@example.com", "password": "not-the-password"}

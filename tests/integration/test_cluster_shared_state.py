@@ -46,7 +46,7 @@ def test_logout_through_instance_1_rejects_the_access_token_on_2_and_3(cluster, 
 
 
 def test_the_21st_login_is_refused_on_every_instance_whatever_x_forwarded_for_says(
-    cluster, fresh_redis
+    cluster, fresh_redis, fresh_login_window
 ):
     wrong = {"email": "nobody@example.com", "password": "not-the-password"}
     # Through nginx (round robin over the three instances), each try claiming another
