@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -120,3 +123,15 @@ def cluster(tmp_path_factory):
         yield the_cluster
     finally:
         the_cluster.stop()
+
+
+def all_at_once(count: int, request: Callable[[int], Any]) -> list:
+    """Run ``request(i)`` in ``count`` threads released together by a barrier."""
+    barrier = threading.Barrier(count, timeout=30)
+
+    def run(index: int):
+        barrier.wait()
+        return request(index)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))

@@ -8,12 +8,11 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
-from tests.reliability.conftest import register_and_login
+from tests.reliability.conftest import all_at_once, register_and_login
 from tests.reliability.figures import status_classes, write_figures
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
@@ -21,18 +20,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 THREADS = 20
 IDEMPOTENCY_ROUNDS = 5
 RMW_ATTEMPTS = 60  # per writer: bounds the read-modify-write retry loop
-
-
-def _all_at_once(count: int, request) -> list:
-    """Run ``request(i)`` in ``count`` threads released together by a barrier."""
-    barrier = threading.Barrier(count, timeout=30)
-
-    def run(index: int):
-        barrier.wait()
-        return request(index)
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +51,7 @@ def test_same_idempotency_key_and_body_at_once_creates_exactly_one_task(gunicorn
                 timeout=60,
             )
 
-        responses = _all_at_once(THREADS, post)
+        responses = all_at_once(THREADS, post)
         statuses += [r.status_code for r in responses]
         assert [r.status_code for r in responses] == [201] * THREADS, round_no
         assert len({r.json()["id"] for r in responses}) == 1
@@ -104,7 +91,7 @@ def test_twenty_patches_with_one_if_match_exactly_one_wins(gunicorn_sqlite, auth
             url, json={"title": f"writer {index}"}, headers={**auth, "If-Match": etag}, timeout=60
         )
 
-    responses = _all_at_once(THREADS, patch)
+    responses = all_at_once(THREADS, patch)
     codes = Counter(r.status_code for r in responses)
     winner = next(r.json() for r in responses if r.status_code == 200)
     final = requests.get(url, headers=auth, timeout=30).json()
@@ -147,7 +134,7 @@ def test_read_modify_write_with_if_match_loses_no_update(gunicorn_sqlite, auth):
                 return reply.status_code
         return 412
 
-    results = _all_at_once(THREADS, append_line)
+    results = all_at_once(THREADS, append_line)
     final = requests.get(url, headers=auth, timeout=30).json()
     lines = final["description"].splitlines()
 
