@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.utils import timezone
@@ -70,13 +70,12 @@ class TaskSerializer(serializers.Serializer):
 _PRIORITY_NAMES = {p.value: p.api_name for p in Priority}
 
 
-def _datetime(value: datetime | None) -> str | None:
+def _datetime(value: datetime | None, zone: tzinfo) -> str | None:
     """DRF's DateTimeField output: ISO 8601 in the current time zone, UTC as 'Z'."""
     if not value:
         return None
     if isinstance(value, str):
         return value
-    zone = timezone.get_current_timezone()
     value = value.astimezone(zone) if timezone.is_aware(value) else timezone.make_aware(value, zone)
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
@@ -86,6 +85,7 @@ def task_representation(task: Task) -> dict[str, Any]:
     """TaskSerializer's output for one task, in the declared field order."""
     due = task.due_date
     tags = task.tags
+    zone = timezone.get_current_timezone()
     return {
         "id": str(task.id),
         "title": str(task.title),
@@ -94,9 +94,9 @@ def task_representation(task: Task) -> dict[str, Any]:
         "priority": None if task.priority is None else _PRIORITY_NAMES[Priority(task.priority)],
         "due_date": (due if isinstance(due, str) else due.isoformat()) if due else None,
         "tags": None if tags is None else [None if t is None else str(t) for t in tags],
-        "completed_at": _datetime(task.completed_at),
-        "created_at": _datetime(task.created_at),
-        "updated_at": _datetime(task.updated_at),
+        "completed_at": _datetime(task.completed_at, zone),
+        "created_at": _datetime(task.created_at, zone),
+        "updated_at": _datetime(task.updated_at, zone),
         "version": None if task.version is None else int(task.version),
     }
 
