@@ -43,7 +43,8 @@ test: venv node_modules/.package-lock.json
 	$(if $(TEST_MONGO_URL),DATABASE_URL='$(TEST_MONGO_URL)') $(PY) -m pytest
 
 # The suite again on a real PostgreSQL server (scripts/with-postgres: initdb in a temp
-# dir, free port, removed afterwards). The browser and cluster suites already ran in
+# dir, free port, removed afterwards). `scripts/with-postgres scripts/with-redis ...`
+# runs it with Redis as the shared cache too, as the CI workflow's postgres job does. The browser and cluster suites already ran in
 # `make test` (the cluster always uses PostgreSQL).
 test-postgres: venv
 	$(PY) scripts/with-postgres $(PY) -m pytest -m "not browser and not integration"
