@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.test import Client
 
-pytestmark = pytest.mark.django_db
+from tests.production import ROOT, production_env
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.django_db
 
 
 def test_allowed_address_reads_metrics(settings):
@@ -83,15 +81,7 @@ print(json.dumps({"allowed": settings.METRICS_ALLOWED_IPS, "status": local.statu
 
 def test_production_settings_refuse_anonymous_access(tmp_path):
     # A fresh interpreter: production defaults are decided when settings are imported.
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "DJANGO_SETTINGS_MODULE": "taskflow.settings",
-        "ENVIRONMENT": "production",
-        "SECRET_KEY": "p" * 50,
-        "JWT_SIGNING_KEY": "j" * 50,
-        "ALLOWED_HOSTS": "testserver",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-    }
+    env = production_env(tmp_path, ALLOWED_HOSTS="testserver")
     result = subprocess.run(
         [sys.executable, "-c", _PRODUCTION_PROBE],
         cwd=ROOT,

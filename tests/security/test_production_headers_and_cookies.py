@@ -10,15 +10,12 @@ header or cookie.
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.production import ROOT, production_env
 
 PROBE = r"""
 import json
@@ -72,18 +69,7 @@ print(json.dumps({
 @pytest.fixture(scope="module")
 def production(tmp_path_factory) -> dict:
     workdir = tmp_path_factory.mktemp("production")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="taskflow.settings",
-        ENVIRONMENT="production",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        JWT_SIGNING_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="testserver",
-        DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
-        REDIS_URL="",
-        LOG_LEVEL="ERROR",
-    )
+    env = production_env(workdir, ALLOWED_HOSTS="testserver", REDIS_URL="", LOG_LEVEL="ERROR")
     result = subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=ROOT,

@@ -3,36 +3,13 @@ values, and Argon2 is the first password hasher of the real settings."""
 
 from __future__ import annotations
 
-import os
-import secrets
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from taskflow import settings as real_settings
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "REDIS_", "SENTRY_", "DATABASE_", "SECRET_", "JWT_"))
-    }
-    env.update(
-        ENVIRONMENT="production",
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        JWT_SIGNING_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="taskflow.example.com",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        DJANGO_SETTINGS_MODULE="taskflow.settings",
-    )
-    env.update(overrides)
-    return env
+from tests.production import ROOT, production_env
 
 
 def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
