@@ -16,7 +16,7 @@ COPY . .
 # for this one command and are not part of the image's environment.
 RUN ENVIRONMENT=production ALLOWED_HOSTS=build \
     SECRET_KEY=collectstatic-only-not-a-secret-0123456789 \
-    JWT_SIGNING_KEY=collectstatic-only-not-a-secret-0123456789 \
+    JWT_SIGNING_KEY=collectstatic-only-not-a-jwt-key-0123456789 \
     STATIC_ROOT=/app/staticfiles \
     python manage.py collectstatic --noinput
 

@@ -10,6 +10,7 @@ from django.db import connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from rest_framework_simplejwt.tokens import AccessToken
 
 from taskflow.ids import new_id
 
@@ -49,11 +50,26 @@ def _cache_ok() -> bool:
         return False
 
 
+def _tokens_ok() -> bool:
+    """Sign and verify a probe token the way logins and Bearer requests do.
+
+    An empty signing key once made every API login a 500 while this probe said ok.
+    """
+    try:
+        probe = AccessToken()
+        probe["readyz"] = new_id()
+        return AccessToken(str(probe))["readyz"] == probe["readyz"]
+    except Exception:
+        logger.exception("readiness: token signing check failed")
+        return False
+
+
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Database and cache reachable: 200; otherwise 503 naming what failed."""
-    checks = {"database": _database_ok(), "cache": _cache_ok()}
+    """Database and cache reachable, tokens signable: 200; otherwise 503 naming what
+    failed."""
+    checks = {"database": _database_ok(), "cache": _cache_ok(), "tokens": _tokens_ok()}
     failed = [name for name, ok in checks.items() if not ok]
     status = 503 if failed else 200
     body = {"status": "ok" if not failed else "unavailable", "checks": checks}

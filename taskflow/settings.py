@@ -14,13 +14,16 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from taskflow import backends, logconfig
+from taskflow import backends, checks, logconfig
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.FileAwareEnv()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 ENVIRONMENT = env.str("ENVIRONMENT", default="development")  # development|production|test
+if _problems := checks.environment_problems(ENVIRONMENT):
+    # A misspelt "production" must not quietly run development mode with DEBUG on.
+    raise ImproperlyConfigured(checks.refusal(_problems, production=False))
 PRODUCTION = ENVIRONMENT == "production"
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 
@@ -29,24 +32,33 @@ SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_KEY)
 # Rotation: the previous key(s) here keep sessions, password-reset links and signed
 # values valid while they are re-signed with the new key (docs/operations.md).
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# Signs JWTs; None when unset (production refuses that, development signs with
+# SECRET_KEY). A marker default, because django-environ reads "" as None for None.
+_UNSET = "<unset>"
+JWT_SIGNING_KEY: str | None = env.str("JWT_SIGNING_KEY", default=_UNSET)
+if JWT_SIGNING_KEY is _UNSET:
+    JWT_SIGNING_KEY = None
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-if PRODUCTION:
-    problems = []
-    if DEBUG:
-        problems.append("DEBUG must be off")
-    if SECRET_KEY == _INSECURE_KEY or len(SECRET_KEY) < 32:
-        problems.append("SECRET_KEY must be set to a random value of 32+ characters")
-    if not ALLOWED_HOSTS:
-        problems.append("ALLOWED_HOSTS must list the host names served")
-    if problems:
-        raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
-
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")
+
+# The same rules are `check --deploy`'s taskflow.E00x checks (taskflow/checks.py).
+if PRODUCTION and (
+    _problems := checks.production_problems(
+        debug=DEBUG,
+        secret_key=SECRET_KEY,
+        secret_key_fallbacks=SECRET_KEY_FALLBACKS,
+        allowed_hosts=ALLOWED_HOSTS,
+        jwt_signing_key=JWT_SIGNING_KEY,
+        database_url=DATABASE_URL,
+    )
+):
+    raise ImproperlyConfigured(checks.refusal(_problems, production=True))
+
 USING_MONGO = backends.is_mongo_url(DATABASE_URL)
 # Persistent SQL connections, health-checked before reuse (no effect on MongoDB).
 DATABASES = {
@@ -60,6 +72,7 @@ MIGRATION_MODULES = backends.migration_modules(mongo=USING_MONGO)
 # --- Applications ---------------------------------------------------------------------
 INSTALLED_APPS = backends.installed_apps(
     [
+        "taskflow.apps.TaskflowConfig",  # system checks only (taskflow/checks.py)
         "django.contrib.admin",
         "django.contrib.auth",
         "django.contrib.contenttypes",
@@ -221,15 +234,13 @@ SPECTACULAR_SETTINGS = {
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "SIGNING_KEY": SECRET_KEY if JWT_SIGNING_KEY is None else JWT_SIGNING_KEY,
     "ALGORITHM": "HS256",
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
     "UPDATE_LAST_LOGIN": False,
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
-if PRODUCTION and SIMPLE_JWT["SIGNING_KEY"] == _INSECURE_KEY:
-    raise ImproperlyConfigured("Refusing to start in production: JWT_SIGNING_KEY is unset")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MB request bodies at most
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+ENV_EXAMPLE = ROOT / ".env.example"
 
 # Variables of the test process that must not leak into a "production" interpreter.
 _NOT_INHERITED = (
@@ -22,8 +24,21 @@ _NOT_INHERITED = (
 )
 
 
+def _inherited() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(_NOT_INHERITED)}
+
+
+def bare_env(**overrides: str) -> dict[str, str]:
+    """A fresh machine: none of the variables .env.example lists (ENVIRONMENT, DEBUG,
+    ALLOWED_HOSTS, ... included), then only ``overrides``."""
+    documented = set(re.findall(r"(?m)^#? ?([A-Z][A-Z0-9_]+)=", ENV_EXAMPLE.read_text()))
+    env = {k: v for k, v in _inherited().items() if k not in documented}
+    env.update(overrides)
+    return env
+
+
 def production_env(workdir: Path, **overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_NOT_INHERITED)}
+    env = _inherited()
     env.update(
         ENVIRONMENT="production",
         DEBUG="false",
