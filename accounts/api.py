@@ -83,11 +83,11 @@ class LoginView(OpenAuthView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        _limit(request, "login")
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # The same answer for an unknown email and a wrong password; Django's backend
-        # also hashes for unknown users so the timing matches too.
+        # also hashes for unknown users so the timing matches too. authenticate() counts
+        # the attempt and raises LoginRateLimited (a 429 with Retry-After) when refused.
         user = authenticate(
             request,
             email=data.validated_data["email"],

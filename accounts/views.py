@@ -22,6 +22,7 @@ from accounts.forms import (
     RegisterForm,
     add_service_errors,
 )
+from accounts.middleware import retry_minutes
 from taskflow import ratelimit
 
 
@@ -36,8 +37,8 @@ def _next_url(request: HttpRequest) -> str:
 
 
 def _too_many(request: HttpRequest, template: str, form: Form, wait: int) -> HttpResponse:
-    minutes = max(1, -(-wait // 60))
-    form.add_error(None, f"Too many attempts from your network. Try again in {minutes} minute(s).")
+    minutes = retry_minutes(wait)
+    form.add_error(None, f"Too many attempts. Try again in {minutes} minute(s).")
     context = {"form": form, "next": request.POST.get("next", "")}
     response = render(request, template, context, status=429)
     response["Retry-After"] = str(wait)
@@ -61,7 +62,7 @@ def register(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
                 messages.success(request, "Welcome to TaskFlow! Create your first task.")
                 return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/register.html", {"form": form})
@@ -71,22 +72,21 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_next_url(request))
     form = LoginForm(request.POST or None)
-    if request.method == "POST":
-        # The same counter as POST /api/auth/login/: one limit per client, whichever
-        # door is used, across every instance sharing the cache.
-        limited = ratelimit.hit(request, "login")
-        if limited:
-            return _too_many(request, "accounts/login.html", form, limited.retry_after)
-        if form.is_valid():
+    if request.method == "POST" and form.is_valid():
+        # authenticate() counts the attempt (accounts.backends): the same limits as
+        # every other door, across every instance sharing the cache.
+        try:
             user = authenticate(
                 request,
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
             )
-            if user is not None:
-                login(request, user)
-                return redirect(_next_url(request))
-            form.add_error(None, "Email or password is incorrect.")
+        except ratelimit.LoginRateLimited as refused:
+            return _too_many(request, "accounts/login.html", form, int(refused.wait or 1))
+        if user is not None:
+            login(request, user)
+            return redirect(_next_url(request))
+        form.add_error(None, "Email or password is incorrect.")
     context = {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")}
     return render(request, "accounts/login.html", context)
 

@@ -27,7 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from prometheus_client import Counter, Histogram, multiprocess
 from pymongo import monitoring
 
-from taskflow import ratelimit
+from taskflow.client_ip import client_ip
 
 _FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
@@ -155,7 +155,7 @@ def _networks(
 
 def _ip_allowed(request: HttpRequest) -> bool:
     try:
-        address = ipaddress.ip_address(ratelimit.client_ip(None, request))
+        address = ipaddress.ip_address(client_ip(None, request))
     except ValueError:
         return False
     return any(address in network for network in _networks(tuple(settings.METRICS_ALLOWED_IPS)))

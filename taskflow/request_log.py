@@ -29,7 +29,7 @@ from django_structlog.middlewares import RequestMiddleware
 from django_structlog.middlewares.request import logger as request_logger
 
 from taskflow import metrics
-from taskflow.ratelimit import client_ip
+from taskflow.client_ip import client_ip
 
 HEADER = "X-Request-ID"
 # Letters, digits and - _ . : only, at most 128: what proxies and tracers emit, and

@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "taskflow.middleware.DatabaseUnavailableMiddleware",
+    # A refused login on the admin's or the browsable API's login page: 429, not 500.
+    "accounts.middleware.LoginRateLimitMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -129,7 +131,9 @@ TEMPLATES = [
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# ModelBackend behind the login limits: every door that checks a password counts
+# (taskflow.ratelimit). Add no backend that skips it.
+AUTHENTICATION_BACKENDS = ["accounts.backends.RateLimitedModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -189,7 +193,14 @@ STATS_CACHE_TTL = env.int("STATS_CACHE_TTL", default=60)
 
 # --- Rate limits ----------------------------------------------------------------------
 RATELIMIT_USE_CACHE = "ratelimit"
+# Failed password checks per client network (IPv4 address, IPv6 /64), all doors together;
+# registration attempts per network use it too.
 LOGIN_RATE = env.str("LOGIN_RATE", default="20/15m")
+# Failed password checks per account, whichever network they come from.
+LOGIN_ACCOUNT_RATE = env.str("LOGIN_ACCOUNT_RATE", default="10/15m")
+# A network an account logged in from within this many days keeps its own failure
+# bucket for that account, so a stranger cannot lock the owner out from there.
+LOGIN_KNOWN_NETWORK_DAYS = env.int("LOGIN_KNOWN_NETWORK_DAYS", default=30)
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- API ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from accounts.tokens import issue_tokens
+from taskflow import ratelimit
 from tests.factories import DEFAULT_PASSWORD, TaskFactory, UserFactory
 
 
@@ -21,6 +22,17 @@ def _fast_hasher_and_clean_caches(settings):
     yield
     for cache in caches.all():
         cache.clear()
+
+
+# The start of a 15-minute (and of a 1-minute) login-limit window.
+RATELIMIT_NOW = 1_800_000_000.0
+
+
+@pytest.fixture(autouse=True)
+def _login_limit_clock(monkeypatch):
+    """Login limits count in fixed windows: a test that crossed a window's end would see
+    its counts restart. Every test runs at one instant unless it moves this clock."""
+    monkeypatch.setattr(ratelimit, "clock", lambda: RATELIMIT_NOW)
 
 
 @pytest.fixture

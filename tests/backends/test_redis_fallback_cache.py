@@ -62,20 +62,25 @@ def test_redis_is_used_again_after_it_returns_without_a_restart(redis_server, ca
 def test_login_limit_falls_back_to_a_per_process_limit(redis_settings, redis_server):
     redis_server.stop()
     request = RequestFactory().post("/api/auth/login/", REMOTE_ADDR="203.0.113.9")
-    outcomes = [ratelimit.hit(request, "login") for _ in range(21)]
-    assert outcomes[:20] == [None] * 20
-    assert isinstance(outcomes[20], ratelimit.Limited)
+    for i in range(20):
+        ratelimit.login_attempt(request, f"guess{i}@example.com")
+    with pytest.raises(ratelimit.LoginRateLimited):
+        ratelimit.login_attempt(request, "guess20@example.com")
 
 
 def test_login_limit_is_shared_through_redis(redis_settings, redis_server):
     request = RequestFactory().post("/api/auth/login/", REMOTE_ADDR="203.0.113.9")
-    for _ in range(20):
-        ratelimit.hit(request, "login")
-    # Another process has its own fallback but the same Redis: it sees the 20 hits.
+    for i in range(20):
+        ratelimit.login_attempt(request, f"guess{i}@example.com")
+    # Another process has its own fallback but the same Redis: it sees the 20 failures
+    # of the client's network (and one for each account).
     other_process_cache = make_cache(redis_server.url)
-    (key,) = [k.removeprefix("tf:1:") for k in redis_keys(redis_server.url)]
-    assert other_process_cache.get(key) == 20
-    assert isinstance(ratelimit.hit(request, "login"), ratelimit.Limited)
+    keys = [k.removeprefix("tf:1:") for k in redis_keys(redis_server.url)]
+    (network_key,) = [k for k in keys if k.startswith("login:ip:")]
+    assert len(keys) == 21
+    assert other_process_cache.get(network_key) == 20
+    with pytest.raises(ratelimit.LoginRateLimited):
+        ratelimit.login_attempt(request, "guess20@example.com")
 
 
 def test_default_cache_logs_every_ignored_redis_error(redis_settings, redis_server, caplog):

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 import redis
 import requests
-from django_ratelimit.core import _get_window, _split_rate
 
+from taskflow.ratelimit import seconds_left_in_window
 from tests.cluster import Cluster, ClusterPorts
 from tests.factories import DEFAULT_PASSWORD
 from tests.services import postgres_bin_dirs, require_binaries
@@ -37,8 +37,8 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
 
 @pytest.fixture
 def fresh_redis(cluster) -> Iterator[redis.Redis]:
-    """Redis emptied before and after (login counters are per client IP, and every
-    request here comes from 127.0.0.1)."""
+    """Redis emptied before and after (login counters are per client network and per
+    account, and every request here comes from 127.0.0.1)."""
     client = redis.Redis.from_url(cluster.redis_url)
     client.flushall()
     yield client
@@ -47,11 +47,11 @@ def fresh_redis(cluster) -> Iterator[redis.Redis]:
 
 @pytest.fixture
 def fresh_login_window() -> None:
-    """django-ratelimit counts in fixed windows (per key, LOGIN_RATE's period): a test
-    that straddles a window's end would see the count restart. Start such tests with at
-    least SAFE_MARGIN seconds of the current window left (waits at most that long)."""
-    _, period = _split_rate(LOGIN_RATE)
-    left = _get_window(CLIENT_IP, period) - time.time()
+    """Login limits count in fixed windows (LOGIN_RATE's period, aligned to the epoch on
+    every instance): a test that straddles a window's end would see the count restart.
+    Start such tests with at least SAFE_MARGIN seconds of the current window left (waits
+    at most that long)."""
+    left = seconds_left_in_window(LOGIN_RATE, time.time())
     if left < SAFE_MARGIN:
         time.sleep(left + 1)
 

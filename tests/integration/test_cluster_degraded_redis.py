@@ -70,14 +70,18 @@ def test_login_limit_falls_back_to_each_instance_while_redis_is_down(
     cluster, fresh_redis, redis_restored, fresh_login_window
 ):
     cluster.stop_redis()
-    wrong = {"email": "nobody@example.com", "password": "not-the-password"}
     one = cluster.instance_urls[0]
+
+    def wrong(i: int) -> dict[str, str]:
+        return {"email": f"nobody{i}@example.com", "password": "not-the-password"}
+
+    # Another account each time: the client network's bucket (20), not the account's.
     # Each worker process of the instance now counts alone, and the kernel decides
     # which one accepts each connection: with 20 * workers + 1 tries at least one
     # worker sees its 21st, and no worker can refuse before the 21st try overall.
     answers = [
-        requests.post(f"{one}/api/auth/login/", json=wrong, timeout=TIMEOUT).status_code
-        for _ in range(20 * cluster.state.workers + 1)
+        requests.post(f"{one}/api/auth/login/", json=wrong(i), timeout=TIMEOUT).status_code
+        for i in range(20 * cluster.state.workers + 1)
     ]
     assert answers[:20] == [401] * 20
     assert 429 in answers

@@ -48,13 +48,17 @@ def test_logout_through_instance_1_rejects_the_access_token_on_2_and_3(cluster, 
 def test_the_21st_login_is_refused_on_every_instance_whatever_x_forwarded_for_says(
     cluster, fresh_redis, fresh_login_window
 ):
-    wrong = {"email": "nobody@example.com", "password": "not-the-password"}
+    def wrong(i: int) -> dict[str, str]:
+        # Another account each time: this measures the client network's bucket, not the
+        # per-account one (10 failures; test_one_account_is_refused_on_every_instance).
+        return {"email": f"nobody{i}@example.com", "password": "not-the-password"}
+
     # Through nginx (round robin over the three instances), each try claiming another
     # client address: nginx appends the real one, and only that one is trusted.
     first_twenty = [
         post(
             f"{cluster.nginx_url}/api/auth/login/",
-            json=wrong,
+            json=wrong(i),
             headers={"X-Forwarded-For": f"198.51.100.{i}"},
         ).status_code
         for i in range(20)
@@ -62,15 +66,38 @@ def test_the_21st_login_is_refused_on_every_instance_whatever_x_forwarded_for_sa
     through_nginx = [
         post(
             f"{cluster.nginx_url}/api/auth/login/",
-            json=wrong,
+            json=wrong(20 + i),
             headers={"X-Forwarded-For": f"203.0.113.{i}"},
         )
         for i in range(3)
     ]
-    direct = [post(f"{url}/api/auth/login/", json=wrong) for url in cluster.instance_urls]
+    direct = [
+        post(f"{url}/api/auth/login/", json=wrong(30 + i))
+        for i, url in enumerate(cluster.instance_urls)
+    ]
     assert first_twenty == [401] * 20
     assert [r.status_code for r in through_nginx + direct] == [429] * 6
     assert all(int(r.headers["Retry-After"]) > 0 for r in through_nginx + direct)
+
+
+def test_one_account_is_refused_on_every_instance_after_10_failures_from_10_addresses(
+    cluster, fresh_redis, fresh_login_window
+):
+    # Straight to the instances (TRUSTED_PROXY_COUNT=1: the X-Forwarded-For entry is the
+    # client, as nginx would have written it), round robin, another address each time.
+    def attempt(i: int, url: str) -> requests.Response:
+        return post(
+            f"{url}/api/auth/login/",
+            json={"email": "target@example.com", "password": f"guess {i}"},
+            headers={"X-Forwarded-For": f"198.51.100.{i}"},
+        )
+
+    urls = cluster.instance_urls
+    first_ten = [attempt(i, urls[i % len(urls)]).status_code for i in range(10)]
+    refused = [attempt(10 + i, url) for i, url in enumerate(urls)]
+    assert first_ten == [401] * 10
+    assert [r.status_code for r in refused] == [429] * len(urls)
+    assert all(int(r.headers["Retry-After"]) > 0 for r in refused)
 
 
 def test_a_task_written_through_instance_2_changes_stats_read_through_instance_3(

@@ -236,7 +236,8 @@ def failed_logins(urls: list[str], client_ip: str, attempts: int) -> list[int]:
     return [
         requests.post(
             f"{urls[i % len(urls)]}/api/auth/login/",
-            json={"email": "faults@example.com", "password": "wrong password"},
+            # Another account each time: the network's bucket, not the account's.
+            json={"email": f"faults{i}@example.com", "password": "wrong password"},
             headers={"X-Forwarded-For": client_ip},
             timeout=TIMEOUT,
         ).status_code

@@ -1,5 +1,6 @@
-"""Login: no account enumeration, and the per-client limit (20 tries / 15 min) holds for
-the API and the page together and cannot be dodged with a forged X-Forwarded-For.
+"""Login: no account enumeration, and the per-client limit (20 failures / 15 min) holds
+for the API and the page together and cannot be dodged with a forged X-Forwarded-For.
+Every door, the per-account limit and IPv6 grouping: tests/security/test_login_doors.py.
 The same limit across real instances sharing Redis is proven in
 tests/reliability/test_cluster_faults.py."""
 
@@ -48,12 +49,16 @@ def test_inactive_account_looks_like_a_wrong_password(user, password):
 
 
 def test_limit_counts_api_and_page_together_then_429_with_retry_after(user, password):
-    codes = [_api_login(user.email, "wrong password 1").status_code for _ in range(LIMIT // 2)]
+    # Guesses at many accounts (one account alone meets its own, lower limit first).
+    codes = [
+        _api_login(f"guess{i}@example.com", "wrong password 1").status_code
+        for i in range(LIMIT // 2)
+    ]
     codes += [
         Client()
-        .post(reverse("accounts:login"), {"email": user.email, "password": "wrong"})
+        .post(reverse("accounts:login"), {"email": f"page{i}@example.com", "password": "wrong"})
         .status_code
-        for _ in range(LIMIT // 2)
+        for i in range(LIMIT // 2)
     ]
     blocked = _api_login(user.email, password)  # even the right password now
 
@@ -71,7 +76,8 @@ def test_forged_x_forwarded_for_does_not_reset_the_limit(settings, user, trusted
     def attempt(index: int) -> int:
         forged = f"198.51.100.{index}, 192.0.2.{index}"
         header = f"{forged}, {real_client}" if trusted_proxies else forged
-        return _api_login(user.email, "wrong 1", HTTP_X_FORWARDED_FOR=header).status_code
+        email = f"guess{index}@example.com"
+        return _api_login(email, "wrong 1", HTTP_X_FORWARDED_FOR=header).status_code
 
     codes = [attempt(index) for index in range(LIMIT + 3)]
     assert codes == [401] * LIMIT + [429] * 3
