@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -9,16 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import F
 
+from accounts import revocation, selectors
 from accounts.models import User, normalize_email
 
 PROFILE_FIELDS = ("name", "email", "bio")
 
 
 def _check_email_free(email: str, *, exclude_pk: str | None = None) -> None:
-    taken = User.objects.filter(email=email)
-    if exclude_pk:
-        taken = taken.exclude(pk=exclude_pk)
-    if taken.exists():
+    if selectors.email_taken(email, exclude_pk=exclude_pk):
         raise ValidationError({"email": "A user with this email already exists."})
 
 
@@ -73,3 +72,8 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     user.set_password(new_password)
     user.save(update_fields=["password"])
     user_revoke_all_tokens(user=user)
+
+
+def revocations_prune_expired(*, now: datetime | None = None) -> int:
+    """Forget revocation records past their token's lifetime (``prune_expired``)."""
+    return revocation.prune_expired(now=now)

@@ -15,15 +15,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import (
-    LoginForm,
-    PasswordChangeForm,
-    ProfileForm,
-    RegisterForm,
-    add_service_errors,
-)
+from accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
 from accounts.middleware import retry_minutes
 from taskflow import ratelimit
+from taskflow.forms import add_service_errors
 
 
 def _next_url(request: HttpRequest) -> str:

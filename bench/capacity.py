@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from bench import load, report, services
-from bench.memory import _mix
+from bench.memory import mix
 from bench.stack import stack
 
 
@@ -74,7 +74,7 @@ def model(cost_ms: dict[str, float], args: argparse.Namespace) -> list[dict[str,
 def measure(args: argparse.Namespace) -> None:
     counts = [int(n) for n in args.instances.split(",")]
     with stack(db="postgres", use_redis=True) as st:
-        calls = _mix(st.env)
+        calls = mix(st.env)
         runs = [_run(st, n, args, calls) for n in counts]
     # The model uses the per-request cost of the one-instance run: the least disturbed.
     cost = runs[0]["cpu_ms_per_request"]

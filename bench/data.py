@@ -63,7 +63,7 @@ def _deep_cursor(user: Any, depth: float = 0.9) -> str:
 
     qs = visible_tasks(user).order_by("-created_at", "-id")
     row = qs[int(qs.count() * depth)]
-    return pagination._encode("-created_at", row.created_at, row.pk, True)
+    return pagination.cursor_for("-created_at", row)
 
 
 def _path(case: str, user: Any, cursor: str) -> str:
@@ -107,30 +107,26 @@ def _plans(user: Any, cursor: str) -> dict[str, str]:
     from tasks.filters import TaskFilter
     from tasks.selectors import visible_tasks
 
-    order = pagination._order("created_at", desc=True, forward=True)
     plans = {}
     cases = [("first page", ""), ("status=todo", "status=todo"), ("search", f"search={RARE_WORD}")]
     for case, query in cases:
         qs = TaskFilter(QueryDict(query), queryset=visible_tasks(user)).qs
-        plans[case] = qs.order_by(*order)[:21].explain(analyze=True)
-    value, pk, forward = pagination._decode(cursor, "-created_at", "created_at")
-    beyond = pagination._beyond("created_at", value, pk, desc=True, forward=forward)
-    plans["deep cursor (90%)"] = (
-        visible_tasks(user).filter(beyond).order_by(*order)[:21].explain(analyze=True)
-    )
-    due_order = pagination._order("due_date", desc=True, forward=True)
-    plans["ordering=-due_date"] = (
-        visible_tasks(user).order_by(*due_order)[:21].explain(analyze=True)
-    )
+        plans[case] = pagination.page_queryset(qs, "-created_at")[:21].explain(analyze=True)
+    deep = pagination.page_queryset(visible_tasks(user), "-created_at", cursor)
+    plans["deep cursor (90%)"] = deep[:21].explain(analyze=True)
+    by_due = pagination.page_queryset(visible_tasks(user), "-due_date")
+    plans["ordering=-due_date"] = by_due[:21].explain(analyze=True)
     # The same two pages as tasks.pagination built them before it was tuned, to show
     # what the tuning changed (and what a regression would look like).
     before_order = [F("created_at").desc(nulls_last=True), "-pk"]
     plans["first page, before tuning (DESC NULLS LAST)"] = (
         visible_tasks(user).order_by(*before_order)[:21].explain(analyze=True)
     )
+    value, pk, _ = pagination.decode_cursor(cursor, "-created_at")
     before_beyond = Q(created_at__lt=value) | Q(created_at=value, pk__lt=pk)
-    plans["deep cursor, before tuning (OR without a bound)"] = (
-        visible_tasks(user).filter(before_beyond).order_by(*order)[:21].explain(analyze=True)
+    before_deep = pagination.page_queryset(visible_tasks(user).filter(before_beyond), "-created_at")
+    plans["deep cursor, before tuning (OR without a bound)"] = before_deep[:21].explain(
+        analyze=True
     )
     return plans
 

@@ -43,14 +43,15 @@ def _import_seconds(env: dict[str, str]) -> tuple[float, float]:
     return float(wall), float(cpu)
 
 
-def _mix(stack_env: dict[str, str]) -> list[load.Call]:
+def mix(stack_env: dict[str, str]) -> list[load.Call]:
+    """The request mix of the memory and capacity benches (one write in eleven)."""
     from accounts.tokens import issue_tokens
     from bench.seed import bench_user
-    from tasks.models import Task
+    from tasks.selectors import visible_tasks
 
     user, _ = bench_user("memory", 500)
     bearer = {"Authorization": f"Bearer {issue_tokens(user)['access']}"}
-    task_id = Task.objects.filter(owner=user).values_list("pk", flat=True).first()
+    task_id = visible_tasks(user).values_list("pk", flat=True).first()
     body = json.dumps({"title": "Memory bench", "tags": ["a", "b"]}).encode()
     get = [
         load.Call("GET", "/api/tasks/", headers=bearer),
@@ -77,7 +78,7 @@ def measure(args: argparse.Namespace) -> None:
             with services.gunicorn(st.env, workers=1) as server:
                 # CPU of master + worker up to now: the boot plus one /healthz.
                 boots.append((server.extra["ready_after_s"], services.cpu_seconds(server.pids())))
-        calls = _mix(st.env)
+        calls = mix(st.env)
         samples: list[tuple[int, float]] = []
         errors = 0
         # No recycling (GUNICORN_MAX_REQUESTS=0): a leak must show, not be restarted away.

@@ -25,7 +25,7 @@ def _accounts(count: int, tasks_each: int) -> list[dict[str, Any]]:
 
     from accounts.tokens import issue_tokens
     from bench.seed import PASSWORD, bench_user
-    from tasks.models import Task
+    from tasks.selectors import visible_tasks
 
     accounts = []
     for i in range(count):
@@ -38,7 +38,7 @@ def _accounts(count: int, tasks_each: int) -> list[dict[str, Any]]:
                 "password": PASSWORD,
                 "access": issue_tokens(user)["access"],
                 "session": browser.cookies[settings.SESSION_COOKIE_NAME].value,
-                "task_ids": list(Task.objects.filter(owner=user).values_list("pk", flat=True)[:50]),
+                "task_ids": list(visible_tasks(user).values_list("pk", flat=True)[:50]),
             }
         )
     return accounts

@@ -1,4 +1,7 @@
-"""One error shape for the API: {"detail": "...", "code": "..."} or a field map (400)."""
+"""One error shape for the API: {"detail": "...", "code": "..."} or a field map (400).
+
+Domain errors arrive as ``taskflow.exceptions.ApplicationError`` subclasses and are
+mapped by their own status/code: this module imports no app."""
 
 from __future__ import annotations
 
@@ -11,25 +14,24 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from tasks.services import IdempotencyConflict, PreconditionFailed, WriteConflict
+from taskflow.exceptions import ApplicationError
 
 
 class PreconditionFailedError(exceptions.APIException):
+    """An If-Match header the API cannot parse (checked before any service runs)."""
+
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "The task was changed since you read it; fetch it again."
     default_code = "precondition_failed"
 
 
-class IdempotencyConflictError(exceptions.APIException):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = "This Idempotency-Key was already used with a different request."
-    default_code = "idempotency_key_reused"
+class ApplicationAPIError(exceptions.APIException):
+    """An ApplicationError carried into DRF's handler with its own status and code."""
 
-
-class ConflictError(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The resource is being changed by others; try again."
-    default_code = "conflict"
+    def __init__(self, exc: ApplicationError) -> None:
+        self.status_code = exc.status
+        super().__init__(detail=exc.detail, code=exc.code)
+        self.default_code = exc.code
 
 
 class PayloadTooLargeError(exceptions.APIException):
@@ -51,12 +53,8 @@ def _translate(exc: Exception) -> Exception:
         return PayloadTooLargeError()
     if isinstance(exc, Http404):
         return exceptions.NotFound()
-    if isinstance(exc, PreconditionFailed):
-        return PreconditionFailedError()
-    if isinstance(exc, IdempotencyConflict):
-        return IdempotencyConflictError()
-    if isinstance(exc, WriteConflict):
-        return ConflictError()
+    if isinstance(exc, ApplicationError):
+        return ApplicationAPIError(exc)
     return exc
 
 

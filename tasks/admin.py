@@ -1,6 +1,8 @@
-"""Admin for tasks. Operators see every task (the admin is the one place that does
-not read through visible_tasks), but every write still goes through tasks.services so
-that version, completed_at, tag rows and the stats cache stay right."""
+"""Admin for tasks. What it lists comes from the permission layer
+(``permissions.operator_tasks``): superusers (operators) see and change every task,
+other staff only their own. Every write goes through tasks.services with
+``actor=request.user``, so version, completed_at, tag rows, the stats versions and
+the write event stay right, and the operator is recorded as the one who wrote."""
 
 from __future__ import annotations
 
@@ -8,11 +10,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from tasks import services
+from tasks import permissions, services
 from tasks.models import Task
 
 READONLY_FIELDS = (
@@ -66,6 +68,18 @@ class TaskAdmin(admin.ModelAdmin):
     ordering = ("-created_at",)
     list_per_page = 50
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Task]:
+        scoped = permissions.operator_tasks(request.user)
+        return scoped.select_related(*self.list_select_related)
+
+    def has_change_permission(self, request: HttpRequest, obj: Task | None = None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or permissions.can_operate(request.user, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Task | None = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or permissions.can_operate(request.user, obj))
+
     def get_readonly_fields(self, request: HttpRequest, obj: Task | None = None) -> Any:
         # A task never changes owner (its tag rows and caches are keyed by owner).
         return (*READONLY_FIELDS, "owner") if obj is not None else READONLY_FIELDS
@@ -77,19 +91,25 @@ class TaskAdmin(admin.ModelAdmin):
             if name in form.cleaned_data
         }
         if change:
-            current = Task.objects.get(pk=obj.pk)
-            # Compared by value: "a,b" and "a, b" are the same tags, and no change
-            # must not cost a version (it would fail a client's If-Match for nothing).
+            current = self.get_queryset(request).get(pk=obj.pk)
+            # Compared by value: "a,b" and "a, b" are the same tags. The service skips
+            # a write that changes nothing too; this only saves it the work.
             changes = {name: v for name, v in values.items() if getattr(current, name) != v}
-            saved = services.task_update(task=current, changes=changes) if changes else current
+            saved = (
+                services.task_update(actor=request.user, task=current, changes=changes)
+                if changes
+                else current
+            )
         else:
-            saved, _ = services.task_create(owner=form.cleaned_data["owner"], **values)
+            owner = form.cleaned_data["owner"]
+            if not permissions.can_create_for(request.user, owner):
+                raise PermissionDenied("Only superusers create tasks for other users.")
+            saved, _ = services.task_create(actor=request.user, owner=owner, **values)
         _copy_into(saved, obj)
 
     def delete_model(self, request: HttpRequest, obj: Task) -> None:
-        services.task_delete(task=obj)
+        services.task_delete(actor=request.user, task=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
-        # Bounded by the changelist selection; each delete invalidates its owner's stats.
-        for task in queryset:
-            services.task_delete(task=task)
+        # The changelist selection, already within operator_tasks: one bulk write.
+        services.tasks_delete_many(actor=request.user, tasks=queryset)

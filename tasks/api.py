@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from taskflow.errors import PreconditionFailedError
-from tasks import exchange, selectors, services
+from tasks import exchange, permissions, selectors, services
 from tasks.filters import TaskFilter
 from tasks.models import Task
 from tasks.pagination import MAX_PAGE_SIZE, page_url, paginate
@@ -110,7 +110,9 @@ class TaskViewSet(viewsets.GenericViewSet):
         return selectors.visible_tasks(self.request.user)
 
     def get_object(self) -> Task:
-        return selectors.get_visible_task(self.request.user, self.kwargs["pk"])
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return selectors.get_visible_task(self.request.user, self.kwargs["pk"])
+        return permissions.get_task_for_update(self.request.user, self.kwargs["pk"])
 
     def list(self, request: Request) -> Response:
         filters = TaskFilter(request.query_params, queryset=self.get_queryset(), request=request)
@@ -147,7 +149,7 @@ class TaskViewSet(viewsets.GenericViewSet):
         data = TaskSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         task, created = services.task_create(
-            owner=request.user,
+            actor=request.user,
             idempotency_key=key.strip() if key else None,
             fingerprint=services.request_fingerprint(data.validated_data) if key else "",
             **data.validated_data,
@@ -184,13 +186,15 @@ class TaskViewSet(viewsets.GenericViewSet):
         data = TaskSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         task = services.task_update(
-            task=task, changes=data.validated_data, expected_version=expected
+            actor=request.user, task=task, changes=data.validated_data, expected_version=expected
         )
         return _with_etag(Response(TaskSerializer(task).data), task)
 
     def destroy(self, request: Request, pk: str) -> Response:
         task = self.get_object()
-        services.task_delete(task=task, expected_version=_expected_version(request))
+        services.task_delete(
+            actor=request.user, task=task, expected_version=_expected_version(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=BulkActionSerializer, responses={200: BulkResultSerializer, 400: ERROR})
@@ -200,10 +204,10 @@ class TaskViewSet(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         ids = data.validated_data["ids"]
         if data.validated_data["action"] == "delete":
-            count = services.tasks_bulk_delete(user=request.user, ids=ids)
+            count = services.tasks_bulk_delete(actor=request.user, ids=ids)
         else:
             count = services.tasks_bulk_set_status(
-                user=request.user, ids=ids, status=data.validated_data["status"]
+                actor=request.user, ids=ids, status=data.validated_data["status"]
             )
         return Response({"updated": count})
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User, normalize_email
 from accounts.services import user_register
-from tasks import services, stats_cache
+from tasks import events, services
 from tasks.models import Priority, Status, Task
 
 DEMO_EMAIL = "demo@taskflow.local"
@@ -63,7 +63,7 @@ def seed_tasks(*, owner: User, count: int, rng: random.Random) -> list[Task]:
         status = rng.choice(statuses)
         due = None if rng.random() < 0.25 else today + timedelta(days=rng.randint(-10, 21))
         task, _ = services.task_create(
-            owner=owner,
+            actor=owner,
             title=f"{rng.choice(_VERBS)} {rng.choice(_OBJECTS)}",
             description=rng.choice(("", "Details in the shared folder.", "Ask Sam first.")),
             status=status,
@@ -80,5 +80,8 @@ def seed_tasks(*, owner: User, count: int, rng: random.Random) -> list[Task]:
         # Demo-only backdating: no service sets past timestamps, on purpose.
         Task.objects.filter(pk=task.pk).update(**backdated)
         created.append(task)
-    stats_cache.invalidate(owner.pk)
+    if created:
+        backdated_fields = ("created_at", "updated_at", "completed_at")
+        changes = dict.fromkeys(backdated_fields, (None, None))  # differ per task
+        events.task_written(actor=owner, action=events.UPDATED, tasks=created, changes=changes)
     return created

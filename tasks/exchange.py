@@ -212,8 +212,9 @@ def _csv_rows(text: str) -> Iterable[ImportRow]:
         raise ImportFileError(f"Invalid CSV near line {reader.line_num}: {exc}.") from None
 
 
-def import_tasks(owner: Any, rows: Iterable[ImportRow], *, progress: Any = None) -> ImportReport:
-    """Create a task per valid row; invalid rows are reported, never half-written."""
+def import_tasks(actor: Any, rows: Iterable[ImportRow], *, progress: Any = None) -> ImportReport:
+    """Create a task per valid row, by and for ``actor``; invalid rows are reported,
+    never half-written."""
     from tasks.services import task_create
 
     report = ImportReport()
@@ -221,7 +222,7 @@ def import_tasks(owner: Any, rows: Iterable[ImportRow], *, progress: Any = None)
         try:
             if "__error__" in row.fields:
                 raise ValidationError(row.fields["__error__"])
-            task_create(owner=owner, **_row_fields(row.fields))
+            task_create(actor=actor, **_row_fields(row.fields))
             report.created += 1
         except ValidationError as exc:
             detail = (

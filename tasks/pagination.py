@@ -179,3 +179,26 @@ def page_url(base_url: str, params: Any, changes: dict[str, str] | None) -> str 
     query = {k: v for k, v in params.items() if k not in ("cursor", "page")}
     query.update(changes)
     return f"{base_url}?{urlencode(query)}"
+
+
+# --- Public helpers for benchmarks and tools (bench/ uses these, never the _ ones) ----
+
+
+def cursor_for(ordering: str, row: Any) -> str:
+    """The ``next`` cursor a page ending at ``row`` would carry."""
+    return _encode(ordering, getattr(row, ordering.lstrip("-")), row.pk, True)
+
+
+def decode_cursor(cursor: str, ordering: str) -> tuple[Any, str, bool]:
+    """(sort value, id, forward) of a cursor; ValidationError if it is not one."""
+    return _decode(cursor, ordering, ordering.lstrip("-"))
+
+
+def page_queryset(queryset: QuerySet, ordering: str, cursor: str | None = None) -> QuerySet:
+    """The ordered (and, after a cursor, bounded) query a cursor page reads before its
+    LIMIT: the same filter and order as ``paginate``, for EXPLAIN."""
+    field, desc, forward = ordering.lstrip("-"), ordering.startswith("-"), True
+    if cursor:
+        value, pk, forward = decode_cursor(cursor, ordering)
+        queryset = queryset.filter(_beyond(field, value, pk, desc=desc, forward=forward))
+    return queryset.order_by(*_order(field, desc=desc, forward=forward))

@@ -1,5 +1,5 @@
-"""Reads of tasks. Every read starts from ``visible_tasks(user)``: the access rule
-lives here and nowhere else (views, API, commands and exports all call it)."""
+"""Reads of tasks. Every read starts from ``visible_tasks(user)``, which lives with
+the other access rules in ``tasks.permissions`` (re-exported here for readers)."""
 
 from __future__ import annotations
 
@@ -8,32 +8,24 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
-from taskflow.ids import is_valid_id
-from tasks import stats_cache
+from tasks import permissions, stats_cache
 from tasks.models import Priority, Status, Task
+from tasks.permissions import get_visible_task, visible_tasks
+
+__all__ = [
+    "completions_per_day",
+    "due_soon_tasks",
+    "get_visible_task",
+    "global_task_stats",
+    "overdue_q",
+    "overdue_tasks",
+    "task_stats",
+    "visible_tasks",
+]
 
 DUE_SOON_DAYS = 7
-
-
-def visible_tasks(user: Any) -> QuerySet[Task]:
-    """The tasks ``user`` may see. Shared projects will widen this one function."""
-    if user is None or not user.is_authenticated:
-        return Task.objects.none()
-    return Task.objects.filter(owner_id=user.pk)
-
-
-def get_visible_task(user: Any, task_id: Any) -> Task:
-    """One task the user may see, or Http404: a missing task, a malformed id and
-    another user's task are indistinguishable."""
-    if not is_valid_id(task_id):
-        raise Http404("No such task.")
-    try:
-        return visible_tasks(user).get(pk=task_id)
-    except Task.DoesNotExist:
-        raise Http404("No such task.") from None
 
 
 def overdue_q(today: date | None = None) -> Q:
@@ -66,10 +58,12 @@ def _compute_stats(user: Any) -> dict[str, Any]:
 def task_stats(user: Any) -> dict[str, Any]:
     """Counts for the stats endpoint and the dashboard, cached per user.
 
-    Every write path invalidates the entry (``stats_cache.invalidate``), so a write
-    through any instance is visible at once through every other one.
+    The key embeds the versions of the user's scopes, which the write path
+    (``tasks.events``) bumps, so a write through any instance is visible at once
+    through every other one.
     """
-    return stats_cache.get_or_compute(user.pk, lambda: _compute_stats(user))
+    scopes = permissions.user_scopes(user)
+    return stats_cache.get_or_compute(user.pk, scopes, lambda: _compute_stats(user))
 
 
 def due_soon_tasks(user: Any, *, limit: int = 10) -> QuerySet[Task]:
@@ -110,7 +104,7 @@ def global_task_stats() -> dict[str, Any]:
     The one read that deliberately does not go through visible_tasks: it exposes
     counts only, never a task.
     """
-    from accounts.models import User
+    from accounts.selectors import user_count
 
     counts = Task.objects.aggregate(
         total=Count("pk"),
@@ -119,7 +113,7 @@ def global_task_stats() -> dict[str, Any]:
         **{f"priority_{p.api_name}": Count("pk", filter=Q(priority=p.value)) for p in Priority},
     )
     return {
-        "users": User.objects.count(),
+        "users": user_count(),
         "total": counts["total"],
         "by_status": {s.value: counts[f"status_{s.value}"] for s in Status},
         "by_priority": {p.api_name: counts[f"priority_{p.api_name}"] for p in Priority},

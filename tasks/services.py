@@ -1,5 +1,10 @@
 """Writes of tasks. Pages, API, admin and commands all call these functions.
 
+Every function that changes a task takes the acting user (``actor=``), gets its tasks
+from the permission layer (``tasks.permissions``) or from a caller that did, and ends
+in ``tasks.events.task_written`` (activity, stats versions, hooks) — once per write
+that changed something, never for one that changed nothing.
+
 Correctness never relies on multi-document transactions (a no-op on MongoDB): every
 update is a single conditional ``UPDATE ... WHERE version = v`` whose row count says
 whether it won, and idempotent creates rest on a unique (owner, key) index.
@@ -22,7 +27,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tasks import stats_cache
+from tasks import events, permissions
+from tasks.exceptions import IdempotencyConflict, PreconditionFailed, WriteConflict
 from tasks.models import (
     DESCRIPTION_MAX,
     TAG_MAX_LENGTH,
@@ -32,27 +38,26 @@ from tasks.models import (
     Task,
     TaskTag,
 )
-from tasks.selectors import visible_tasks
 
+__all__ = [
+    "BULK_MAX_IDS",
+    "EDITABLE_FIELDS",
+    "IdempotencyConflict",
+    "PreconditionFailed",
+    "WriteConflict",
+    "clean_tags",
+    "prune_idempotency_keys",
+    "request_fingerprint",
+    "task_create",
+    "task_delete",
+    "task_update",
+    "tasks_bulk_delete",
+    "tasks_bulk_set_status",
+    "tasks_delete_many",
+]
 EDITABLE_FIELDS = ("title", "description", "status", "priority", "due_date", "tags")
 BULK_MAX_IDS = 500
 _UPDATE_RETRIES = 5
-
-
-class PreconditionFailed(Exception):
-    """The client's If-Match version is not the task's current version."""
-
-    def __init__(self, current_version: int | None) -> None:
-        super().__init__("The task was changed since you read it.")
-        self.current_version = current_version
-
-
-class IdempotencyConflict(Exception):
-    """The Idempotency-Key was already used for a request with another body."""
-
-
-class WriteConflict(Exception):
-    """The task kept changing under us; the client should retry."""
 
 
 def clean_tags(value: Any) -> list[str]:
@@ -130,14 +135,16 @@ def request_fingerprint(data: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _find_by_idempotency_key(owner: Any, key: str) -> Task | None:
+def _find_by_idempotency_key(actor: Any, key: str) -> Task | None:
     since = timezone.now() - settings.IDEMPOTENCY_KEY_TTL
-    return visible_tasks(owner).filter(idempotency_key=key, created_at__gte=since).first()
+    query = permissions.created_tasks(actor)
+    return query.filter(idempotency_key=key, created_at__gte=since).first()
 
 
 def task_create(
     *,
-    owner: Any,
+    actor: Any,
+    owner: Any = None,
     title: str,
     description: str = "",
     status: str = Status.TODO,
@@ -147,14 +154,16 @@ def task_create(
     idempotency_key: str | None = None,
     fingerprint: str = "",
 ) -> tuple[Task, bool]:
-    """Create a task; returns (task, created).
+    """Create a task for ``owner`` (default: the actor); returns (task, created).
 
-    With an idempotency key, a repeat of the same request returns the first task
-    (created=False) and a different request under the same key raises
-    IdempotencyConflict.
+    Only the admin names another owner (an operator creating a task for a user).
+    With an idempotency key, a repeat of the same request by the same actor returns
+    the first task (created=False, no event) and a different request under the same
+    key raises IdempotencyConflict.
     """
+    owner = owner if owner is not None else actor
     if idempotency_key:
-        existing = _find_by_idempotency_key(owner, idempotency_key)
+        existing = _find_by_idempotency_key(actor, idempotency_key)
         if existing is not None:
             return _replay(existing, fingerprint), False
     now = timezone.now()
@@ -179,29 +188,36 @@ def task_create(
             _sync_tags(task)
     except IntegrityError:
         # Lost a race with a concurrent request carrying the same key.
-        existing = _find_by_idempotency_key(owner, idempotency_key) if idempotency_key else None
+        existing = _find_by_idempotency_key(actor, idempotency_key) if idempotency_key else None
         if existing is None:
             raise
         return _replay(existing, fingerprint), False
-    stats_cache.invalidate(owner.pk)
+    events.task_written(actor=actor, action=events.CREATED, tasks=[task])
     return task, True
 
 
 def _replay(task: Task, fingerprint: str) -> Task:
     if task.idempotency_fingerprint != fingerprint:
-        raise IdempotencyConflict("This Idempotency-Key was used with a different request.")
+        raise IdempotencyConflict()
     _sync_tags(task)  # repairs tag rows if the first request died half-way (MongoDB)
     return task
 
 
 def task_update(
-    *, task: Task, changes: Mapping[str, Any], expected_version: int | None = None
+    *,
+    actor: Any,
+    task: Task,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
 ) -> Task:
     """Apply ``changes`` to ``task`` with one conditional update.
 
-    With ``expected_version`` (If-Match) a concurrent write makes this fail with
-    PreconditionFailed and nothing is written. Without it, changes are re-applied on
-    top of the latest version, so no concurrent write is lost either way.
+    ``task`` comes from ``permissions.get_task_for_update`` (or the admin's
+    operator scope). With ``expected_version`` (If-Match) a concurrent write makes
+    this fail with PreconditionFailed and nothing is written. Without it, changes are
+    re-applied on top of the latest version, so no concurrent write is lost either
+    way. Changes that leave every value as it is write nothing: no new version (a
+    client's If-Match stays valid), no event.
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -218,6 +234,13 @@ def task_update(
             current.status, candidate.status, current.completed_at
         )
         candidate.updated_at = timezone.now()
+        changed = {
+            name: (getattr(current, name), getattr(candidate, name))
+            for name in (*EDITABLE_FIELDS, "completed_at")
+            if getattr(current, name) != getattr(candidate, name)
+        }
+        if not changed:
+            return current
         values = {
             name: getattr(candidate, name)
             for name in (*EDITABLE_FIELDS, "completed_at", "updated_at")
@@ -229,51 +252,78 @@ def task_update(
             candidate.version = current.version + 1
             if candidate.tags != current.tags:
                 _sync_tags(candidate)
-            stats_cache.invalidate(candidate.owner_id)
+            events.task_written(
+                actor=actor, action=events.UPDATED, tasks=[candidate], changes=changed
+            )
             return candidate
         latest = Task.objects.filter(pk=current.pk).first()
         if expected_version is not None or latest is None:
             raise PreconditionFailed(latest.version if latest else None)
         current = latest
-    raise WriteConflict("The task is being changed by others; try again.")
+    raise WriteConflict()
 
 
-def task_delete(*, task: Task, expected_version: int | None = None) -> None:
+def task_delete(*, actor: Any, task: Task, expected_version: int | None = None) -> None:
     """Delete a task (its tag rows cascade). With If-Match, only the version seen."""
     query = Task.objects.filter(pk=task.pk)
     if expected_version is not None:
         query = query.filter(version=expected_version)
     _, per_model = query.delete()
-    if not per_model.get(Task._meta.label) and expected_version is not None:
-        raise PreconditionFailed(task.version)
-    stats_cache.invalidate(task.owner_id)
+    if not per_model.get(Task._meta.label):
+        if expected_version is not None:
+            raise PreconditionFailed(task.version)
+        return  # already gone (a concurrent delete): that one told the world
+    events.task_written(actor=actor, action=events.DELETED, tasks=[task])
 
 
-def tasks_bulk_set_status(*, user: Any, ids: Iterable[str], status: str) -> int:
-    """Set ``status`` on the user's tasks among ``ids``; returns how many changed."""
+def _editable_among(actor: Any, ids: Iterable[str]) -> list[Task]:
+    # Materialised first: update()/delete() cannot filter across relations on MongoDB,
+    # and the event needs to know which tasks (and scopes) were touched.
+    query = permissions.editable_tasks(actor).filter(pk__in=list(ids))
+    return list(query.only("pk", "owner_id", "status"))
+
+
+def tasks_bulk_set_status(*, actor: Any, ids: Iterable[str], status: str) -> int:
+    """Set ``status`` on the actor's editable tasks among ``ids``; returns how many
+    changed. One event for the whole call (none when nothing changed)."""
     if status not in Status.values:
         raise ValidationError({"status": f"'{status}' is not a valid status."})
     now = timezone.now()
-    # Materialise the pks first: update() cannot filter across relations on MongoDB.
-    pks = list(visible_tasks(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
+    targets = [task for task in _editable_among(actor, ids) if task.status != status]
+    if not targets:
+        return 0
     changes: dict[str, Any] = {"status": status, "updated_at": now}
     changes["completed_at"] = now if status == Status.DONE else None
     updated = (
-        Task.objects.filter(pk__in=pks)
+        Task.objects.filter(pk__in=[task.pk for task in targets])
         .exclude(status=status)
         .update(**changes, version=F("version") + 1)
     )
     if updated:
-        stats_cache.invalidate(user.pk)
+        events.task_written(
+            actor=actor, action=events.UPDATED, tasks=targets, changes={"status": (None, status)}
+        )
     return updated
 
 
-def tasks_bulk_delete(*, user: Any, ids: Iterable[str]) -> int:
-    pks = list(visible_tasks(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
-    if not pks:
+def tasks_bulk_delete(*, actor: Any, ids: Iterable[str]) -> int:
+    """Delete the actor's editable tasks among ``ids``; one event for the whole call."""
+    return tasks_delete_many(actor=actor, tasks=_editable_among(actor, ids))
+
+
+def tasks_delete_many(*, actor: Any, tasks: Iterable[Task]) -> int:
+    """Delete ``tasks``, which the caller took from the permission layer (the bulk
+    API/page via editable_tasks, the admin via operator_tasks); one event in all."""
+    targets = list(tasks)
+    if not targets:
         return 0
-    deleted = Task.objects.filter(pk__in=pks).delete()[1].get(Task._meta.label, 0)
-    stats_cache.invalidate(user.pk)
+    deleted = (
+        Task.objects.filter(pk__in=[task.pk for task in targets])
+        .delete()[1]
+        .get(Task._meta.label, 0)
+    )
+    if deleted:
+        events.task_written(actor=actor, action=events.DELETED, tasks=targets)
     return deleted
 
 

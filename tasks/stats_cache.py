@@ -1,16 +1,24 @@
-"""Per-user stats cache with generation keys.
+"""Stats cache with one version key per scope, in the shared cache.
 
-A write does not delete the cached stats; it gives the user a new generation id.
-Readers look up the stats under the current generation, so a reader that computed
-stats just before a write can only store them under the old, no longer read, key:
-no stale value can outlive a write, whatever the interleaving across instances.
+A scope is a set of tasks whose stats readers cache together (today a user's own
+tasks, ``owner:<id>``; with projects, ``project:<id>``). A write does not delete cached
+stats: the write path (``tasks.events``) gives each scope it touched a new version.
+A reader's key embeds the versions of every scope it reads, so a reader that computed
+stats just before a write can only store them under the old, no longer read, key: no
+stale value outlives a write, on any instance, whatever the interleaving. One bump per
+scope also reaches every member of a project at once, with no per-user deletes.
+
+A version is a fresh ULID rather than an incremented counter: if Redis evicts or
+loses a version key, a counter would start again at 1 and could revive an entry
+cached under that old number; a random new version never matches an old key.
 When the cache is down every call is a miss and stats come from the database.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -23,29 +31,39 @@ from taskflow.ids import new_id
 logger = logging.getLogger(__name__)
 
 
-def _generation_key(user_id: str) -> str:
-    return f"stats-gen:{user_id}"
+def version_key(scope: str) -> str:
+    return f"stats:v:{scope}"
 
 
-def invalidate(user_id: str) -> None:
-    cache.set(_generation_key(user_id), new_id(), timeout=None)
+def bump(scopes: Iterable[str]) -> None:
+    """Give each scope a new version (called by tasks.events.task_written only)."""
+    fresh = {version_key(scope): new_id() for scope in scopes}
+    if fresh:
+        cache.set_many(fresh, timeout=None)
 
 
-def _current_generation(user_id: str) -> str:
-    key = _generation_key(user_id)
-    generation = cache.get(key)
-    if generation is None:
+def current_versions(scopes: list[str]) -> list[str]:
+    keys = [version_key(scope) for scope in scopes]
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    for key in missing:
+        # add() keeps a version another instance created a moment ago.
         cache.add(key, new_id(), timeout=None)
-        generation = cache.get(key)
-    return generation or "none"
+    if missing:
+        found.update(cache.get_many(missing))
+    return [found.get(key) or "none" for key in keys]
 
 
-def get_or_compute(user_id: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def get_or_compute(
+    reader_id: str, scopes: list[str], compute: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """``reader_id``'s stats over ``scopes``, from the cache or ``compute()``."""
     ttl = settings.STATS_CACHE_TTL
     if ttl <= 0:
         return compute()
+    versions = hashlib.sha256(":".join(current_versions(scopes)).encode()).hexdigest()[:32]
     # The date is part of the key because "overdue" and "due today" change at midnight.
-    key = f"stats:{user_id}:{_current_generation(user_id)}:{timezone.localdate().isoformat()}"
+    key = f"stats:{reader_id}:{versions}:{timezone.localdate().isoformat()}"
     value = cache.get(key)
     if value is not None:
         record_lookup(hit=True)

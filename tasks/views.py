@@ -15,8 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.exceptions import APIException
 
-from accounts.forms import add_service_errors
-from tasks import exchange, selectors, services
+from taskflow.forms import add_service_errors
+from tasks import exchange, permissions, selectors, services
 from tasks.filters import TaskFilter
 from tasks.forms import (
     PRIORITY_CHOICES,
@@ -107,7 +107,7 @@ def task_create(request: HttpRequest) -> HttpResponse:
     form = TaskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            task, _ = services.task_create(owner=request.user, **form.changes())
+            task, _ = services.task_create(actor=request.user, **form.changes())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -127,13 +127,14 @@ def task_detail(request: HttpRequest, task_id: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_edit(request: HttpRequest, task_id: str) -> HttpResponse:
-    task = selectors.get_visible_task(request.user, task_id)
+    task = permissions.get_task_for_update(request.user, task_id)
     if request.method == "GET":
         return render(request, "tasks/form.html", {"form": TaskForm.for_task(task), "task": task})
     form = TaskForm(request.POST)
     if form.is_valid():
         try:
             task = services.task_update(
+                actor=request.user,
                 task=task,
                 changes=form.changes(),
                 expected_version=form.cleaned_data["version"] or task.version,
@@ -164,9 +165,9 @@ def _busy() -> ValidationError:
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_delete(request: HttpRequest, task_id: str) -> HttpResponse:
-    task = selectors.get_visible_task(request.user, task_id)
+    task = permissions.get_task_for_update(request.user, task_id)
     if request.method == "POST":
-        services.task_delete(task=task)
+        services.task_delete(actor=request.user, task=task)
         messages.success(request, f"Task “{task.title}” deleted.")
         return redirect("tasks:list")
     return render(request, "tasks/confirm_delete.html", {"task": task})
@@ -176,7 +177,7 @@ def task_delete(request: HttpRequest, task_id: str) -> HttpResponse:
 @require_POST
 def task_set_status(request: HttpRequest, task_id: str) -> HttpResponse:
     """Quick status change: a plain form post, or fetch() from static/js/app.js."""
-    task = selectors.get_visible_task(request.user, task_id)
+    task = permissions.get_task_for_update(request.user, task_id)
     form = QuickStatusForm(request.POST)
     if not form.is_valid():
         if _wants_json(request):
@@ -184,7 +185,9 @@ def task_set_status(request: HttpRequest, task_id: str) -> HttpResponse:
         messages.error(request, "Choose a valid status.")
         return redirect(_back(request, reverse("tasks:detail", args=[task.pk])))
     try:
-        task = services.task_update(task=task, changes={"status": form.cleaned_data["status"]})
+        task = services.task_update(
+            actor=request.user, task=task, changes={"status": form.cleaned_data["status"]}
+        )
     except services.WriteConflict:
         if _wants_json(request):
             return JsonResponse({"detail": str(_busy().messages[0])}, status=409)
@@ -210,15 +213,15 @@ def task_bulk(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     user, data = request.user, form.cleaned_data
     if data["action"] == "set_status":
-        count = services.tasks_bulk_set_status(user=user, ids=data["ids"], status=data["status"])
+        count = services.tasks_bulk_set_status(actor=user, ids=data["ids"], status=data["status"])
         label = Status(data["status"]).label.lower()
         messages.success(request, f"{count} task(s) set to {label}.")
         return redirect(back)
     if not data["confirmed"]:
-        chosen = list(selectors.visible_tasks(user).filter(pk__in=data["ids"]).order_by("title"))
+        chosen = list(permissions.editable_tasks(user).filter(pk__in=data["ids"]).order_by("title"))
         context: dict[str, Any] = {"tasks": chosen, "next": back}
         return render(request, "tasks/confirm_bulk_delete.html", context)
-    count = services.tasks_bulk_delete(user=user, ids=data["ids"])
+    count = services.tasks_bulk_delete(actor=user, ids=data["ids"])
     messages.success(request, f"{count} task(s) deleted.")
     return redirect(back)
 

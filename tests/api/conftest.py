@@ -15,7 +15,7 @@ from tasks.models import Task
 def make_task(user) -> Callable[..., Task]:
     def make(owner: Any = None, **fields: Any) -> Task:
         fields.setdefault("title", "A task")
-        task, _ = services.task_create(owner=owner or user, **fields)
+        task, _ = services.task_create(actor=owner or user, **fields)
         return task
 
     return make

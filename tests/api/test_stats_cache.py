@@ -78,7 +78,7 @@ def test_bulk_delete_invalidates(api_client, make_task):
 def test_service_writes_invalidate_too(api_client, user, make_task):
     task = make_task()
     assert stats(api_client)["total"] == 1
-    services.task_update(task=task, changes={"status": Status.IN_PROGRESS})
+    services.task_update(actor=task.owner, task=task, changes={"status": Status.IN_PROGRESS})
     assert stats(api_client)["by_status"]["in_progress"] == 1
 
 

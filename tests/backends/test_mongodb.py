@@ -26,7 +26,7 @@ def test_suite_runs_on_the_mongodb_backend():
 
 
 def test_conditional_update_is_atomic_without_transactions(user):
-    task, _ = task_create(owner=user, title="On Mongo")
-    task_update(task=task, changes={"status": "done"}, expected_version=task.version)
+    task, _ = task_create(actor=user, title="On Mongo")
+    task_update(actor=user, task=task, changes={"status": "done"}, expected_version=task.version)
     stored = Task.objects.get(pk=task.pk)
     assert (stored.status, stored.version, stored.completed_at is not None) == ("done", 2, True)

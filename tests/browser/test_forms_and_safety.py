@@ -48,7 +48,7 @@ def test_bad_register_form_keeps_values(page, check_a11y):
 
 
 def test_hostile_title_renders_as_text_everywhere(page, user):
-    task = services.task_create(owner=user, title=XSS, description=XSS, tags=["<b>x</b>"])[0]
+    task = services.task_create(actor=user, title=XSS, description=XSS, tags=["<b>x</b>"])[0]
     sign_in(page, user.email)
     for url in ["/tasks/", f"/tasks/{task.pk}/", f"/tasks/{task.pk}/edit/", "/dashboard/"]:
         page.goto(url)
@@ -62,7 +62,7 @@ def test_hostile_title_renders_as_text_everywhere(page, user):
 
 def test_keyboard_alone_reaches_every_control_on_the_task_list(page, user, check_a11y):
     for title in ("First", "Second"):
-        services.task_create(owner=user, title=title, tags=["t"])
+        services.task_create(actor=user, title=title, tags=["t"])
     sign_in(page, user.email)
     page.goto("/tasks/")
     check_a11y(page)

@@ -34,14 +34,14 @@ def _seed(user) -> None:
     for title, priority, status, due_in, tags in DEMO:
         due = today + timedelta(days=due_in) if due_in is not None else None
         services.task_create(
-            owner=user, title=title, priority=priority, status=status, due_date=due, tags=tags
+            actor=user, title=title, priority=priority, status=status, due_date=due, tags=tags
         )
     now = timezone.now()
     # History for the chart: completions spread unevenly over the last four weeks.
     days_ago = [0, 0, 1, 1, 1, 2, 4, 4, 5, 7, 7, 7, 7, 8, 10, 11, 11, 14, 15, 15, 18, 21, 22, 25]
     for index, days in enumerate(days_ago):
         task = services.task_create(
-            owner=user,
+            actor=user,
             title=f"Finished chore {index + 1}",
             status=Status.DONE,
             priority=Priority.LOW if index % 3 else Priority.MEDIUM,

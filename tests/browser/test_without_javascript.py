@@ -19,7 +19,7 @@ def nojs_page(browser, live_server):
 def test_quick_status_and_bulk_work_as_plain_forms(nojs_page, user):
     page = nojs_page
     for title in ("Alpha", "Beta"):
-        services.task_create(owner=user, title=title)
+        services.task_create(actor=user, title=title)
     sign_in(page, user.email)
     page.goto("/tasks/?ordering=title")
     row = page.locator("table.tasks tbody tr", has_text="Alpha")

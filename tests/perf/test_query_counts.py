@@ -15,7 +15,7 @@ AUTH = 2
 
 def _tasks(owner, count: int) -> None:
     for i in range(count):
-        services.task_create(owner=owner, title=f"Task {i}", tags=["home", "work"])
+        services.task_create(actor=owner, title=f"Task {i}", tags=["home", "work"])
 
 
 @pytest.mark.parametrize("rows", [1, 30])
@@ -63,7 +63,7 @@ def test_cached_stats_cost_authentication_only(api_client, user, django_assert_m
 def test_task_detail_is_one_query_after_authentication(
     api_client, user, django_assert_max_num_queries
 ):
-    task, _ = services.task_create(owner=user, title="One")
+    task, _ = services.task_create(actor=user, title="One")
     with django_assert_max_num_queries(AUTH + 1):
         response = api_client.get(f"/api/tasks/{task.pk}/")
     assert response.status_code == 200

@@ -28,7 +28,7 @@ LIVE_MARKUP = ["<script>alert", "<img src=x", "<svg onload", 'href="javascript:'
 def hostile_task(user):
     # Overdue, so that the dashboard lists it too.
     task, _ = services.task_create(
-        owner=user,
+        actor=user,
         title=TITLE,
         description=DESCRIPTION,
         tags=[TAG],
@@ -129,7 +129,7 @@ FORMULAS = ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1",
 def test_csv_export_neutralises_formula_cells(user):
     for index, formula in enumerate(FORMULAS):
         services.task_create(
-            owner=user, title=f"{formula} {index}", description=formula, tags=[f"=tag{index}"]
+            actor=user, title=f"{formula} {index}", description=formula, tags=[f"=tag{index}"]
         )
     _, body = _export(user, "csv")
     rows = list(csv.DictReader(io.StringIO(body)))

@@ -28,7 +28,7 @@ def admin_client(db) -> Client:
 @pytest.fixture
 def report(user) -> Task:
     task, _ = services.task_create(
-        owner=user, title="Quarterly report", description="numbers", tags=["work"]
+        actor=user, title="Quarterly report", description="numbers", tags=["work"]
     )
     return task
 
@@ -86,7 +86,7 @@ def test_user_search(admin_client, user, query, found):
 
 
 def test_status_filter(admin_client, report, user):
-    services.task_create(owner=user, title="Finished thing", status=Status.DONE)
+    services.task_create(actor=user, title="Finished thing", status=Status.DONE)
     html = admin_client.get("/admin/tasks/task/?status__exact=done").content.decode()
     assert "Finished thing" in html
     assert "Quarterly report" not in html
@@ -232,11 +232,11 @@ def test_task_changelist_query_count_does_not_grow_with_rows(
 ):
     owners = [UserFactory() for _ in range(3)]
     for owner in owners:
-        services.task_create(owner=owner, title="t")
+        services.task_create(actor=owner, title="t")
     with django_assert_max_num_queries(12) as few:
         admin_client.get("/admin/tasks/task/")
     for owner in owners * 5:
-        services.task_create(owner=owner, title="more")
+        services.task_create(actor=owner, title="more")
     with django_assert_max_num_queries(len(few)):
         admin_client.get("/admin/tasks/task/")
 

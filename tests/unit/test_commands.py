@@ -76,9 +76,9 @@ def test_seed_demo_rejects_a_weak_password_and_bad_count():
 
 @pytest.fixture
 def owner_with_tasks(user):
-    services.task_create(owner=user, title="=formula", tags=["a"])
-    services.task_create(owner=user, title="second", status=Status.DONE)
-    services.task_create(owner=UserFactory(), title="not mine")
+    services.task_create(actor=user, title="=formula", tags=["a"])
+    services.task_create(actor=user, title="second", status=Status.DONE)
+    services.task_create(actor=UserFactory(), title="not mine")
     return user
 
 
@@ -220,8 +220,8 @@ def test_prune_expired_removes_only_expired_records(user, settings):
     now = timezone.now()
     for jti, expires in (("old", now - timedelta(seconds=1)), ("live", now + timedelta(days=1))):
         RevokedToken.objects.create(jti=jti, kind="refresh", user=user, expires_at=expires)
-    old, _ = services.task_create(owner=user, title="x", idempotency_key="k1", fingerprint="f")
-    services.task_create(owner=user, title="y", idempotency_key="k2", fingerprint="f")
+    old, _ = services.task_create(actor=user, title="x", idempotency_key="k1", fingerprint="f")
+    services.task_create(actor=user, title="y", idempotency_key="k2", fingerprint="f")
     Task.objects.filter(pk=old.pk).update(
         created_at=now - settings.IDEMPOTENCY_KEY_TTL - timedelta(seconds=1)
     )

@@ -31,7 +31,7 @@ def test_neutralise_cell(value, expected):
 
 def test_csv_export_round_trips_through_import(user, other_user):
     services.task_create(
-        owner=user,
+        actor=user,
         title="=danger",
         description="line1\nline2, with comma",
         status=Status.DONE,
@@ -53,7 +53,7 @@ def test_csv_export_round_trips_through_import(user, other_user):
 
 def test_json_export_is_valid_json_in_creation_order(user):
     for title in ("one", "two", "three"):
-        services.task_create(owner=user, title=title)
+        services.task_create(actor=user, title=title)
     records = json.loads("".join(exchange.stream(Task.objects.filter(owner=user), "json")))
     assert [r["title"] for r in records] == ["one", "two", "three"]
     assert set(records[0]) == set(exchange.COLUMNS)

@@ -29,8 +29,8 @@ def test_public_pages_are_light(anon, url):
 def test_signed_in_pages_are_light_with_a_full_page_of_tasks(web, user):
     long = "A reasonably long task title for weighing " * 4
     for number in range(20):
-        services.task_create(owner=user, title=f"{long}{number}"[:200], tags=["work", "home"])
-    task = services.task_create(owner=user, title="Detail", description="d" * 5000)[0]
+        services.task_create(actor=user, title=f"{long}{number}"[:200], tags=["work", "home"])
+    task = services.task_create(actor=user, title="Detail", description="d" * 5000)[0]
     pages = [
         "/dashboard/",
         "/tasks/",

@@ -28,7 +28,7 @@ def test_public_pages_send_security_headers(anon, url):
 
 
 def test_signed_in_pages_have_no_inline_script(web, user):
-    task = services.task_create(owner=user, title="x")[0]
+    task = services.task_create(actor=user, title="x")[0]
     for url in [
         "/dashboard/",
         "/tasks/",
@@ -88,7 +88,7 @@ def test_forms_refuse_posts_without_csrf_token(csrf_web, name, data):
 
 @pytest.mark.parametrize("name", ["tasks:edit", "tasks:delete", "tasks:set-status"])
 def test_task_forms_refuse_posts_without_csrf_token(csrf_web, user, name):
-    task = services.task_create(owner=user, title="Keep")[0]
+    task = services.task_create(actor=user, title="Keep")[0]
     response = csrf_web.post(reverse(name, args=[task.pk]), {"title": "Hacked", "status": "done"})
     assert response.status_code == 403
     task.refresh_from_db()

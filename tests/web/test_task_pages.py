@@ -17,7 +17,7 @@ LOGIN = reverse("accounts:login")
 
 
 def _create(owner, **fields):
-    return services.task_create(owner=owner, **{"title": "A task", **fields})[0]
+    return services.task_create(actor=owner, **{"title": "A task", **fields})[0]
 
 
 def _form(**fields):
@@ -157,7 +157,7 @@ def test_task_detail_and_edit(web, user):
 
 def test_edit_after_a_concurrent_change_does_not_overwrite(web, user):
     task = _create(user, title="Original")
-    services.task_update(task=task, changes={"title": "Changed elsewhere"})
+    services.task_update(actor=task.owner, task=task, changes={"title": "Changed elsewhere"})
     edit_url = reverse("tasks:edit", args=[task.pk])
     response = web.post(edit_url, _form(title="Mine", version="1"))
     assert response.status_code == 400

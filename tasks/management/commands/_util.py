@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
-from accounts.models import User, normalize_email
+from accounts import selectors
+from accounts.models import User
 
 
 def user_by_email(email: str) -> User:
-    user = User.objects.filter(email=normalize_email(email)).first()
+    """The user for a command's --user, or a CommandError naming the email."""
+    user = selectors.user_by_email(email)
     if user is None:
         raise CommandError(f"No user with email {email!r}.")
     return user

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from accounts import revocation
+from accounts import services as account_services
 from tasks import services
 
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
     help = "Delete expired token revocation records and idempotency keys."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        tokens = revocation.prune_expired()
+        tokens = account_services.revocations_prune_expired()
         keys = services.prune_idempotency_keys()
         self.stdout.write(
             f"Removed {tokens} expired revocation records; cleared {keys} idempotency keys."

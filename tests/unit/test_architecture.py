@@ -1,0 +1,86 @@
+"""Architecture rules that a grep can keep (docs/architecture.md):
+
+- tasks are filtered by owner only in the permission layer (tasks/permissions.py);
+- task writes (stats versions) happen only in the write path (tasks/events.py);
+- the project package's shared modules import no app, accounts imports nothing of
+  tasks, and bench/ uses public functions only.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_DIRS = ("accounts", "bench", "taskflow", "tasks")
+
+
+def sources(*dirs: str) -> list[Path]:
+    return sorted(
+        path
+        for folder in dirs
+        for path in (ROOT / folder).rglob("*.py")
+        if "migrations" not in path.parts
+    )
+
+
+def offending_lines(paths: list[Path], pattern: re.Pattern[str]) -> list[str]:
+    hits = []
+    for path in paths:
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if pattern.search(line):
+                hits.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    return hits
+
+
+# A query filtering on the owner: filter(owner=…), exclude(owner_id=…), Q(owner__…=…).
+OWNER_FILTER = re.compile(
+    r"\b(filter|exclude|get|Q|get_or_create|update_or_create|first)\([^)]*\bowner(_id|__\w+)?\s*="
+)
+
+
+def test_only_the_permission_layer_filters_tasks_by_owner():
+    paths = [p for p in sources(*APP_DIRS) if p != ROOT / "tasks" / "permissions.py"]
+    assert offending_lines(paths, OWNER_FILTER) == []
+
+
+def test_the_owner_filter_pattern_catches_what_it_should():
+    for line in (
+        "Task.objects.filter(owner=user)",
+        "qs.exclude(owner_id=user.pk)",
+        "Q(owner__email='x')",
+        "Task.objects.filter(status='done', owner_id=pk)",
+    ):
+        assert OWNER_FILTER.search(line), line
+    assert not OWNER_FILTER.search("Task(owner=owner, title=title)")
+
+
+def test_only_the_write_path_bumps_stats_versions():
+    pattern = re.compile(r"stats_cache\.(bump|invalidate)\(")
+    paths = [p for p in sources(*APP_DIRS) if p != ROOT / "tasks" / "events.py"]
+    assert offending_lines(paths, pattern) == []
+
+
+@pytest.mark.parametrize("module", ["exceptions.py", "errors.py", "forms.py"])
+def test_shared_project_modules_import_no_app(module):
+    pattern = re.compile(r"^\s*(from|import)\s+(accounts|tasks)\b")
+    assert offending_lines([ROOT / "taskflow" / module], pattern) == []
+
+
+def test_accounts_knows_nothing_of_tasks():
+    pattern = re.compile(r"^\s*(from|import)\s+tasks\b")
+    assert offending_lines(sources("accounts"), pattern) == []
+
+
+def test_bench_uses_public_functions_only():
+    # `module._private` attribute use or `from x import _private` (dunders are fine).
+    pattern = re.compile(r"\b(?!self\b)\w+\._[a-z]\w*|\bimport\s+_[a-z]|,\s*_[a-z]\w*\s*$")
+    allowed = re.compile(r"\b(os|sys)\._|\._meta\b|\._state\b")
+    hits = [
+        line
+        for line in offending_lines(sources("bench"), pattern)
+        if not allowed.search(line.split(": ", 1)[1])
+    ]
+    assert hits == []
