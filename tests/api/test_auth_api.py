@@ -3,6 +3,8 @@ logout-all, me, password change; revocation reaches access tokens at once."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -107,10 +109,15 @@ def test_login_with_missing_fields_is_400(anon_client):
 # --- rate limits ------------------------------------------------------------------------
 
 
+_guessed_accounts = itertools.count()
+
+
 def _attempt(client: APIClient, **extra) -> object:
+    # A different account per guess: these tests are about the per-network limit (20),
+    # which one account's own limit (10, tests/security/test_login_doors.py) would mask.
     return client.post(
         f"{AUTH}/login/",
-        {"email": "alice@example.com", "password": "wrong password 1"},
+        {"email": f"guess{next(_guessed_accounts)}@example.com", "password": "wrong password 1"},
         format="json",
         **extra,
     )
