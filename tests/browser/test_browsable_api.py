@@ -1,4 +1,4 @@
-"""The browsable API's "Log out" works under the Content-Security-Policy.
+"""The browsable API's "Log out" and Django's DEBUG 404 page work under the CSP.
 
 DRF's stock link submitted its form from an inline onclick handler; the policy blocks
 inline handlers, so a click did nothing and the session stayed open."""
@@ -25,4 +25,15 @@ def test_log_out_from_the_browsable_api_ends_the_session(page, user):
     # The session is really gone: the pages behind login send us to sign in.
     page.goto("/tasks/")
     assert "/accounts/login/" in page.url
+    assert [e for e in page.errors if "Content Security Policy" in e] == []
+
+
+def test_debug_404_page_renders_with_its_style(page, settings):
+    settings.DEBUG = True  # as under `make run`; the live server reads settings per request
+    page.goto("/no-such-page/")
+    page.wait_for_selector("#summary")
+    # technical_404.html's inline CSS gives the summary a yellow background.
+    assert page.eval_on_selector("#summary", "e => getComputedStyle(e).backgroundColor") == (
+        "rgb(255, 255, 204)"
+    )
     assert [e for e in page.errors if "Content Security Policy" in e] == []
