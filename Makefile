@@ -5,12 +5,12 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv run migrate test lint format lock clean bench
+.PHONY: help venv venv-runtime run migrate test lint format lock clean bench
 .PHONY: test-postgres migrations-check cluster cluster-stop cluster-status
 
 help:
-	@echo "make run     - set up .venv, migrate the embedded SQLite database, serve on $(HOST):$(PORT)"
-	@echo "make test    - set up .venv and run the whole test suite"
+	@echo "make run     - set up .venv (runtime packages only), migrate the embedded SQLite database, serve on $(HOST):$(PORT)"
+	@echo "make test    - add the test/lint tools to .venv and run the whole test suite (needs node/npm)"
 	@echo "make test-postgres - the suite against a throwaway PostgreSQL server"
 	@echo "make migrations-check - makemigrations --check for SQL and MongoDB settings"
 	@echo "make cluster / cluster-stop - redis, PostgreSQL, 3 gunicorns, nginx on 127.0.0.1:8080"
@@ -18,15 +18,24 @@ help:
 	@echo "make lint    - ruff (lint + format check), bandit, pip-audit"
 	@echo "make format  - ruff format + autofix"
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-dev.lock
-	$(PYTHON) -m venv $(VENV)
+# Two stamps in the one .venv: `make run` installs only what running needs
+# (requirements.txt); `make test` / `make lint` add the test, lint and benchmark tools
+# (requirements-dev.txt). Both install against the same lock file.
+$(VENV)/.runtime-installed: requirements.txt requirements-dev.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt -c requirements-dev.lock
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.runtime-installed requirements-dev.txt requirements-dev.lock
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt -c requirements-dev.lock
 	touch $@
 
+venv-runtime: $(VENV)/.runtime-installed
+
 venv: $(VENV)/.installed
 
-migrate: venv
+migrate: venv-runtime
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 
@@ -49,7 +58,7 @@ test: venv node_modules/.package-lock.json
 test-postgres: venv
 	$(PY) scripts/with-postgres $(PY) -m pytest -m "not browser and not integration"
 
-migrations-check: venv
+migrations-check: venv-runtime
 	$(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=taskflow.settings_mongo_migrations $(PY) manage.py makemigrations --check --dry-run
 

@@ -8,6 +8,12 @@ prefixes get those two allowances and nothing more.
 ``settings.CSP_EXTRA_SCRIPT_SRC`` / ``CSP_EXTRA_CONNECT_SRC`` are the hooks for
 integrations that must load or talk to another origin (e.g. Sentry's browser SDK when
 SENTRY_DSN is set); they default to empty lists.
+
+Django's DEBUG error pages (technical_404.html, technical_500.html) carry their CSS and
+script inline and cannot take a nonce, so under the strict policy they rendered as bare
+text. Only when ``settings.DEBUG`` is on, and only for those pages, inline style and script
+are allowed. DEBUG is never on in production (the settings refuse to start with it), and
+a production error page is our own template under the unchanged policy.
 """
 
 from __future__ import annotations
@@ -19,14 +25,21 @@ from django.http import HttpRequest, HttpResponse
 
 HEADER = "Content-Security-Policy"
 RELAXED_PREFIXES = ("/api/", "/admin/", "/api-auth/")
+# Both of Django's technical error templates have this line in their <head>; none of ours
+# has (and escaping keeps user text from producing it).
+TECHNICAL_PAGE_MARK = b'<meta name="robots" content="NONE,NOARCHIVE">'
 
 
-def build_policy(path: str) -> str:
-    """The policy for a request path (pure function: easy to test and to reason about)."""
+def build_policy(path: str, *, debug_page: bool = False) -> str:
+    """The policy for a request path (pure function: easy to test and to reason about).
+
+    ``debug_page``: the response is one of Django's DEBUG technical error pages."""
     relaxed = path.startswith(RELAXED_PREFIXES)
     script_src = ["'self'", *getattr(settings, "CSP_EXTRA_SCRIPT_SRC", [])]
     connect_src = ["'self'", *getattr(settings, "CSP_EXTRA_CONNECT_SRC", [])]
-    style_src = ["'self'", "'unsafe-inline'"] if relaxed else ["'self'"]
+    style_src = ["'self'", "'unsafe-inline'"] if relaxed or debug_page else ["'self'"]
+    if debug_page:
+        script_src.append("'unsafe-inline'")  # the 500 page's frame and copy/paste toggles
     directives = {
         "default-src": ["'self'"],
         "script-src": script_src,
@@ -52,5 +65,16 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if HEADER not in response:
-            response[HEADER] = build_policy(request.path)
+            response[HEADER] = build_policy(request.path, debug_page=is_debug_page(response))
         return response
+
+
+def is_debug_page(response: HttpResponse) -> bool:
+    """Whether this is Django's DEBUG 404/500 page (never true with DEBUG off)."""
+    return (
+        settings.DEBUG
+        and response.status_code >= 400
+        and not response.streaming
+        and response.get("Content-Type", "").startswith("text/html")
+        and TECHNICAL_PAGE_MARK in response.content[:1024]
+    )

@@ -13,12 +13,26 @@
   }
 
   // Quick status change in place: the same POST the form makes, sent with fetch.
+  // The button is not disabled while the request runs: disabling the focused element
+  // drops keyboard focus to the top of the page. A flag stops double submits instead,
+  // and focus goes back to the button if anything moved it. (Without this script the
+  // server redirects to the row's #task-<id> anchor, which focuses the row.)
   function enhanceQuickStatus(form) {
+    var busy = false;
     form.addEventListener("submit", function (event) {
       if (!window.fetch) { return; }
       event.preventDefault();
+      if (busy) { return; }
+      busy = true;
       var button = form.querySelector("button");
-      if (button) { button.disabled = true; }
+      if (button) { button.setAttribute("aria-busy", "true"); }
+      function done() {
+        busy = false;
+        if (!button) { return; }
+        button.removeAttribute("aria-busy");
+        var active = document.activeElement;
+        if (!active || active === document.body) { button.focus(); }
+      }
       fetch(form.action, {
         method: "POST",
         body: new FormData(form),
@@ -33,7 +47,7 @@
           row.className = "status-" + data.status + " updated";
         }
         announce("Status set to " + data.label + ".");
-        if (button) { button.disabled = false; }
+        done();
       }).catch(function () {
         form.submit(); // let the server answer with a full page and a message
       });

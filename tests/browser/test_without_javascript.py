@@ -25,7 +25,7 @@ def test_quick_status_and_bulk_work_as_plain_forms(nojs_page, user):
     row = page.locator("table.tasks tbody tr", has_text="Alpha")
     row.get_by_label("Status of").select_option("in_progress")
     row.get_by_role("button", name="Set").click()
-    page.wait_for_url("**/tasks/?ordering=title")
+    page.wait_for_url("**/tasks/?ordering=title#task-*")  # back at the row
     assert "“Alpha” is now in progress." in page.inner_text(".messages")
     assert page.locator("#select-all").is_hidden()
     for box in page.locator("input[name=ids]").all():
