@@ -30,6 +30,11 @@ FROM ${PYTHON_IMAGE} AS runtime
 RUN groupadd --system taskflow && useradd --system --gid taskflow --no-create-home taskflow
 COPY --from=build /venv /venv
 COPY --from=build /app /app
+# The code stays root-owned (read-only to the app user). The default DATABASE_URL is
+# SQLite at /app/var/db.sqlite3: its directory must be writable by the app user, and a
+# volume so the database outlives the container.
+RUN install -d -o taskflow -g taskflow -m 0750 /app/var
+VOLUME ["/app/var"]
 ENV PATH=/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
