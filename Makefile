@@ -15,7 +15,8 @@ help:
 	@echo "make migrations-check - makemigrations --check for SQL and MongoDB settings"
 	@echo "make cluster / cluster-stop - redis, PostgreSQL, 3 gunicorns, nginx on 127.0.0.1:8080"
 	@echo "make bench   - run every benchmark (a few minutes) and update docs/performance.md"
-	@echo "make lint    - ruff (lint + format check), bandit, pip-audit"
+	@echo "make lint    - ruff (lint + format check), bandit, pip-audit, hadolint, actionlint, zizmor"
+	@echo "make container-check - build both images with podman, run and probe them (minutes; not in make test)"
 	@echo "make format  - ruff format + autofix"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-dev.lock
@@ -76,6 +77,10 @@ lint: venv
 	$(VENV)/bin/bandit -q -r bench --severity-level high
 	# pip-audit: fails on a vulnerable pin; says NOT AUDITED when it cannot check (STRICT_AUDIT=1 fails then).
 	$(PY) scripts/pip_audit_check.py
+	# The image and the CI workflow: hadolint, actionlint, zizmor (offline: no GitHub API here).
+	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/actionlint .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline --quiet .github/workflows/
 
 format: venv
 	$(VENV)/bin/ruff check --fix .

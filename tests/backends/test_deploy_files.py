@@ -158,8 +158,14 @@ def test_dockerfile_runtime_gives_the_app_user_a_writable_data_volume():
     # The default database lives in BASE_DIR/var, i.e. /app/var in the image.
     assert "BASE_DIR / 'var' / 'db.sqlite3'" in settings_source
     runtime = dockerfile_stage("runtime")
-    user = next(line.split()[1] for line in runtime if line.startswith("USER "))
-    assert user == "taskflow"
+    uid = next(line.split()[1] for line in runtime if line.startswith("USER ")).split(":")[0]
+    user = next(
+        re.search(rf"useradd .*--uid {uid} .*?(\w+)$", line).group(1)
+        for line in runtime
+        if re.search(rf"useradd .*--uid {uid}\b", line)
+    )
+    assert uid != "0"
+    assert user != "root"
     assert any(
         re.search(rf"install -d .*-o {user} .*-g {user}.* /app/var\b", line)
         for line in runtime
@@ -172,7 +178,7 @@ def test_dockerfile_runtime_gives_the_app_user_a_writable_data_volume():
         i for i, line in enumerate(runtime) if "/app/var" in line and line.startswith("RUN")
     )
     assert made < runtime.index('VOLUME ["/app/var"]')
-    assert made < runtime.index(f"USER {user}")
+    assert made < next(i for i, line in enumerate(runtime) if line.startswith("USER "))
 
 
 def test_dockerignore_keeps_local_state_out_of_the_image():
