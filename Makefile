@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: help venv run migrate test lint format lock clean bench
-.PHONY: test-postgres migrations-check cluster cluster-stop cluster-status
+.PHONY: test-postgres migrations-check cluster cluster-stop cluster-status container-check
 
 help:
 	@echo "make run     - set up .venv, migrate the embedded SQLite database, serve on $(HOST):$(PORT)"
@@ -63,6 +63,13 @@ cluster-stop:
 
 cluster-status:
 	PYTHON=$(PY) scripts/cluster status
+
+# Build the Dockerfile's images with podman and run them (on demand, never part of
+# `make test`; minutes). Base images: pulled, or stand-ins built from Debian packages
+# where no registry is reachable (scripts/container-base-images; needs root there).
+container-check:
+	scripts/container-base-images
+	scripts/container-check
 
 # On demand, never part of `make test`; longer runs: `$(PY) -m bench <name> --help`.
 BENCH_ARGS ?= --write
