@@ -27,9 +27,17 @@ COPY --from=build /app/staticfiles /srv/static
 
 # --- runtime: slim, non-root, read-only code --------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
-RUN groupadd --system taskflow && useradd --system --gid taskflow --no-create-home taskflow
+# A fixed numeric id: USER names it by number, so an orchestrator can verify the
+# process is not root (Kubernetes runAsNonRoot) without reading /etc/passwd.
+RUN groupadd --system --gid 10001 taskflow \
+    && useradd --system --uid 10001 --gid taskflow --no-create-home taskflow
 COPY --from=build /venv /venv
 COPY --from=build /app /app
+# The code stays root-owned (read-only to the app user). The default DATABASE_URL is
+# SQLite at /app/var/db.sqlite3: its directory must be writable by the app user, and a
+# volume so the database outlives the container.
+RUN install -d -o taskflow -g taskflow -m 0750 /app/var
+VOLUME ["/app/var"]
 ENV PATH=/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -38,7 +46,7 @@ ENV PATH=/venv/bin:$PATH \
     PORT=8000 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus
 WORKDIR /app
-USER taskflow
+USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "deploy/healthcheck.py"]

@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: help venv venv-runtime run migrate test lint format lock clean bench
-.PHONY: test-postgres migrations-check cluster cluster-stop cluster-status
+.PHONY: test-postgres migrations-check cluster cluster-stop cluster-status container-check
 
 help:
 	@echo "make run     - set up .venv (runtime packages only), migrate the embedded SQLite database, serve on $(HOST):$(PORT)"
@@ -15,7 +15,8 @@ help:
 	@echo "make migrations-check - makemigrations --check for SQL and MongoDB settings"
 	@echo "make cluster / cluster-stop - redis, PostgreSQL, 3 gunicorns, nginx on 127.0.0.1:8080"
 	@echo "make bench   - run every benchmark (a few minutes) and update docs/performance.md"
-	@echo "make lint    - ruff (lint + format check), bandit, pip-audit"
+	@echo "make lint    - ruff (lint + format check), bandit, pip-audit, hadolint, actionlint, zizmor"
+	@echo "make container-check - build both images with podman, run and probe them (minutes; not in make test)"
 	@echo "make format  - ruff format + autofix"
 
 # Two stamps in the one .venv: `make run` installs only what running needs
@@ -72,6 +73,13 @@ cluster-stop:
 cluster-status:
 	PYTHON=$(PY) scripts/cluster status
 
+# Build the Dockerfile's images with podman and run them (on demand, never part of
+# `make test`; minutes). Base images: pulled, or stand-ins built from Debian packages
+# where no registry is reachable (scripts/container-base-images; needs root there).
+container-check:
+	scripts/container-base-images
+	scripts/container-check
+
 # On demand, never part of `make test`; longer runs: `$(PY) -m bench <name> --help`.
 BENCH_ARGS ?= --write
 bench: venv
@@ -85,6 +93,10 @@ lint: venv
 	$(VENV)/bin/bandit -q -r bench --severity-level high
 	# pip-audit: fails on a vulnerable pin; says NOT AUDITED when it cannot check (STRICT_AUDIT=1 fails then).
 	$(PY) scripts/pip_audit_check.py
+	# The image and the CI workflow: hadolint, actionlint, zizmor (offline: no GitHub API here).
+	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/actionlint .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline --quiet .github/workflows/
 
 format: venv
 	$(VENV)/bin/ruff check --fix .

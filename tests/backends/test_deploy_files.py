@@ -64,3 +64,123 @@ def test_compose_nginx_upstream_lists_every_app_instance():
     apps = sorted(name for name in compose["services"] if re.fullmatch(r"app\d+", name))
     upstream = re.findall(r"server (app\d+):8000", (ROOT / "deploy" / "nginx.conf").read_text())
     assert upstream == apps
+
+
+# --- docker-compose profiles: each documented command starts exactly its database ----
+DATABASE_SERVICES = {"mongo", "postgres"}
+
+
+def documented_compose_commands(text: str) -> list[str]:
+    """`docker compose ... up` commands, backslash continuations joined, comments dropped."""
+    lines = [re.sub(r"^\s*#?\s*", "", line) for line in text.splitlines()]
+    joined = re.sub(r"\\\n", " ", "\n".join(lines))
+    commands = []
+    for line in joined.splitlines():
+        if re.search(r"\bdocker compose\b.*\bup\b", line):
+            commands.append(" ".join(line.split("#")[0].split()))
+    return commands
+
+
+def compose_services_started(compose: dict, profiles: set[str]) -> set[str]:
+    """Compose's rule: a service without `profiles` always starts, one with them only
+    when one of its profiles is enabled."""
+    return {
+        name
+        for name, service in compose["services"].items()
+        if not service.get("profiles") or profiles & set(service["profiles"])
+    }
+
+
+def database_host(compose: dict, environment: dict[str, str]) -> str:
+    value = compose["services"]["migrate"]["environment"]["DATABASE_URL"]
+    match = re.fullmatch(r"\$\{DATABASE_URL:-(.+)\}", value)
+    url = environment.get("DATABASE_URL") or (match.group(1) if match else value)
+    return re.match(r"\w+(?:\+\w+)?://(?:[^@/]*@)?([^:/]+)", url).group(1)
+
+
+def test_compose_commands_are_documented_identically_in_compose_and_operations():
+    in_compose = documented_compose_commands((ROOT / "docker-compose.yml").read_text())
+    in_docs = documented_compose_commands((ROOT / "docs" / "operations.md").read_text())
+    assert len(in_compose) == 2
+    assert in_docs == in_compose
+
+
+@pytest.mark.parametrize(
+    "command", documented_compose_commands((ROOT / "docker-compose.yml").read_text())
+)
+def test_each_documented_compose_command_starts_and_awaits_only_its_database(command):
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    environment = dict(re.findall(r"(?:^|\s)([A-Z_]+)=(\S+)", command.split("docker compose")[0]))
+    profiles = set(re.findall(r"--profile (\S+)", command))
+    started = compose_services_started(compose, profiles)
+    wanted = database_host(compose, environment)
+    # The database the app's DATABASE_URL points at runs, and no other one.
+    assert started & DATABASE_SERVICES == {wanted}
+    # Nothing that starts waits (required) for a service that does not start.
+    for name in started:
+        depends_on = compose["services"][name].get("depends_on") or {}
+        if isinstance(depends_on, list):  # short form: each one required
+            depends_on = {dependency: {} for dependency in depends_on}
+        for dependency, condition in depends_on.items():
+            if dependency not in started:
+                assert condition.get("required") is False, (name, dependency)
+    assert compose["services"]["migrate"]["depends_on"][wanted] == {
+        "condition": "service_healthy",
+        "required": False,
+    }
+
+
+def test_every_database_service_is_behind_a_profile():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name in DATABASE_SERVICES:
+        assert compose["services"][name].get("profiles") == [name]
+
+
+# --- Dockerfile: the default SQLite path is writable by the non-root user ------------
+def dockerfile_stage(name: str) -> list[str]:
+    """The instructions of one stage, continuation lines joined."""
+    text = re.sub(r"\\\n\s*", " ", (ROOT / "Dockerfile").read_text())
+    lines = [
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    ]
+    stage, out = None, []
+    for line in lines:
+        if line.upper().startswith("FROM "):
+            stage = line.split()[-1] if " AS " in line.upper() else None
+            continue
+        if stage == name:
+            out.append(line)
+    return out
+
+
+def test_dockerfile_runtime_gives_the_app_user_a_writable_data_volume():
+    settings_source = (ROOT / "taskflow" / "settings.py").read_text()
+    # The default database lives in BASE_DIR/var, i.e. /app/var in the image.
+    assert "BASE_DIR / 'var' / 'db.sqlite3'" in settings_source
+    runtime = dockerfile_stage("runtime")
+    uid = next(line.split()[1] for line in runtime if line.startswith("USER ")).split(":")[0]
+    user = next(
+        re.search(rf"useradd .*--uid {uid} .*?(\w+)$", line).group(1)
+        for line in runtime
+        if re.search(rf"useradd .*--uid {uid}\b", line)
+    )
+    assert uid != "0"
+    assert user != "root"
+    assert any(
+        re.search(rf"install -d .*-o {user} .*-g {user}.* /app/var\b", line)
+        for line in runtime
+        if line.startswith("RUN ")
+    ), "no RUN makes /app/var owned by the app user"
+    assert 'VOLUME ["/app/var"]' in runtime
+    # The directory is made before USER switches away from root, and before VOLUME
+    # (changes to a volume path after VOLUME are discarded).
+    made = next(
+        i for i, line in enumerate(runtime) if "/app/var" in line and line.startswith("RUN")
+    )
+    assert made < runtime.index('VOLUME ["/app/var"]')
+    assert made < next(i for i, line in enumerate(runtime) if line.startswith("USER "))
+
+
+def test_dockerignore_keeps_local_state_out_of_the_image():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {"var", ".venv", ".env", ".git"} <= set(ignored)
