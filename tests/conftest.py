@@ -23,6 +23,15 @@ def _fast_hasher_and_clean_caches(settings):
         cache.clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_in_process() -> None:
+    # A job enqueued by a test runs at once, in the test, against an in-memory store
+    # (never the repository's var/jobs.sqlite3). tests/jobs runs real workers.
+    from taskflow.jobs import queue
+
+    queue().immediate = True
+
+
 @pytest.fixture
 def password() -> str:
     return DEFAULT_PASSWORD
