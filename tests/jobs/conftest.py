@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import email
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -118,7 +119,8 @@ class Worker:
         return [entry for entry in self.events() if entry.get("event") == event]
 
     def stop(self) -> None:
-        services.stop_pid(self.pid, timeout=15)
+        # SIGINT: the consumer's immediate stop (SIGTERM waits for running jobs).
+        services.stop_pid(self.pid, sig=signal.SIGINT, timeout=15)
 
 
 @pytest.fixture
@@ -127,7 +129,7 @@ def start_worker(tmp_path) -> Iterator[Callable[..., Worker]]:
 
     def start(name: str = "worker", **env: str) -> Worker:
         log = tmp_path / f"{name}.log"
-        environment = production_env(tmp_path, JOBS_RETRY_DELAY="1", LOG_LEVEL="INFO", **env)
+        environment = production_env(tmp_path, LOG_LEVEL="INFO", **env)
         argv = [sys.executable, "manage.py", "run_huey", "--workers", "1"]
         worker = Worker(services.spawn(argv, log=log, env=environment, cwd=ROOT), log)
         started.append(worker)
