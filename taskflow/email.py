@@ -6,9 +6,11 @@
 ``send_email`` checks the message and enqueues it; a worker sends it with the backend
 EMAIL_URL chose (SMTP in production, a file per message in var/mail/ under `make run`).
 A temporary failure (SMTP server down, 4xx answer, timeout) raises in the job, which
-is retried with backoff (taskflow.jobs). Idempotency belongs to the caller: a flow
-that must not send twice records that it sent (e.g. a reminder's ``sent_at``) with a
-conditional update before calling ``send_email``.
+is retried with backoff (taskflow.jobs). When the queue itself cannot be reached,
+``send_email`` raises ``taskflow.queue.QueueUnavailable`` and nothing is sent.
+Idempotency belongs to the caller: a flow that must not send twice records that it
+sent (e.g. a reminder's ``sent_at``) with a conditional update before calling
+``send_email``.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ these classes while it reads settings.HUEY.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import structlog
 from huey import PriorityRedisHuey, SqliteHuey
 from huey.api import Task
+from redis.exceptions import RedisError
 
 # The keyword argument a job's task carries its metadata in (taken off before the
 # job's own function is called: taskflow.jobs).
@@ -36,6 +38,16 @@ def stamp(task: Task) -> None:
     task.kwargs[JOB_META] = meta
 
 
+class QueueUnavailable(RuntimeError):
+    """The queue's store (Redis, or the SQLite file) refused the job: it was not queued.
+    Callers in a request decide: tell the person to try again, or go on without it."""
+
+
+# What a store raises when it cannot be reached or written (redis-py's connection and
+# timeout errors are subclasses of its RedisError).
+_STORE_ERRORS: tuple[type[BaseException], ...] = (RedisError, sqlite3.OperationalError)
+
+
 class _StampingQueue:
     """Mixed in before a Huey class."""
 
@@ -44,7 +56,10 @@ class _StampingQueue:
         # carries_job_meta); groups and chords enqueue their members one by one.
         if isinstance(task, Task) and getattr(task, "carries_job_meta", False):
             stamp(task)
-        return super().enqueue(task)  # type: ignore[misc]
+        try:
+            return super().enqueue(task)  # type: ignore[misc]
+        except _STORE_ERRORS as exc:
+            raise QueueUnavailable(f"job queue unavailable: {exc}") from exc
 
 
 class SqliteQueue(_StampingQueue, SqliteHuey):

@@ -10,13 +10,14 @@ import pytest
 import structlog
 from django.core import mail
 from django.test import Client
-from huey.storage import MemoryStorage, SqliteStorage
+from huey.storage import MemoryStorage, PriorityRedisStorage, SqliteStorage
 
 from taskflow import jobs
 from taskflow.email import send_email
 from taskflow.jobs import claim_period, job, queue
-from taskflow.queue import JOB_META, redis_url_with_timeouts
+from taskflow.queue import JOB_META, QueueUnavailable, redis_url_with_timeouts
 from tests.jobs.conftest import enqueue_into
+from tests.services import free_port
 
 # Jobs close stale database connections around each run, as in the worker.
 pytestmark = pytest.mark.django_db
@@ -189,3 +190,12 @@ def test_redis_url_gets_timeouts_unless_it_sets_its_own():
     assert url.startswith("redis://cache:6379/0?")
     assert "socket_timeout=9" in url
     assert "socket_connect_timeout=2" in url
+
+
+def test_an_unreachable_redis_queue_refuses_the_job_with_a_clear_error():
+    url = redis_url_with_timeouts(f"redis://127.0.0.1:{free_port()}/0")  # nobody listens
+    with (
+        enqueue_into(PriorityRedisStorage("taskflow", url=url)),
+        pytest.raises(QueueUnavailable),
+    ):
+        send_email(to=["ana@example.com"], subject="Hi", body="Hello")
