@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import structlog
 from huey import PriorityRedisHuey, SqliteHuey
 from huey.api import Task
+from huey.storage import SqliteStorage
 from redis.exceptions import RedisError
 
 # The keyword argument a job's task carries its metadata in (taken off before the
@@ -62,15 +63,28 @@ class _StampingQueue:
             raise QueueUnavailable(f"job queue unavailable: {exc}") from exc
 
 
+class LazySqliteStorage(SqliteStorage):
+    """Huey's SQLite store, but the file (and var/) is created on first use instead of
+    when Django starts: a process that never enqueues, such as a web instance on a
+    read-only filesystem, never touches it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["create_tables"] = False
+        super().__init__(*args, **kwargs)
+
+    def _create_connection(self) -> sqlite3.Connection:
+        Path(self.filename).parent.mkdir(parents=True, exist_ok=True)
+        conn = super()._create_connection()
+        # Runs under the storage's lock (BaseSqlStorage.db), so straight on ``conn``.
+        for statement in self.ddl:
+            conn.execute(statement)
+        return conn
+
+
 class SqliteQueue(_StampingQueue, SqliteHuey):
     """The embedded queue: one SQLite file that every worker on this machine shares."""
 
-    def __init__(self, name: str = "huey", *args: Any, **kwargs: Any) -> None:
-        filename = kwargs.get("filename")
-        if filename:
-            # A fresh checkout has no var/ yet; the file is created on first use.
-            Path(filename).parent.mkdir(parents=True, exist_ok=True)
-        super().__init__(name, *args, **kwargs)
+    storage_class = LazySqliteStorage
 
 
 class RedisQueue(_StampingQueue, PriorityRedisHuey):

@@ -15,7 +15,7 @@ from huey.storage import MemoryStorage, PriorityRedisStorage, SqliteStorage
 from taskflow import jobs
 from taskflow.email import send_email
 from taskflow.jobs import claim_period, job, queue
-from taskflow.queue import JOB_META, QueueUnavailable, redis_url_with_timeouts
+from taskflow.queue import JOB_META, QueueUnavailable, SqliteQueue, redis_url_with_timeouts
 from tests.jobs.conftest import enqueue_into
 from tests.services import free_port
 
@@ -199,3 +199,13 @@ def test_an_unreachable_redis_queue_refuses_the_job_with_a_clear_error():
         pytest.raises(QueueUnavailable),
     ):
         send_email(to=["ana@example.com"], subject="Hi", body="Hello")
+
+
+def test_the_embedded_queue_creates_its_file_on_first_use_only(tmp_path):
+    path = tmp_path / "var" / "jobs.sqlite3"
+    embedded = SqliteQueue("taskflow", filename=str(path), results=False)
+    before = path.parent.exists()
+
+    embedded.storage.enqueue(b"job")
+
+    assert (before, embedded.pending_count()) == (False, 1)
