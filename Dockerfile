@@ -50,4 +50,6 @@ USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "deploy/healthcheck.py"]
+# The web server. The job worker is the same image with another command:
+#   docker run ... taskflow python manage.py run_huey   (docs/operations.md)
 CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "taskflow.wsgi"]

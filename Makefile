@@ -41,7 +41,7 @@ migrate: venv-runtime
 	$(PY) manage.py migrate --noinput
 
 run: migrate
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PATH="$(abspath $(VENV))/bin:$$PATH" HOST=$(HOST) $(VENV)/bin/honcho -f Procfile.dev start -p $(PORT)
 
 # axe-core for the browser suite's accessibility checks (test-only; nothing is served).
 node_modules/.package-lock.json: package.json package-lock.json

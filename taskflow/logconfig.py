@@ -130,6 +130,9 @@ def build_logging(*, level: str = "INFO", fmt: str = "console") -> dict[str, Any
             "django.server": {"level": "WARNING"},
             # django-environ announces a missing .env file on every start.
             "environ": {"level": "WARNING"},
+            # The job worker's own lines (start, each job run, retries), in our format:
+            # with a handler here, `run_huey` adds no second, plain-text one.
+            "huey": {"handlers": ["stdout"], "level": level, "propagate": False},
         },
     }
 

@@ -3,7 +3,8 @@
 HTTP request counts and latencies by view come from django-prometheus's middleware;
 this module adds what only the application knows (stats-cache hits, rate-limit
 rejections, token revocations, logins) and database/cache timings measured by our
-own instrumentation, which works on every database backend.
+own instrumentation, which works on every database backend. The job queue's depth,
+failures and oldest job come from the queue itself at each scrape (taskflow.jobs).
 
 Under gunicorn each worker is its own process: with PROMETHEUS_MULTIPROC_DIR set,
 prometheus_client keeps every worker's values in files there and /metrics sums them
@@ -182,11 +183,23 @@ def registry() -> prometheus_client.CollectorRegistry:
     return prometheus_client.REGISTRY
 
 
+@cache
+def job_registry() -> prometheus_client.CollectorRegistry:
+    """The job queue's figures, computed from the queue at each scrape (taskflow.jobs):
+    the same on every instance, so they stay out of the per-process registries."""
+    from taskflow.jobs import JOB_QUEUE_COLLECTOR  # needs the apps (huey's djhuey) loaded
+
+    jobs = prometheus_client.CollectorRegistry(auto_describe=False)
+    jobs.register(JOB_QUEUE_COLLECTOR)
+    return jobs
+
+
 def metrics_view(request: HttpRequest) -> HttpResponse:
     if not metrics_allowed(request):
         # 404, not 403: the endpoint is not advertised to whoever may not read it.
         return HttpResponse("Not Found", status=404, content_type="text/plain")
     return HttpResponse(
-        prometheus_client.generate_latest(registry()),
+        prometheus_client.generate_latest(registry())
+        + prometheus_client.generate_latest(job_registry()),
         content_type=prometheus_client.CONTENT_TYPE_LATEST,
     )

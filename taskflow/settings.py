@@ -14,7 +14,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from taskflow import backends, checks, logconfig
+from taskflow import backends, checks, logconfig, queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.FileAwareEnv()
@@ -84,6 +84,11 @@ INSTALLED_APPS = backends.installed_apps(
         "django_filters",
         "drf_spectacular",
         "drf_spectacular_sidecar",
+        # The job queue: `manage.py run_huey` is the worker (taskflow.jobs).
+        "huey.contrib.djhuey",
+        # The project package as an app only so that the worker's autodiscovery of
+        # <app>.tasks modules registers its jobs (taskflow/tasks.py); it has no models.
+        "taskflow",
         "accounts",
         "tasks",
     ],
@@ -190,6 +195,64 @@ else:
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 STATS_CACHE_TTL = env.int("STATS_CACHE_TTL", default=60)
+
+# --- Background jobs (taskflow.jobs, docs/operations.md) ------------------------------
+# Redis when there is one (any number of workers on any number of machines), else a
+# SQLite file beside the embedded database. The queue may have its own Redis: a cache
+# Redis with an eviction policy (allkeys-lru) could evict waiting jobs.
+JOBS_REDIS_URL = env.str("JOBS_REDIS_URL", default=REDIS_URL)
+JOBS_SQLITE_PATH = env.path("JOBS_SQLITE_PATH", default=BASE_DIR / "var" / "jobs.sqlite3")
+# Run jobs in the calling process instead of queueing them (debugging only).
+JOBS_IMMEDIATE = env.bool("JOBS_IMMEDIATE", default=False)
+# First retry after this many seconds, then doubling (taskflow.jobs.job).
+JOBS_RETRY_DELAY = env.float("JOBS_RETRY_DELAY", default=30.0)
+# When the daily prune job runs (cron syntax, UTC): expired revocations and keys.
+PRUNE_SCHEDULE = env.str("PRUNE_SCHEDULE", default="17 3 * * *")
+HUEY = {
+    "name": "taskflow",
+    "immediate": JOBS_IMMEDIATE,
+    "utc": True,
+    # Jobs record their effects in the database; stored results would only pile up.
+    "results": False,
+    "consumer": {
+        # Threads per `run_huey` process; `run_huey -w N` overrides.
+        "workers": env.int("JOB_WORKERS", default=2),
+        "worker_type": "thread",
+        "check_worker_health": True,
+        # SIGTERM (docker stop, honcho, systemd) lets running jobs finish first.
+        "graceful_signal": "TERM",
+        "shutdown_timeout": env.float("JOB_SHUTDOWN_TIMEOUT", default=8.0),
+    },
+}
+if JOBS_REDIS_URL:
+    HUEY.update(
+        huey_class="taskflow.queue.RedisQueue",
+        url=queue.redis_url_with_timeouts(JOBS_REDIS_URL),
+    )
+else:
+    HUEY.update(huey_class="taskflow.queue.SqliteQueue", filename=str(JOBS_SQLITE_PATH))
+
+# --- Email (taskflow.email) ------------------------------------------------------------
+# smtp://user:password@host:587/?… (smtp+tls:// STARTTLS, smtp+ssl:// implicit TLS) in
+# production; by default a file per message in var/mail/ (read what was sent).
+EMAIL_URL = env.str(
+    "EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "filemail:///var/mail"
+)
+_email = environ.Env.email_url_config(EMAIL_URL)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default=_email["EMAIL_HOST_PASSWORD"] or "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+# filemail:///var/mail is relative to the project (django-environ drops the first /);
+# filemail:////srv/mail is absolute.
+EMAIL_FILE_PATH = str(BASE_DIR / _email["EMAIL_FILE_PATH"]) if _email["EMAIL_FILE_PATH"] else None
+# Seconds before a silent SMTP server counts as a failure (and the job retries).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TaskFlow <taskflow@localhost>")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # --- Rate limits ----------------------------------------------------------------------
 RATELIMIT_USE_CACHE = "ratelimit"

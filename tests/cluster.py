@@ -1,5 +1,7 @@
 """The production topology on one machine, without Docker: redis-server, PostgreSQL,
-N gunicorn instances (production settings) and nginx in front, all on 127.0.0.1.
+N gunicorn instances (production settings) and nginx in front, all on 127.0.0.1, and
+job workers (`manage.py run_huey`, 2 by default) on the cluster's Redis, writing the
+emails they send into ``<root>/mail``.
 
     cluster = Cluster(tmp_path / "cluster", ClusterPorts.free())
     cluster.start()
@@ -105,6 +107,7 @@ class _State:
     workers: int
     threads: int
     pids: dict[str, int] = field(default_factory=dict)
+    job_workers: int = 2
 
 
 class Cluster:
@@ -115,6 +118,7 @@ class Cluster:
         *,
         workers: int = 2,
         threads: int = 2,
+        job_workers: int = 2,
         extra_env: dict[str, str] | None = None,
     ) -> None:
         self.root = Path(root)
@@ -127,6 +131,7 @@ class Cluster:
             jwt_signing_key=secrets.token_urlsafe(50),
             workers=workers,
             threads=threads,
+            job_workers=job_workers,
         )
 
     # --- addresses -------------------------------------------------------------------
@@ -149,6 +154,11 @@ class Cluster:
     @property
     def database_url(self) -> str:
         return f"postgres://postgres@127.0.0.1:{self.ports.postgres}/taskflow"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the job workers' email backend writes each message (one file each)."""
+        return self.root / "mail"
 
     @property
     def static_root(self) -> Path:
@@ -175,6 +185,8 @@ class Cluster:
             WEB_CONCURRENCY=str(self.state.workers),
             GUNICORN_THREADS=str(self.state.threads),
             LOG_LEVEL=os.environ.get("CLUSTER_LOG_LEVEL", "WARNING"),
+            # filemail:/// + an absolute path (django-environ drops one slash).
+            EMAIL_URL=f"filemail:///{self.mail_dir}",
             PYTHONUNBUFFERED="1",
         )
         env.update(self.extra_env)
@@ -201,6 +213,8 @@ class Cluster:
             pids = [self.start_instance(i, wait=False) for i in range(len(self.ports.instances))]
             for pid, url in zip(pids, self.instance_urls, strict=True):
                 self._wait_http(f"{url}/healthz", pid=pid)
+            for index in range(self.state.job_workers):
+                self.start_job_worker(index)
             self.start_nginx()
         except BaseException:
             self.stop()
@@ -215,6 +229,8 @@ class Cluster:
                 os.killpg(self.state.pids[name], signal.SIGTERM)
         for name in apps:
             self._stop(name)
+        for index in range(self.state.job_workers):
+            self._stop(f"jobworker{index}")
         self._stop("redis")
         self._stop("postgres", sig=signal.SIGINT)
         if self.state.scratch:
@@ -301,6 +317,23 @@ class Cluster:
         victim = self.worker_pids(index)[0]
         os.kill(victim, sig)
         return victim
+
+    # --- job workers -----------------------------------------------------------------
+    def start_job_worker(self, index: int, *, wait: bool = True) -> int:
+        """Start job worker ``index`` (a `run_huey` consumer on the cluster's Redis)."""
+        log = self.root / f"jobworker{index}.log"
+        argv = [sys.executable, "manage.py", "run_huey"]
+        # INFO: its start line is how we know it is consuming, and job lines help.
+        env = {**self.env, "LOG_LEVEL": os.environ.get("CLUSTER_JOB_LOG_LEVEL", "INFO")}
+        pid = services.spawn(argv, log=log, env=env, cwd=ROOT)
+        self._remember(f"jobworker{index}", pid)
+        if wait:
+            deadline = time.monotonic() + 60
+            while "Huey consumer started" not in (log.read_text() if log.exists() else ""):
+                if not services.pid_alive(pid) or time.monotonic() > deadline:
+                    raise ServiceError(f"job worker {index} did not start (see {log})")
+                time.sleep(0.1)
+        return pid
 
     # --- redis / postgres / nginx ----------------------------------------------------
     def start_redis(self) -> None:

@@ -25,6 +25,7 @@ def main(argv: list[str]) -> int:
         for index, url in enumerate(cluster.instance_urls):
             print(f"instance{index + 1} {url}")
         print(f"redis     {cluster.redis_url}\npostgres  {cluster.database_url}\nlogs      {root}")
+        print(f"workers   {cluster.state.job_workers} (emails in {cluster.mail_dir})")
         return 0
     if command == "stop":
         if running:

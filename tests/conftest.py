@@ -35,6 +35,15 @@ def _login_limit_clock(monkeypatch):
     monkeypatch.setattr(ratelimit, "clock", lambda: RATELIMIT_NOW)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_in_process() -> None:
+    # A job enqueued by a test runs at once, in the test, against an in-memory store
+    # (never the repository's var/jobs.sqlite3). tests/jobs runs real workers.
+    from taskflow.jobs import queue
+
+    queue().immediate = True
+
+
 @pytest.fixture
 def password() -> str:
     return DEFAULT_PASSWORD

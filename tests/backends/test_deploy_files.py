@@ -38,7 +38,31 @@ def test_procfile_migrates_in_the_release_phase_and_serves_with_gunicorn():
     assert lines == [
         "release: python manage.py migrate --noinput",
         "web: gunicorn -c deploy/gunicorn.conf.py taskflow.wsgi",
+        "worker: python manage.py run_huey",
     ]
+
+
+def test_make_run_starts_the_web_server_and_a_worker():
+    processes = dict(
+        line.split(": ", 1)
+        for line in (ROOT / "Procfile.dev").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    run_recipe = re.search(r"(?m)^run:.*\n\t(.*)$", (ROOT / "Makefile").read_text()).group(1)
+    assert processes == {
+        "web": 'python manage.py runserver "$HOST:$PORT"',
+        "worker": "python manage.py run_huey",
+    }
+    assert "honcho -f Procfile.dev start" in run_recipe
+
+
+def test_compose_runs_a_worker_from_the_app_image_after_the_migrations():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    worker = compose["services"]["worker"]
+    assert worker["command"] == ["python", "manage.py", "run_huey"]
+    assert worker["image"] == compose["services"]["app1"]["image"]
+    assert worker["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    assert worker["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
 
 
 def test_gunicorn_settings_come_from_the_environment(monkeypatch):

@@ -1,7 +1,8 @@
 """manage.py prune_expired: forget expired revocation records and Idempotency-Keys.
 
-Safe from cron at any frequency: both deletes only touch rows past their lifetime and
-running it twice does nothing the second time."""
+The workers already run this daily (the ``prune_expired`` job, PRUNE_SCHEDULE); the
+command stays for cron and for operators. Safe at any frequency: both deletes only
+touch rows past their lifetime and running it twice does nothing the second time."""
 
 from __future__ import annotations
 
@@ -9,16 +10,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from accounts import services as account_services
-from tasks import services
+from tasks.tasks import prune_expired_records
 
 
 class Command(BaseCommand):
     help = "Delete expired token revocation records and idempotency keys."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        tokens = account_services.revocations_prune_expired()
-        keys = services.prune_idempotency_keys()
+        tokens, keys = prune_expired_records()
         self.stdout.write(
             f"Removed {tokens} expired revocation records; cleared {keys} idempotency keys."
         )

@@ -1,0 +1,73 @@
+"""Email through Django's email API, sent by a background job.
+
+    from taskflow.email import send_email
+    send_email(to=["ana@example.com"], subject="Reset your password", body=text)
+
+``send_email`` checks the message and enqueues it; a worker sends it with the backend
+EMAIL_URL chose (SMTP in production, a file per message in var/mail/ under `make run`).
+A temporary failure (SMTP server down, 4xx answer, timeout) raises in the job, which
+is retried with backoff (taskflow.jobs). When the queue itself cannot be reached,
+``send_email`` raises ``taskflow.queue.QueueUnavailable`` and nothing is sent.
+Idempotency belongs to the caller: a flow that must not send twice records that it
+sent (e.g. a reminder's ``sent_at``) with a conditional update before calling
+``send_email``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import structlog
+from django.core.mail import EmailMultiAlternatives
+
+from taskflow.jobs import job
+
+logger = structlog.get_logger("taskflow.email")
+
+
+def send_email(
+    *,
+    to: Sequence[str],
+    subject: str,
+    body: str,
+    html_body: str | None = None,
+    from_email: str | None = None,
+    reply_to: Sequence[str] = (),
+) -> None:
+    """Queue one message to ``to`` (plain-text ``body``, optional HTML alternative)."""
+    recipients = [address.strip() for address in to if address and address.strip()]
+    if not recipients:
+        raise ValueError("send_email needs at least one recipient")
+    # Django refuses header newlines only when sending, in the worker: refuse them here,
+    # where the caller can still see the error.
+    for value in (subject, from_email or "", *recipients, *reply_to):
+        if "\n" in value or "\r" in value:
+            raise ValueError("email headers must not contain line breaks")
+    deliver_email(
+        to=recipients,
+        subject=subject,
+        body=body,
+        html_body=html_body,
+        from_email=from_email,
+        reply_to=list(reply_to),
+    )
+
+
+@job(retries=6)
+def deliver_email(
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    html_body: str | None,
+    from_email: str | None,
+    reply_to: list[str],
+) -> None:
+    message = EmailMultiAlternatives(
+        subject=subject, body=body, from_email=from_email, to=to, reply_to=reply_to
+    )
+    if html_body:
+        message.attach_alternative(html_body, "text/html")
+    message.send(fail_silently=False)
+    # Counts only: addresses and subjects are personal data.
+    logger.info("email_sent", recipients=len(to))
