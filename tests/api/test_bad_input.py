@@ -177,3 +177,57 @@ def test_bad_cursor_on_the_list_page_shows_the_first_page(client, user, task, or
     assert response.status_code == 200
     assert [t.title for t in response.context["tasks"]] == [task.title]
     assert b"That page link is no longer valid" in response.content
+
+
+# --- Django's own error answers under /api/ ------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/nope/", "/api/tasks/a/b/c/", "/api/auth/nope"])
+def test_unknown_api_paths_are_json_404(api_client, path):
+    response = api_client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+def test_unknown_page_paths_keep_the_html_404(client):
+    response = client.get("/nope/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_wrong_method_under_api_is_json_405(api_client):
+    response = api_client.delete("/api/tasks/stats/")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_unexpected_error_under_api_is_json_500(api_client, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("tasks.selectors.task_stats", boom)
+    api_client.raise_request_exception = False
+    response = api_client.get("/api/tasks/stats/")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "A server error occurred.", "code": "server_error"}
+
+
+def test_unexpected_error_on_a_page_keeps_the_html_500(client, user, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("tasks.selectors.task_stats", boom)
+    client.force_login(user)
+    client.raise_request_exception = False
+    response = client.get("/dashboard/")
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_suspicious_request_under_api_is_json_400(api_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 2
+    response = api_client.get("/api/tasks/?a=1&b=2&c=3")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Bad request.", "code": "bad_request"}
