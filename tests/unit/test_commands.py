@@ -104,6 +104,38 @@ def test_export_to_unwritable_path_is_a_command_error(owner_with_tasks, tmp_path
         run("export_tasks", "--user", owner_with_tasks.email, "--output", str(tmp_path / "no/x"))
 
 
+def _failing_stream(tasks, fmt):
+    yield "id,title\n"
+    yield "01,half a row"
+    raise OSError(28, "No space left on device")
+
+
+def test_export_error_part_way_keeps_the_previous_file_whole(
+    owner_with_tasks, tmp_path, monkeypatch
+):
+    # Before: open(output, "w") truncated the old export, then the error left half a file.
+    target = tmp_path / "tasks.csv"
+    target.write_text("the previous export\n")
+    monkeypatch.setattr("tasks.exchange.stream", _failing_stream)
+    with pytest.raises(CommandError, match="No space left"):
+        run("export_tasks", "--user", owner_with_tasks.email, "--output", str(target))
+    assert target.read_text() == "the previous export\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["tasks.csv"]  # no temporary left
+
+
+def test_export_error_part_way_writes_no_file(owner_with_tasks, tmp_path, monkeypatch):
+    monkeypatch.setattr("tasks.exchange.stream", _failing_stream)
+    with pytest.raises(CommandError):
+        run("export_tasks", "--user", owner_with_tasks.email, "--output", str(tmp_path / "t.csv"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_to_file_is_readable_by_its_owner_only(owner_with_tasks, tmp_path):
+    target = tmp_path / "tasks.csv"
+    run("export_tasks", "--user", owner_with_tasks.email, "--output", str(target))
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
 def test_export_unknown_user_is_a_command_error(db):
     with pytest.raises(CommandError, match="No user"):
         run("export_tasks", "--user", "ghost@example.com")
