@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import RevokedToken, User
 from tasks import services
 from tasks.models import Status, Task
-from tests.factories import UserFactory
+from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +69,35 @@ def test_seed_demo_rejects_a_weak_password_and_bad_count():
     with pytest.raises(CommandError):
         run("seed_demo", "--tasks", "-1")
     assert not User.objects.exists()
+
+
+def test_seed_demo_rerun_sets_the_password_through_the_service_ending_tokens():
+    run("seed_demo", "--tasks", "0", "--password", "demo pass 1234")
+    user = User.objects.get(email="demo@taskflow.local")
+    generation = user.token_generation
+    run("seed_demo", "--tasks", "0", "--password", "other demo pass 5678")
+    user.refresh_from_db()
+    assert user.check_password("other demo pass 5678")
+    assert user.token_generation == generation + 1  # tokens of the old password end
+
+
+@pytest.mark.parametrize("superuser", [False, True], ids=["user", "superuser"])
+def test_seed_demo_refuses_an_account_it_did_not_create(superuser):
+    # Before: the account's password was silently reset to the printed demo password.
+    account = UserFactory(email="boss@example.com", is_staff=superuser, is_superuser=superuser)
+    with pytest.raises(CommandError, match="left untouched"):
+        run("seed_demo", "--email", "Boss@Example.com", "--password", "demo pass 1234")
+    account.refresh_from_db()
+    assert account.check_password(DEFAULT_PASSWORD)
+    assert not Task.objects.exists()
+
+
+def test_seed_demo_refuses_a_demo_account_made_staff():
+    run("seed_demo", "--tasks", "0", "--password", "demo pass 1234")
+    User.objects.filter(email="demo@taskflow.local").update(is_staff=True)
+    with pytest.raises(CommandError, match="left untouched"):
+        run("seed_demo", "--tasks", "0", "--password", "other demo pass 5678")
+    assert User.objects.get(email="demo@taskflow.local").check_password("demo pass 1234")
 
 
 # --- export_tasks -----------------------------------------------------------------------
