@@ -183,18 +183,21 @@ def test_export_then_import_round_trip(owner_with_tasks, other_user, tmp_path):
     for fmt in ("csv", "json"):
         target = tmp_path / f"out.{fmt}"
         run("export_tasks", "--user", owner_with_tasks.email, "--output", str(target))
-        out, err = run("import_tasks", "--user", other_user.email, str(target))
-        assert "Imported 2 of 2" in out
-        assert err == ""
+    out, err = run("import_tasks", "--user", other_user.email, str(tmp_path / "out.csv"))
+    assert "Imported 2 of 2 tasks for bob@example.com (0 already present, skipped)." in out
+    assert err == ""
+    # The JSON export holds the same tasks: importing it too must not duplicate them.
+    out, _ = run("import_tasks", "--user", other_user.email, str(tmp_path / "out.json"))
+    assert "Imported 0 of 2 tasks for bob@example.com (2 already present, skipped)." in out
     titles = sorted(Task.objects.filter(owner=other_user).values_list("title", flat=True))
-    assert titles == ["=formula", "=formula", "second", "second"]
+    assert titles == ["=formula", "second"]
 
 
-def test_import_lists_bad_rows_imports_good_ones_and_fails(user, tmp_path):
+def test_import_with_bad_rows_lists_them_imports_nothing_and_fails(user, tmp_path):
     path = write(tmp_path, "t.csv", b"title,priority\nok,high\n,low\nbad,urgent\nfine,\n")
-    with pytest.raises(CommandError, match="2 rows could not be imported"):
+    with pytest.raises(CommandError, match="Nothing imported: 2 of 4 rows have errors"):
         run("import_tasks", "--user", user.email, path)
-    assert sorted(Task.objects.values_list("title", flat=True)) == ["fine", "ok"]
+    assert not Task.objects.exists()
 
 
 def test_import_error_output_names_each_row(user, tmp_path):
@@ -203,7 +206,7 @@ def test_import_error_output_names_each_row(user, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_tasks", "--user", user.email, path, stdout=StringIO(), stderr=err)
     assert err.getvalue().splitlines() == [
-        "row 2: title: This field cannot be blank.",
+        "row 2: title: This field may not be blank.",
         "row 3: not an object",
     ]
 
@@ -226,6 +229,9 @@ def test_import_reports_progress_on_long_files(user, tmp_path):
         ("t.csv", b"name,notes\nx,y\n", "title"),
         ("t.csv", b"", "title"),
         ("t.txt", b"title\nx\n", "format"),
+        ("t.csv", b'title\nfirst\n"unterminated\nthird\n', "Invalid CSV"),
+        ("t.json", b"[" * 100_000 + b"]" * 100_000, "Invalid JSON"),
+        ("t.json", b'[{"title": "x", "priority": ' + b"9" * 5000 + b"}]", "Invalid JSON"),
     ],
 )
 def test_import_bad_files_are_command_errors_and_import_nothing(
