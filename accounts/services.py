@@ -62,16 +62,23 @@ def user_revoke_all_tokens(*, user: User) -> None:
     user.refresh_from_db(fields=["token_generation"])
 
 
+def user_set_password(*, user: User, password: str, field: str = "password") -> None:
+    """The one way to set an existing account's password: validated, saved, and every
+    JWT and browser session of the user ended (a password reset must lock out whoever
+    held the old one). ``field`` names the form field in the ValidationError."""
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    user_revoke_all_tokens(user=user)
+
+
 def user_change_password(*, user: User, old_password: str, new_password: str) -> None:
     if not user.check_password(old_password or ""):
         raise ValidationError({"old_password": "Your old password was entered incorrectly."})
-    try:
-        password_validation.validate_password(new_password, user)
-    except ValidationError as exc:
-        raise ValidationError({"new_password": exc.messages}) from None
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    user_revoke_all_tokens(user=user)
+    user_set_password(user=user, password=new_password, field="new_password")
 
 
 def revocations_prune_expired(*, now: datetime | None = None) -> int:

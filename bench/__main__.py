@@ -19,6 +19,7 @@ BENCHMARKS = {
     "capacity": "bench.capacity",
     "mix": "bench.mix",
     "profile": "bench.profile",
+    "imports": "bench.imports",
 }
 # `all` keeps the seeded million-task database, so only the first run pays for it.
 ALL_EXTRA = {"data": ["--pg-data", "var/bench/pgdata"]}

@@ -1,7 +1,12 @@
 """One error shape for the API: {"detail": "...", "code": "..."} or a field map (400).
 
 Domain errors arrive as ``taskflow.exceptions.ApplicationError`` subclasses and are
-mapped by their own status/code: this module imports no app."""
+mapped by their own status/code: this module imports no app.
+
+DRF's exception handler covers exceptions raised inside API views; the handler40x/500
+views below cover what Django answers itself (an unknown path, an exception that DRF
+re-raises, a SuspiciousOperation), so nothing under /api/ answers an HTML page.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -69,3 +75,38 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         codes = exc.get_codes()
         data["code"] = codes if isinstance(codes, str) else exc.default_code
     return response
+
+
+API_PREFIX = "/api/"
+
+
+def _api_json(status_code: int, detail: str, code: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status_code)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return _api_json(400, "Bad request.", "bad_request")
+    return defaults.bad_request(request, exception)
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return _api_json(403, "You do not have permission to perform this action.", "forbidden")
+    return defaults.permission_denied(request, exception)
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return _api_json(404, "Not found.", "not_found")
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return _api_json(500, "A server error occurred.", "server_error")
+    return defaults.server_error(request)

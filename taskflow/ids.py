@@ -8,6 +8,7 @@ plain string on SQLite, PostgreSQL and MongoDB alike, so our migrations are shar
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
@@ -18,7 +19,17 @@ ID_PATTERN = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
 
 def new_id() -> str:
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    return _encode((time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big"))
+
+
+def derived_id(*parts: str) -> str:
+    """A well-formed id that is a function of ``parts`` (128 bits of their SHA-256): the
+    same parts always give the same id, and no one can aim it at an existing id."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    return _encode(int.from_bytes(digest[:16], "big"))
+
+
+def _encode(value: int) -> str:
     chars = []
     for _ in range(ID_LENGTH):
         value, index = divmod(value, 32)

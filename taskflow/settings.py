@@ -72,7 +72,10 @@ MIGRATION_MODULES = backends.migration_modules(mongo=USING_MONGO)
 # --- Applications ---------------------------------------------------------------------
 INSTALLED_APPS = backends.installed_apps(
     [
-        "taskflow.apps.TaskflowConfig",  # system checks only (taskflow/checks.py)
+        # The project package as an app (no models): its system checks
+        # (taskflow/checks.py), and the worker's autodiscovery of <app>.tasks modules
+        # registers its jobs (taskflow/tasks.py).
+        "taskflow.apps.TaskflowConfig",
         "django.contrib.admin",
         "django.contrib.auth",
         "django.contrib.contenttypes",
@@ -86,9 +89,6 @@ INSTALLED_APPS = backends.installed_apps(
         "drf_spectacular_sidecar",
         # The job queue: `manage.py run_huey` is the worker (taskflow.jobs).
         "huey.contrib.djhuey",
-        # The project package as an app only so that the worker's autodiscovery of
-        # <app>.tasks modules registers its jobs (taskflow/tasks.py); it has no models.
-        "taskflow",
         "accounts",
         "tasks",
     ],

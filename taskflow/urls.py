@@ -30,3 +30,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("tasks.urls")),
 ]
+
+# JSON {"detail", "code"} under /api/, the HTML templates elsewhere (taskflow/errors.py).
+handler400 = "taskflow.errors.handler400"
+handler403 = "taskflow.errors.handler403"
+handler404 = "taskflow.errors.handler404"
+handler500 = "taskflow.errors.handler500"

@@ -7,17 +7,21 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth import password_validation
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User, normalize_email
-from accounts.services import user_register
+from accounts.services import user_register, user_set_password
 from tasks import events, services
 from tasks.models import Priority, Status, Task
 
 DEMO_EMAIL = "demo@taskflow.local"
 DEMO_NAME = "Demo User"
+# Accounts seed_demo created are members of this group: the marker that lets a re-run
+# reset their password, and refuse to touch any other account. (A group, not a model
+# field: no migration on either tree, and only an admin can join a user to one.)
+DEMO_GROUP = "seed_demo accounts"
 
 _VERBS = ("Write", "Review", "Plan", "Fix", "Prepare", "Call", "Update", "Draft", "Test", "Ship")
 _OBJECTS = (
@@ -39,17 +43,24 @@ _STATUS_WEIGHTS = ((Status.TODO, 4), (Status.IN_PROGRESS, 2), (Status.DONE, 4))
 
 
 def get_or_create_demo_user(*, email: str, password: str) -> tuple[User, bool]:
-    """The demo user; an existing one is kept (its password reset to ``password``)."""
+    """The demo user. One that seed_demo created earlier is reused, its password set to
+    ``password`` (ending its tokens); any other existing account is refused untouched."""
     existing = User.objects.filter(email=normalize_email(email)).first()
-    if existing is not None:
-        try:
-            password_validation.validate_password(password, existing)
-        except ValidationError as exc:
-            raise ValidationError({"password": exc.messages}) from None
-        existing.set_password(password)
-        existing.save(update_fields=["password"])
-        return existing, False
-    return user_register(email=email, password=password, name=DEMO_NAME), True
+    if existing is None:
+        user = user_register(email=email, password=password, name=DEMO_NAME)
+        group, _ = Group.objects.get_or_create(name=DEMO_GROUP)
+        user.groups.add(group)
+        return user, True
+    is_demo = existing.groups.filter(name=DEMO_GROUP).exists()
+    if not is_demo or existing.is_staff or existing.is_superuser:
+        raise ValidationError(
+            {
+                "email": f"{existing.email} is not a demo account created by seed_demo "
+                "(or it has staff rights); it was left untouched. Choose another --email."
+            }
+        )
+    user_set_password(user=existing, password=password)
+    return existing, False
 
 
 def seed_tasks(*, owner: User, count: int, rng: random.Random) -> list[Task]:

@@ -11,9 +11,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils.dateparse import parse_date
+from rest_framework import serializers
 
-from tasks.models import Priority, Status, Task
+from taskflow.ids import ID_LENGTH
+from tasks.models import Priority, Task
+from tasks.serializers import TaskSerializer
 
 COLUMNS = (
     "id",
@@ -97,10 +99,15 @@ def stream(tasks: QuerySet[Task], fmt: str) -> Iterator[str]:
 
 
 # --- Import ---------------------------------------------------------------------------
+#
+# A file is imported whole or not at all. Every row goes through the API's own
+# TaskSerializer (types, sizes, NUL and lone surrogate characters) and then the rules
+# of tasks.services (tasks_import runs task_create's checks on every row before it
+# writes anything). Re-importing skips rows already present: see services.tasks_import.
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be read (wrong format, not UTF-8, bad header)."""
+    """The file cannot be imported: unreadable as a whole, or rows with errors."""
 
 
 @dataclass
@@ -112,7 +119,14 @@ class ImportRow:
 @dataclass
 class ImportReport:
     created: int = 0
+    skipped: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+class ImportRowSerializer(TaskSerializer):
+    """An API task body plus the id the row was exported under (optional)."""
+
+    id = serializers.CharField(max_length=ID_LENGTH, required=False, allow_blank=True)
 
 
 def _unneutralise(value: str) -> str:
@@ -121,73 +135,61 @@ def _unneutralise(value: str) -> str:
     return value
 
 
-def _row_fields(raw: dict[str, Any]) -> dict[str, Any]:
-    """Map one exported record back to task_create() arguments."""
-    fields: dict[str, Any] = {"title": _text(raw.get("title"), "title")}
-    if raw.get("description") not in (None, ""):
-        fields["description"] = _text(raw["description"], "description")
-    if raw.get("status") not in (None, ""):
-        status = _text(raw["status"], "status").strip()
-        if status not in Status.values:
-            raise ValidationError({"status": f"'{status}' is not one of {Status.values}."})
-        fields["status"] = status
-    if raw.get("priority") not in (None, ""):
-        name = _text(raw["priority"], "priority").strip().lower()
-        if name.upper() not in Priority.names:
-            raise ValidationError({"priority": f"'{name}' is not one of low, medium, high."})
-        fields["priority"] = Priority.from_name(name)
-    if raw.get("due_date") not in (None, ""):
-        fields["due_date"] = _date(_text(raw["due_date"], "due_date").strip())
+def _api_body(raw: dict[str, Any]) -> dict[str, Any]:
+    """One exported record as the body the API's create would take. Exported fields
+    are text (JSON: tags a list); anything else is an error here, where the API would
+    coerce numbers."""
+    body: dict[str, Any] = {"title": _text(raw.get("title"), "title")}
+    for name in ("id", "description"):
+        if raw.get(name) not in (None, ""):
+            body[name] = _text(raw[name], name)
+    for name in ("status", "priority", "due_date"):
+        if raw.get(name) not in (None, ""):
+            body[name] = _text(raw[name], name).strip()
+    if "priority" in body:
+        body["priority"] = body["priority"].lower()  # exports say "high"; accept "HIGH"
     tags = raw.get("tags")
     if isinstance(tags, str):
-        tags = _unneutralise(tags).split(",")
+        # A CSV cell "a,b"; empty pieces (a trailing comma) are no tags, as in forms.
+        tags = [tag for tag in _unneutralise(tags).split(",") if tag.strip()]
     if tags not in (None, ""):
-        fields["tags"] = tags
-    return fields
-
-
-def _date(value: str) -> Any:
-    try:
-        # parse_date returns None for a malformed value, raises for 2024-13-45.
-        due = parse_date(value)
-    except ValueError:
-        due = None
-    if due is None:
-        raise ValidationError({"due_date": f"'{value[:40]}' is not a YYYY-MM-DD date."})
-    return due
+        body["tags"] = tags
+    return body
 
 
 def _text(value: Any, name: str) -> str:
-    if value is None:
-        raise ValidationError({name: "This field is required."})
     if not isinstance(value, str):
         raise ValidationError({name: "Expected text."})
     return _unneutralise(value)
 
 
-def read_rows(data: bytes, fmt: str) -> Iterator[ImportRow]:
+def read_rows(data: bytes, fmt: str, *, max_rows: int = IMPORT_MAX_ROWS) -> Iterator[ImportRow]:
     """Parse a CSV or JSON export; yields rows, raises ImportFileError for the file."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(f"The file is not UTF-8 text ({exc.reason}).") from None
     if fmt == "json":
-        yield from _json_rows(text)
+        yield from _json_rows(text, max_rows)
     elif fmt == "csv":
-        yield from _csv_rows(text)
+        yield from _csv_rows(text, max_rows)
     else:
         raise ImportFileError(f"Unknown format '{fmt}'; use csv or json.")
 
 
-def _json_rows(text: str) -> Iterable[ImportRow]:
+def _json_rows(text: str, max_rows: int) -> Iterable[ImportRow]:
     try:
         records = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFileError(f"Invalid JSON: {exc.msg} (line {exc.lineno}).") from None
+    except RecursionError:
+        raise ImportFileError("Invalid JSON: nested too deeply.") from None
+    except ValueError as exc:  # e.g. an integer over Python's 4,300-digit limit
+        raise ImportFileError(f"Invalid JSON: {str(exc)[:80]}.") from None
     if not isinstance(records, list):
         raise ImportFileError("The JSON file must hold a list of task objects.")
-    if len(records) > IMPORT_MAX_ROWS:
-        raise ImportFileError(f"At most {IMPORT_MAX_ROWS} tasks per file.")
+    if len(records) > max_rows:
+        raise ImportFileError(f"At most {max_rows} tasks per file.")
     for index, record in enumerate(records, start=1):
         if not isinstance(record, dict):
             yield ImportRow(index, {"__error__": "not an object"})
@@ -195,8 +197,9 @@ def _json_rows(text: str) -> Iterable[ImportRow]:
             yield ImportRow(index, record)
 
 
-def _csv_rows(text: str) -> Iterable[ImportRow]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+def _csv_rows(text: str, max_rows: int) -> Iterable[ImportRow]:
+    # strict: an unterminated quote is an error, not one field running to the end.
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         header = reader.fieldnames
     except csv.Error as exc:
@@ -205,32 +208,69 @@ def _csv_rows(text: str) -> Iterable[ImportRow]:
         raise ImportFileError("The CSV header must include a 'title' column.")
     try:
         for index, record in enumerate(reader, start=2):
-            if index - 1 > IMPORT_MAX_ROWS:
-                raise ImportFileError(f"At most {IMPORT_MAX_ROWS} tasks per file.")
+            if index - 1 > max_rows:
+                raise ImportFileError(f"At most {max_rows} tasks per file.")
+            if None in record:  # more cells than the header has columns
+                record = {
+                    "__error__": f"{len(header) + len(record[None])} cells, "
+                    f"the header has {len(header)}"
+                }
             yield ImportRow(index, record)
     except csv.Error as exc:
         raise ImportFileError(f"Invalid CSV near line {reader.line_num}: {exc}.") from None
 
 
+def _message(exc: ValidationError | serializers.ValidationError | dict) -> str:
+    detail = exc if isinstance(exc, dict) else getattr(exc, "message_dict", None)
+    if detail is None:
+        return " ".join(exc.messages)
+    return "; ".join(f"{k}: {' '.join(_flat(v))}" for k, v in detail.items())
+
+
+def _flat(value: Any) -> list[str]:
+    """DRF's error detail (lists, dicts per list item) as plain strings."""
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _flat(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _flat(item)]
+    return [str(value)]
+
+
 def import_tasks(actor: Any, rows: Iterable[ImportRow], *, progress: Any = None) -> ImportReport:
-    """Create a task per valid row, by and for ``actor``; invalid rows are reported,
-    never half-written."""
-    from tasks.services import task_create
+    """Import every row or none: a report with the rows created and skipped, or with
+    one error per bad row (``row N: field: message``) and nothing written."""
+    from tasks.services import ImportRowsInvalid, WriteConflict, tasks_import
 
     report = ImportReport()
+    lines: list[int] = []
+    bodies: list[dict[str, Any]] = []
+    errors: list[tuple[int, str]] = []
     for row in rows:
         try:
             if "__error__" in row.fields:
                 raise ValidationError(row.fields["__error__"])
-            task_create(actor=actor, **_row_fields(row.fields))
-            report.created += 1
+            bodies.append(_api_body(row.fields))
+            lines.append(row.line)
         except ValidationError as exc:
-            detail = (
-                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-                if hasattr(exc, "error_dict")
-                else " ".join(exc.messages)
-            )
-            report.errors.append(f"row {row.line}: {detail}")
+            errors.append((row.line, _message(exc)))
         if progress is not None:
             progress(row.line)
+    # many=True: one serializer for every row (a serializer per row deep-copies its
+    # fields each time, which was most of a 5,000-row import).
+    data = ImportRowSerializer(data=bodies, many=True)
+    if not data.is_valid():
+        # DRF 3.18 maps the index of each bad row to its errors; older versions list
+        # one entry per row ({} when valid).
+        found = data.errors
+        per_row = found.items() if isinstance(found, dict) else enumerate(found)
+        errors.extend((lines[int(i)], _message(detail)) for i, detail in per_row if detail)
+    report.errors = [f"row {line}: {message}" for line, message in sorted(errors)]
+    if report.errors:
+        return report
+    try:
+        report.created, report.skipped = tasks_import(actor=actor, rows=data.validated_data)
+    except ImportRowsInvalid as exc:
+        report.errors = [f"row {lines[i]}: {_message(e)}" for i, e in sorted(exc.errors.items())]
+    except WriteConflict as exc:
+        raise ImportFileError(str(exc)) from None
     return report

@@ -126,6 +126,9 @@ class ImportForm(forms.Form):
     # The page imports in the request; bigger files belong to `manage.py import_tasks`.
     MAX_BYTES = 2 * 1024 * 1024
     MAX_ROWS = 5_000
+    # Uploads per user (django-ratelimit, the shared "ratelimit" cache): an import holds
+    # a worker for up to a second or so (docs/performance.md).
+    RATE = "10/h"
 
     file = forms.FileField(
         help_text="A CSV or JSON file in TaskFlow's export format, at most 2 MB.",

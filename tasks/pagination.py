@@ -16,26 +16,55 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import F, Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework import status
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+
+from tasks.models import Priority
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_PAGE_NUMBER = 10_000
+# Our own cursors are under 400 characters (an ordering name, a 200-character title at
+# most, a 26-character id); anything much longer was not written by _encode.
+MAX_CURSOR_LENGTH = 1_024
 
 _NULLABLE = {"due_date"}
+
+
+def _parse_moment(value: str) -> datetime | None:
+    moment = parse_datetime(value)
+    # Converted here so that a year-1 moment east of UTC fails as a bad cursor
+    # (OverflowError) and not later in the database adapter.
+    return moment.astimezone(UTC) if moment and moment.tzinfo else moment
+
+
+def _parse_priority(value: str | int) -> int:
+    if int(value) not in Priority.values:  # an out-of-range integer overflows SQLite
+        raise ValueError
+    return int(value)
+
+
 _PARSERS = {
-    "created_at": parse_datetime,
-    "updated_at": parse_datetime,
+    "created_at": _parse_moment,
+    "updated_at": _parse_moment,
     "due_date": parse_date,
-    "priority": int,
+    "priority": _parse_priority,
     "title": str,
 }
+
+
+class InvalidCursor(APIException):
+    """400 {"detail", "code": "invalid_cursor"}: a cursor this list did not write."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Invalid cursor (it must come from this list's next/previous link)."
+    default_code = "invalid_cursor"
 
 
 @dataclass
@@ -68,9 +97,18 @@ def _encode(ordering: str, value: Any, pk: str, forward: bool) -> str:
 
 
 def _decode(cursor: str, ordering: str, field: str) -> tuple[Any, str, bool]:
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidCursor()
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        key, value, pk, forward = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        # A cursor is a flat [ordering, value, pk, direction]: nothing nested is parsed
+        # further, and json.loads' own RecursionError on deep nesting is caught below.
+        if not isinstance(decoded, list) or len(decoded) != 4:
+            raise ValueError
+        if not all(isinstance(part, str | int | None) for part in decoded):
+            raise ValueError
+        key, value, pk, forward = decoded
         if key != ordering or not isinstance(pk, str) or forward not in (0, 1):
             raise ValueError
         if value is not None:
@@ -80,10 +118,16 @@ def _decode(cursor: str, ordering: str, field: str) -> tuple[Any, str, bool]:
         elif field not in _NULLABLE:
             raise ValueError
         return value, pk, bool(forward)
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
-        raise ValidationError(
-            {"cursor": "Invalid cursor (it must come from this list's next/previous link)."}
-        ) from None
+    except (
+        ValueError,  # also JSONDecodeError and int's 4,300-digit limit
+        TypeError,
+        KeyError,
+        OverflowError,
+        RecursionError,
+        binascii.Error,
+        UnicodeDecodeError,
+    ):
+        raise InvalidCursor() from None
 
 
 def _beyond(field: str, value: Any, pk: str, *, desc: bool, forward: bool) -> Q:

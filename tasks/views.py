@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.core import get_usage
 from rest_framework.exceptions import APIException
 
 from taskflow.forms import add_service_errors
@@ -226,34 +227,55 @@ def task_bulk(request: HttpRequest) -> HttpResponse:
     return redirect(back)
 
 
+def _import_limited(request: HttpRequest) -> int | None:
+    """Count one upload for the user; the seconds to wait when over ImportForm.RATE."""
+    usage = get_usage(
+        request,
+        group="tasks.import",
+        key=lambda group, req: str(req.user.pk),
+        rate=ImportForm.RATE,
+        increment=True,
+    )
+    if usage is None or not usage["should_limit"]:
+        return None
+    return max(int(usage["time_left"]), 1)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_import(request: HttpRequest) -> HttpResponse:
-    """Export links and an upload form; rows go through the same importer as the
-    import_tasks command (each row through services.task_create)."""
+    """Export links and an upload form; the same all-or-nothing importer as the
+    import_tasks command (every row through the API's serializer and the services)."""
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    wait = _import_limited(request) if request.method == "POST" else None
+    if wait is not None:
+        form.is_valid()  # bind, so the error below shows on the form
+        form.add_error(None, f"Too many imports; try again in {-(-wait // 60)} minute(s).")
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            rows = list(exchange.read_rows(upload.read(), upload.format))
-            if len(rows) > ImportForm.MAX_ROWS:
-                raise exchange.ImportFileError(
-                    f"At most {ImportForm.MAX_ROWS} tasks per upload; "
-                    "use `manage.py import_tasks` for bigger files."
-                )
+            rows = list(
+                exchange.read_rows(upload.read(), upload.format, max_rows=ImportForm.MAX_ROWS)
+            )
+            report = exchange.import_tasks(request.user, rows)
         except exchange.ImportFileError as exc:
             form.add_error("file", str(exc))
         else:
-            report = exchange.import_tasks(request.user, rows)
-            if report.created:
-                messages.success(request, f"{report.created} task(s) imported.")
             if not report.errors:
+                skipped = f"; {report.skipped} already present, skipped" if report.skipped else ""
+                messages.success(request, f"{report.created} task(s) imported{skipped}.")
                 return redirect("tasks:list")
-    status = 400 if form.errors else 200
+    if form.errors or (report and report.errors):
+        status = max(status, 400)
     context = {
         "form": form,
         "report": report,
         "errors_shown": (report.errors[:50] if report else []),
     }
-    return render(request, "tasks/import.html", context, status=status)
+    response = render(request, "tasks/import.html", context, status=status)
+    if wait is not None:
+        response["Retry-After"] = str(wait)
+    return response

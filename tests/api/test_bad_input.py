@@ -3,6 +3,8 @@ takes a body, never a 500."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -133,3 +135,99 @@ query_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 def test_any_list_query_is_answered_without_a_5xx(api_client, task, params):
     response = api_client.get("/api/tasks/", params)
     assert response.status_code in (200, 400, 404)
+
+
+def _cursor(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+# (ordering, cursor). Each of the last five answered 500: json.loads' RecursionError,
+# int's 4,300-digit limit, a priority SQLite cannot store, a year-1 moment that
+# overflows when made UTC, and an unbounded cursor.
+BAD_CURSORS = {
+    "not base64": ("-created_at", "abc"),
+    "NUL": ("-created_at", "\x00"),
+    "one element": ("-created_at", "WyJ4Il0"),
+    "nested value": ("-created_at", _cursor(b'["-created_at",[[[1]]],"x",1]')),
+    "deeply nested": ("-created_at", _cursor(b"[" * 700 + b"]" * 700)),
+    "5,000 digits": ("priority", _cursor(b'["priority",' + b"9" * 5000 + b',"x",1]')),
+    "huge priority": ("priority", _cursor(b'["priority",' + b"9" * 30 + b',"x",1]')),
+    "year 1 east of UTC": (
+        "-created_at",
+        _cursor(b'["-created_at","0001-01-01T00:00:00+05:00","x",1]'),
+    ),
+    "too long": ("-created_at", "W" * 5000),
+}
+
+
+@pytest.mark.parametrize(("ordering", "cursor"), BAD_CURSORS.values(), ids=BAD_CURSORS.keys())
+def test_bad_cursor_is_400_invalid_cursor(api_client, task, ordering, cursor):
+    response = api_client.get("/api/tasks/", {"cursor": cursor, "ordering": ordering})
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Invalid cursor (it must come from this list's next/previous link).",
+        "code": "invalid_cursor",
+    }
+
+
+@pytest.mark.parametrize(("ordering", "cursor"), BAD_CURSORS.values(), ids=BAD_CURSORS.keys())
+def test_bad_cursor_on_the_list_page_shows_the_first_page(client, user, task, ordering, cursor):
+    client.force_login(user)
+    response = client.get("/tasks/", {"cursor": cursor, "ordering": ordering})
+    assert response.status_code == 200
+    assert [t.title for t in response.context["tasks"]] == [task.title]
+    assert b"That page link is no longer valid" in response.content
+
+
+# --- Django's own error answers under /api/ ------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/nope/", "/api/tasks/a/b/c/", "/api/auth/nope"])
+def test_unknown_api_paths_are_json_404(api_client, path):
+    response = api_client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+def test_unknown_page_paths_keep_the_html_404(client):
+    response = client.get("/nope/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_wrong_method_under_api_is_json_405(api_client):
+    response = api_client.delete("/api/tasks/stats/")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_unexpected_error_under_api_is_json_500(api_client, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("tasks.selectors.task_stats", boom)
+    api_client.raise_request_exception = False
+    response = api_client.get("/api/tasks/stats/")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "A server error occurred.", "code": "server_error"}
+
+
+def test_unexpected_error_on_a_page_keeps_the_html_500(client, user, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("tasks.selectors.task_stats", boom)
+    client.force_login(user)
+    client.raise_request_exception = False
+    response = client.get("/dashboard/")
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_suspicious_request_under_api_is_json_400(api_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 2
+    response = api_client.get("/api/tasks/?a=1&b=2&c=3")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Bad request.", "code": "bad_request"}

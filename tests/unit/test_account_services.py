@@ -81,3 +81,15 @@ def test_change_password_sets_it_and_revokes_tokens(user):
     stored = User.objects.get(pk=user.pk)
     assert stored.check_password("a fresh passphrase 3")
     assert stored.token_generation == 1
+
+
+def test_set_password_validates_sets_and_revokes_tokens(user):
+    with pytest.raises(ValidationError) as caught:
+        services.user_set_password(user=user, password="short")
+    assert "password" in caught.value.message_dict
+    assert user.check_password(DEFAULT_PASSWORD)
+    generation = user.token_generation
+    services.user_set_password(user=user, password="a brand new pass 42")
+    user.refresh_from_db()
+    assert user.check_password("a brand new pass 42")
+    assert user.token_generation == generation + 1

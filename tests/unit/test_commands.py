@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import RevokedToken, User
 from tasks import services
 from tasks.models import Status, Task
-from tests.factories import UserFactory
+from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +71,35 @@ def test_seed_demo_rejects_a_weak_password_and_bad_count():
     assert not User.objects.exists()
 
 
+def test_seed_demo_rerun_sets_the_password_through_the_service_ending_tokens():
+    run("seed_demo", "--tasks", "0", "--password", "demo pass 1234")
+    user = User.objects.get(email="demo@taskflow.local")
+    generation = user.token_generation
+    run("seed_demo", "--tasks", "0", "--password", "other demo pass 5678")
+    user.refresh_from_db()
+    assert user.check_password("other demo pass 5678")
+    assert user.token_generation == generation + 1  # tokens of the old password end
+
+
+@pytest.mark.parametrize("superuser", [False, True], ids=["user", "superuser"])
+def test_seed_demo_refuses_an_account_it_did_not_create(superuser):
+    # Before: the account's password was silently reset to the printed demo password.
+    account = UserFactory(email="boss@example.com", is_staff=superuser, is_superuser=superuser)
+    with pytest.raises(CommandError, match="left untouched"):
+        run("seed_demo", "--email", "Boss@Example.com", "--password", "demo pass 1234")
+    account.refresh_from_db()
+    assert account.check_password(DEFAULT_PASSWORD)
+    assert not Task.objects.exists()
+
+
+def test_seed_demo_refuses_a_demo_account_made_staff():
+    run("seed_demo", "--tasks", "0", "--password", "demo pass 1234")
+    User.objects.filter(email="demo@taskflow.local").update(is_staff=True)
+    with pytest.raises(CommandError, match="left untouched"):
+        run("seed_demo", "--tasks", "0", "--password", "other demo pass 5678")
+    assert User.objects.get(email="demo@taskflow.local").check_password("demo pass 1234")
+
+
 # --- export_tasks -----------------------------------------------------------------------
 
 
@@ -104,6 +133,38 @@ def test_export_to_unwritable_path_is_a_command_error(owner_with_tasks, tmp_path
         run("export_tasks", "--user", owner_with_tasks.email, "--output", str(tmp_path / "no/x"))
 
 
+def _failing_stream(tasks, fmt):
+    yield "id,title\n"
+    yield "01,half a row"
+    raise OSError(28, "No space left on device")
+
+
+def test_export_error_part_way_keeps_the_previous_file_whole(
+    owner_with_tasks, tmp_path, monkeypatch
+):
+    # Before: open(output, "w") truncated the old export, then the error left half a file.
+    target = tmp_path / "tasks.csv"
+    target.write_text("the previous export\n")
+    monkeypatch.setattr("tasks.exchange.stream", _failing_stream)
+    with pytest.raises(CommandError, match="No space left"):
+        run("export_tasks", "--user", owner_with_tasks.email, "--output", str(target))
+    assert target.read_text() == "the previous export\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["tasks.csv"]  # no temporary left
+
+
+def test_export_error_part_way_writes_no_file(owner_with_tasks, tmp_path, monkeypatch):
+    monkeypatch.setattr("tasks.exchange.stream", _failing_stream)
+    with pytest.raises(CommandError):
+        run("export_tasks", "--user", owner_with_tasks.email, "--output", str(tmp_path / "t.csv"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_to_file_is_readable_by_its_owner_only(owner_with_tasks, tmp_path):
+    target = tmp_path / "tasks.csv"
+    run("export_tasks", "--user", owner_with_tasks.email, "--output", str(target))
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
 def test_export_unknown_user_is_a_command_error(db):
     with pytest.raises(CommandError, match="No user"):
         run("export_tasks", "--user", "ghost@example.com")
@@ -122,18 +183,21 @@ def test_export_then_import_round_trip(owner_with_tasks, other_user, tmp_path):
     for fmt in ("csv", "json"):
         target = tmp_path / f"out.{fmt}"
         run("export_tasks", "--user", owner_with_tasks.email, "--output", str(target))
-        out, err = run("import_tasks", "--user", other_user.email, str(target))
-        assert "Imported 2 of 2" in out
-        assert err == ""
+    out, err = run("import_tasks", "--user", other_user.email, str(tmp_path / "out.csv"))
+    assert "Imported 2 of 2 tasks for bob@example.com (0 already present, skipped)." in out
+    assert err == ""
+    # The JSON export holds the same tasks: importing it too must not duplicate them.
+    out, _ = run("import_tasks", "--user", other_user.email, str(tmp_path / "out.json"))
+    assert "Imported 0 of 2 tasks for bob@example.com (2 already present, skipped)." in out
     titles = sorted(Task.objects.filter(owner=other_user).values_list("title", flat=True))
-    assert titles == ["=formula", "=formula", "second", "second"]
+    assert titles == ["=formula", "second"]
 
 
-def test_import_lists_bad_rows_imports_good_ones_and_fails(user, tmp_path):
+def test_import_with_bad_rows_lists_them_imports_nothing_and_fails(user, tmp_path):
     path = write(tmp_path, "t.csv", b"title,priority\nok,high\n,low\nbad,urgent\nfine,\n")
-    with pytest.raises(CommandError, match="2 rows could not be imported"):
+    with pytest.raises(CommandError, match="Nothing imported: 2 of 4 rows have errors"):
         run("import_tasks", "--user", user.email, path)
-    assert sorted(Task.objects.values_list("title", flat=True)) == ["fine", "ok"]
+    assert not Task.objects.exists()
 
 
 def test_import_error_output_names_each_row(user, tmp_path):
@@ -142,7 +206,7 @@ def test_import_error_output_names_each_row(user, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_tasks", "--user", user.email, path, stdout=StringIO(), stderr=err)
     assert err.getvalue().splitlines() == [
-        "row 2: title: This field cannot be blank.",
+        "row 2: title: This field may not be blank.",
         "row 3: not an object",
     ]
 
@@ -165,6 +229,9 @@ def test_import_reports_progress_on_long_files(user, tmp_path):
         ("t.csv", b"name,notes\nx,y\n", "title"),
         ("t.csv", b"", "title"),
         ("t.txt", b"title\nx\n", "format"),
+        ("t.csv", b'title\nfirst\n"unterminated\nthird\n', "Invalid CSV"),
+        ("t.json", b"[" * 100_000 + b"]" * 100_000, "Invalid JSON"),
+        ("t.json", b'[{"title": "x", "priority": ' + b"9" * 5000 + b"}]", "Invalid JSON"),
     ],
 )
 def test_import_bad_files_are_command_errors_and_import_nothing(

@@ -14,7 +14,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from taskflow.ids import new_id
 from tasks.filters import ORDERING_FIELDS
 from tasks.models import Task
-from tasks.pagination import MAX_PAGE_SIZE, _encode, page_url, paginate
+from tasks.pagination import MAX_PAGE_SIZE, InvalidCursor, _encode, page_url, paginate
 
 pytestmark = pytest.mark.django_db
 
@@ -126,8 +126,8 @@ def test_bad_page_size_is_a_validation_error(user, raw):
         _encode("-created_at", "2030-01-01T00:00:00", 5, True),  # pk must be text
     ],
 )
-def test_forged_cursors_are_validation_errors(user, cursor):
-    with pytest.raises(ValidationError):
+def test_forged_cursors_are_invalid_cursor_errors(user, cursor):
+    with pytest.raises(InvalidCursor):
         paginate(Task.objects.filter(owner=user), {"cursor": cursor}, "-created_at")
 
 

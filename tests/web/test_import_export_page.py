@@ -2,6 +2,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from tasks.models import Task
@@ -36,14 +37,75 @@ def test_import_csv_creates_own_tasks(web, user):
     assert tasks["Second"].status == "done"
 
 
-def test_import_reports_bad_rows_and_keeps_good_ones(web, user):
+def test_import_with_bad_rows_imports_nothing_and_names_them(web, user):
     records = [{"title": "Good"}, {"title": ""}, {"title": "Bad", "priority": "urgent"}]
     response = web.post(IMPORT, {"file": _upload("t.json", json.dumps(records).encode())})
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
-    assert "1 task imported; 2 rows could not be imported" in html
+    assert "Nothing was imported: 2 rows of the file have errors" in html
     assert "row 3: priority" in html
-    assert list(Task.objects.values_list("title", flat=True)) == ["Good"]
+    assert not Task.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("t.csv", b"title\nok\na\x00b\n", "row 3: title: Null characters are not allowed."),
+        ("t.json", b'[{"title": "a\\ud800"}]', "row 1: title: Surrogate characters"),
+    ],
+    ids=["NUL byte", "lone surrogate"],
+)
+def test_import_refuses_what_the_api_refuses(web, name, content, message):
+    response = web.post(IMPORT, {"file": _upload(name, content)})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Task.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("t.csv", b'title\nfirst\n"unterminated\nthird\n'),
+        ("t.json", b"[" * 100_000 + b"]" * 100_000),
+        ("t.json", b'[{"title": "x", "priority": ' + b"9" * 5000 + b"}]"),
+    ],
+    ids=["unterminated quote", "deeply nested", "5,000-digit number"],
+)
+def test_import_refuses_broken_files_whole(web, name, content):
+    response = web.post(IMPORT, {"file": _upload(name, content)})
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"][0].startswith(("Invalid CSV", "Invalid JSON"))
+    assert not Task.objects.exists()
+
+
+def test_import_twice_does_not_duplicate(web, user):
+    content = json.dumps([{"id": "01J0000000000000000000000A", "title": "Once"}]).encode()
+    web.post(IMPORT, {"file": _upload("t.json", content)})
+    response = web.post(IMPORT, {"file": _upload("t.json", content)}, follow=True)
+    assert "0 task(s) imported; 1 already present, skipped." in response.content.decode()
+    assert list(Task.objects.values_list("title", flat=True)) == ["Once"]
+
+
+def test_import_over_the_row_limit_is_refused(web, monkeypatch):
+    monkeypatch.setattr("tasks.forms.ImportForm.MAX_ROWS", 2)
+    response = web.post(IMPORT, {"file": _upload("t.csv", b"title\na\nb\nc\n")})
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == ["At most 2 tasks per file."]
+    assert not Task.objects.exists()
+
+
+def test_imports_are_rate_limited_per_user(web, other_user, monkeypatch):
+    monkeypatch.setattr("tasks.forms.ImportForm.RATE", "2/h")
+    for _ in range(2):
+        assert web.post(IMPORT, {"file": _upload("t.csv", b"title\nx\n")}).status_code == 302
+    response = web.post(IMPORT, {"file": _upload("t.csv", b"title\ny\n")})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Too many imports" in response.content.decode()
+    assert Task.objects.filter(title="y").count() == 0
+    other = Client()
+    other.force_login(other_user)  # another user's count is their own
+    assert other.post(IMPORT, {"file": _upload("t.csv", b"title\nz\n")}).status_code == 302
 
 
 def test_import_refuses_unreadable_files(web):

@@ -1,9 +1,14 @@
-"""manage.py export_tasks --user EMAIL: a user's tasks as CSV or JSON (stdout or file)."""
+"""manage.py export_tasks --user EMAIL: a user's tasks as CSV or JSON (stdout or file).
+
+With --output the export is written to a temporary file in the same directory and
+renamed over the target only when complete, so an error part-way (a full disk, a lost
+database) leaves the previous file, or none, never a truncated one."""
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +47,22 @@ class Command(BaseCommand):
                 # at /dev/null so the interpreter's final flush stays quiet too.
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return
+        target = Path(output)
         try:
-            with open(output, "w", encoding="utf-8", newline="") as handle:
-                for chunk in chunks:
-                    handle.write(chunk)
+            handle, temporary = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+            )
         except OSError as exc:
             raise CommandError(f"Cannot write {output}: {exc.strerror}") from None
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                for chunk in chunks:
+                    stream.write(chunk)
+            os.replace(temporary, target)
+        except BaseException as exc:
+            Path(temporary).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise CommandError(f"Cannot write {output}: {exc.strerror}") from None
+            raise
         count = visible_tasks(owner).count()
         self.stdout.write(f"Exported {count} tasks to {output}.")

@@ -1,7 +1,8 @@
 """manage.py import_tasks --user EMAIL FILE: load a CSV or JSON export.
 
-Valid rows are imported, every invalid row is listed, and the exit status is 1 when
-any row failed (so scripts notice)."""
+All or nothing: when any row is invalid, every bad row is listed, nothing is imported
+and the exit status is 1. Rows already present (an export imported again) are skipped,
+never duplicated (tasks.services.tasks_import)."""
 
 from __future__ import annotations
 
@@ -54,12 +55,18 @@ class Command(BaseCommand):
             if done % every == 0 and done < total:
                 self.stdout.write(f"  {done}/{total} rows processed")
 
-        report = exchange.import_tasks(owner, rows, progress=progress)
+        try:
+            report = exchange.import_tasks(owner, rows, progress=progress)
+        except exchange.ImportFileError as exc:
+            raise CommandError(f"{path}: {exc}") from None
         for error in report.errors:
             self.stderr.write(error)
+        if report.errors:
+            raise CommandError(
+                f"Nothing imported: {len(report.errors)} of {total} rows have errors "
+                "(listed above)."
+            )
         self.stdout.write(
             f"Imported {report.created} of {total} tasks for {owner.email} "
-            f"({len(report.errors)} rows failed)."
+            f"({report.skipped} already present, skipped)."
         )
-        if report.errors:
-            raise CommandError(f"{len(report.errors)} rows could not be imported (listed above).")
