@@ -227,9 +227,11 @@ class TaskViewSet(viewsets.GenericViewSet):
 
     def _update(self, request: Request, *, partial: bool) -> Response:
         task = self.get_object()
-        expected = _expected_version(request)
+        # The body first: an invalid request is a 400 whatever its If-Match says (the
+        # schema promises 400 for it; a 412 would tell the client to re-read and retry).
         data = TaskSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
+        expected = _expected_version(request)
         task = services.task_update(
             task=task, changes=data.validated_data, expected_version=expected
         )

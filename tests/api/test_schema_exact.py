@@ -88,3 +88,12 @@ def test_profile_bio_must_be_a_string(api_client):
 )
 def test_responses_the_server_gives_are_declared(schema, path, method, codes):
     assert codes <= set(schema["paths"][path][method]["responses"])
+
+
+def test_invalid_body_is_400_even_with_a_stale_if_match(api_client, make_task):
+    # Found by the stateful fuzz run: the If-Match check came first and answered 412.
+    task = make_task()
+    response = api_client.generic(
+        "PATCH", f"/api/tasks/{task.pk}/", b"not json", "application/json", HTTP_IF_MATCH='"9"'
+    )
+    assert response.status_code == 400
