@@ -5,7 +5,7 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv venv-runtime run migrate test lint format lock clean bench
+.PHONY: help venv venv-runtime run migrate test lint format lock clean bench fuzz
 .PHONY: test-postgres migrations-check cluster cluster-stop cluster-status container-check
 
 help:
@@ -13,7 +13,8 @@ help:
 	@echo "make test    - add the test/lint tools to .venv and run the whole test suite (needs node/npm)"
 	@echo "make test-postgres - the suite against a throwaway PostgreSQL server"
 	@echo "make migrations-check - makemigrations --check for SQL and MongoDB settings"
-	@echo "make cluster / cluster-stop - redis, PostgreSQL, 3 gunicorns, nginx on 127.0.0.1:8080"
+	@echo "make cluster / cluster-stop - redis, PostgreSQL, 3 gunicorns, 2 job workers, nginx on 127.0.0.1:8080"
+	@echo "make fuzz    - explore the API with random seeds and every schemathesis check (FUZZ_RUNS x)"
 	@echo "make bench   - run every benchmark (a few minutes) and update docs/performance.md"
 	@echo "make lint    - ruff (lint + format check), bandit, pip-audit, hadolint, actionlint, zizmor"
 	@echo "make container-check - build both images with podman, run and probe them (minutes; not in make test)"
@@ -53,11 +54,26 @@ test: venv node_modules/.package-lock.json
 	$(if $(TEST_MONGO_URL),DATABASE_URL='$(TEST_MONGO_URL)') $(PY) -m pytest
 
 # The suite again on a real PostgreSQL server (scripts/with-postgres: initdb in a temp
-# dir, free port, removed afterwards). `scripts/with-postgres scripts/with-redis ...`
-# runs it with Redis as the shared cache too, as the CI workflow's postgres job does. The browser and cluster suites already ran in
+# dir, free port, removed afterwards), with Redis as the shared cache
+# (scripts/with-redis), as production runs it and as the CI workflow's postgres job does. The browser and cluster suites already ran in
 # `make test` (the cluster always uses PostgreSQL).
 test-postgres: venv
-	$(PY) scripts/with-postgres $(PY) -m pytest -m "not browser and not integration"
+	$(PY) scripts/with-postgres scripts/with-redis $(PY) -m pytest -m "not browser and not integration"
+
+# Random exploration of the API (never part of `make test`, whose fuzz run is
+# derandomized): FUZZ_RUNS runs, each with a fresh seed (printed; FUZZ_SEED=<n> replays
+# one), FUZZ_EXAMPLES per operation and the stateful phase; stops at the first failure.
+FUZZ_RUNS ?= 20
+FUZZ_EXAMPLES ?= 60
+fuzz: venv
+	@mkdir -p var
+	@for run in $$(seq 1 $(FUZZ_RUNS)); do \
+	  echo "== fuzz run $$run/$(FUZZ_RUNS)"; \
+	  FUZZ_SEED=$${FUZZ_SEED:-random} FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:randomly \
+	    -p no:logging -s tests/reliability/test_api_fuzz_schemathesis.py > var/fuzz-run.log 2>&1 \
+	    || { grep -v '^20[0-9-]*T' var/fuzz-run.log | tail -150; exit 1; }; \
+	  grep -E '^\[figures\]|passed' var/fuzz-run.log; \
+	done
 
 migrations-check: venv-runtime
 	$(PY) manage.py makemigrations --check --dry-run

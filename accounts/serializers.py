@@ -3,21 +3,22 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.models import User
+from taskflow.fields import StrictCharField
 
 
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
-    name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)
+    name = StrictCharField(max_length=150, required=False, allow_blank=True, default="")
 
 
 class LoginSerializer(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    email = StrictCharField(max_length=254)
+    password = StrictCharField(max_length=128, trim_whitespace=False)
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh = serializers.CharField(max_length=2000)
+    refresh = StrictCharField(max_length=2000)
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -40,10 +41,10 @@ class RegisteredUserSerializer(serializers.ModelSerializer):
 
 class ProfileUpdateSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, required=False)
-    name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    bio = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    bio = StrictCharField(max_length=200, required=False, allow_blank=True)
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
-    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    old_password = StrictCharField(max_length=128, trim_whitespace=False)
+    new_password = StrictCharField(max_length=128, trim_whitespace=False)

@@ -301,6 +301,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # The API speaks JSON; form parsers stay only for the browsable API's forms.
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "taskflow.schema.declare_common_responses",
+        "taskflow.schema.blank_strings_any_of",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "tasks.models.Status.choices",
     },

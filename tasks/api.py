@@ -23,10 +23,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from taskflow.errors import PreconditionFailedError
+from taskflow.ids import ID_PATTERN
 from tasks import exchange, permissions, selectors, services
 from tasks.filters import TaskFilter
 from tasks.models import Task
-from tasks.pagination import MAX_PAGE_SIZE, page_url, paginate
+from tasks.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, page_url, paginate
 from tasks.serializers import (
     BulkActionSerializer,
     BulkResultSerializer,
@@ -42,8 +43,9 @@ LIST_PARAMETERS = [
     OpenApiParameter("cursor", str, description="Opaque cursor from next/previous."),
     OpenApiParameter(
         "page",
-        {"type": "integer", "minimum": 1},
-        description="Page number (adds `count`); cursor if absent.",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER},
+        description=f"Page number, 1-{MAX_PAGE_NUMBER} (adds `count`); cursor if absent. "
+        "404 past the last page.",
     ),
     OpenApiParameter(
         "page_size",
@@ -55,8 +57,31 @@ IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
     OpenApiParameter.HEADER,
-    description='The ETag read earlier (e.g. "3"); 412 if the task changed since.',
+    description='The ETag read earlier (e.g. "3"), or `*`. 412 if the task changed since, '
+    "and for any value that cannot match the current ETag: empty, unparseable or stale "
+    "(RFC 9110 13.1.1).",
 )
+# Task ids are ULIDs (taskflow.ids): the routes and the schema admit nothing else, so
+# no id can reach another route (`stats`, `bulk`, `export`).
+ID_REGEX = ID_PATTERN.pattern.removeprefix("^").removesuffix("$")
+TASK_ID = OpenApiParameter(
+    "id",
+    {"type": "string", "pattern": ID_PATTERN.pattern},
+    OpenApiParameter.PATH,
+    description="The task's id (26-character ULID).",
+)
+# The API is stricter than the shared FilterSet (whose HTML form sends empty fields and
+# whose Django fields accept other spellings), so the schema can be exact: no empty
+# values, ISO dates, true/false, plain digits.
+_LIST_VALUE_RULES = {
+    "due_after": (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "Enter a date as YYYY-MM-DD."),
+    "due_before": (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "Enter a date as YYYY-MM-DD."),
+    "overdue": (re.compile(r"^(?:true|false)$"), "Enter true or false."),
+    "page": (re.compile(r"^\d{1,9}$"), "Enter a whole number."),
+    "page_size": (re.compile(r"^\d{1,9}$"), "Enter a whole number."),
+}
+# Free text (search, tag, cursor) may be empty or blank: "" is a string the schema admits.
+_NOT_BLANK = ("status", "priority", "ordering", *_LIST_VALUE_RULES)
 
 
 # many=False: the page object itself is the list response, not an array of pages.
@@ -80,6 +105,23 @@ def _expected_version(request: Request) -> int | None:
     raise PreconditionFailedError()
 
 
+def _check_list_params(params: Any) -> None:
+    """400 for a list parameter the schema does not admit (see _LIST_VALUE_RULES)."""
+    errors: dict[str, str] = {}
+    for name in _NOT_BLANK:
+        value = params.get(name)
+        if value is None:
+            continue
+        if not value.strip():
+            errors[name] = "May not be blank; leave the parameter out instead."
+            continue
+        rule = _LIST_VALUE_RULES.get(name)
+        if rule and not rule[0].match(value):
+            errors[name] = rule[1]
+    if errors:
+        raise ValidationError(errors)
+
+
 def _none_match(header: str | None, task: Task) -> bool:
     """If-None-Match hits: ``*`` or any listed tag equal to the ETag, weak or not
     (RFC 9110 uses the weak comparison for If-None-Match)."""
@@ -98,13 +140,17 @@ def _with_etag(response: Response, task: Task) -> Response:
     list=extend_schema(
         parameters=LIST_PARAMETERS, responses={200: TaskPageSerializer, 400: ERROR, 404: ERROR}
     ),
-    retrieve=extend_schema(responses={200: TaskSerializer, 404: ERROR}),
-    destroy=extend_schema(parameters=[IF_MATCH], responses={204: None, 404: ERROR, 412: ERROR}),
+    retrieve=extend_schema(
+        parameters=[TASK_ID], responses={200: TaskSerializer, 304: None, 404: ERROR}
+    ),
+    destroy=extend_schema(
+        parameters=[TASK_ID, IF_MATCH], responses={204: None, 404: ERROR, 409: ERROR, 412: ERROR}
+    ),
 )
 class TaskViewSet(viewsets.GenericViewSet):
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
-    lookup_value_regex = "[^/]+"
+    lookup_value_regex = ID_REGEX
 
     def get_queryset(self) -> Any:
         return selectors.visible_tasks(self.request.user)
@@ -116,6 +162,7 @@ class TaskViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         filters = TaskFilter(request.query_params, queryset=self.get_queryset(), request=request)
+        _check_list_params(request.query_params)
         if not filters.is_valid():
             raise ValidationError(filters.errors)
         page = paginate(filters.qs, request.query_params, filters.ordering_key())
@@ -167,24 +214,26 @@ class TaskViewSet(viewsets.GenericViewSet):
         return _with_etag(Response(TaskSerializer(task).data), task)
 
     @extend_schema(
-        parameters=[IF_MATCH],
-        responses={200: TaskSerializer, 400: ERROR, 404: ERROR, 412: ERROR},
+        parameters=[TASK_ID, IF_MATCH],
+        responses={200: TaskSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 412: ERROR},
     )
     def update(self, request: Request, pk: str) -> Response:
         return self._update(request, partial=False)
 
     @extend_schema(
-        parameters=[IF_MATCH],
-        responses={200: TaskSerializer, 400: ERROR, 404: ERROR, 412: ERROR},
+        parameters=[TASK_ID, IF_MATCH],
+        responses={200: TaskSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 412: ERROR},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         return self._update(request, partial=True)
 
     def _update(self, request: Request, *, partial: bool) -> Response:
         task = self.get_object()
-        expected = _expected_version(request)
+        # The body first: an invalid request is a 400 whatever its If-Match says (the
+        # schema promises 400 for it; a 412 would tell the client to re-read and retry).
         data = TaskSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
+        expected = _expected_version(request)
         task = services.task_update(
             actor=request.user, task=task, changes=data.validated_data, expected_version=expected
         )

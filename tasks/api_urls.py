@@ -1,4 +1,8 @@
+from django.urls import re_path
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
 
 from tasks.api import TaskViewSet
 
@@ -6,4 +10,17 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("tasks", TaskViewSet, basename="task")
 
-urlpatterns = router.urls
+
+class NoSuchTask(APIView):
+    """A path under tasks/ that is no route: the id is not a task id (TaskViewSet admits
+    ULIDs only), so the same JSON 404 as for a missing task, for every method."""
+
+    schema = None  # not an operation
+
+    def _not_found(self, request: Request, *args: object, **kwargs: object) -> None:
+        raise NotFound()
+
+    get = post = put = patch = delete = head = options = _not_found
+
+
+urlpatterns = [*router.urls, re_path(r"^tasks/.+$", NoSuchTask.as_view())]

@@ -6,6 +6,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from taskflow.fields import StrictCharField
 from taskflow.ids import ID_LENGTH
 from tasks.models import (
     DESCRIPTION_MAX,
@@ -36,8 +37,8 @@ class TaskSerializer(serializers.Serializer):
     """Input validation of types and sizes; the business rules live in services."""
 
     id = serializers.CharField(read_only=True)
-    title = serializers.CharField(max_length=TITLE_MAX)
-    description = serializers.CharField(
+    title = StrictCharField(max_length=TITLE_MAX)
+    description = StrictCharField(
         max_length=DESCRIPTION_MAX,
         required=False,
         allow_blank=True,
@@ -48,7 +49,8 @@ class TaskSerializer(serializers.Serializer):
     priority = PriorityField(required=False, default=Priority.MEDIUM.value)
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=TAG_MAX_LENGTH, allow_blank=False),
+        # Tags are comma-free (the HTML form and CSV imports split on commas).
+        child=StrictCharField(max_length=TAG_MAX_LENGTH, forbid=","),
         max_length=TAGS_MAX,
         required=False,
         default=list,
@@ -105,8 +107,9 @@ class BulkActionSerializer(serializers.Serializer):
     ACTIONS = ("set_status", "delete")
 
     ids = serializers.ListField(
-        child=serializers.CharField(max_length=ID_LENGTH),
+        child=StrictCharField(max_length=ID_LENGTH),
         allow_empty=False,
+        min_length=1,  # allow_empty=False alone does not reach the schema
         max_length=BULK_MAX_IDS,
     )
     action = serializers.ChoiceField(choices=ACTIONS)

@@ -1,0 +1,44 @@
+"""Serializer fields whose OpenAPI schema says exactly what they accept.
+
+DRF's CharField turns JSON numbers into strings (0 -> "0"), refuses NUL characters and,
+when it trims, a value that is only whitespace; none of that shows in the schema
+drf-spectacular derives from it. A generated client trusts the schema, and the fuzz
+suite (tests/reliability) checks both directions, so these fields take only JSON
+strings and carry the refusals as a ``pattern`` (a RegexValidator drf-spectacular
+turns into one; the server checks the same regex).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+
+
+def pattern(*, blank_refused: bool, forbid: str = "") -> str:
+    """No NUL (PostgreSQL cannot store it; DRF refuses it already) nor any of ``forbid``;
+    with ``blank_refused``, at least one character that is not whitespace (trimming
+    would leave nothing)."""
+    chars = "\\x00" + forbid
+    if blank_refused:
+        return rf"^[^{chars}]*[^{chars}\s][^{chars}]*$"
+    return rf"^[^{chars}]*$"
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that takes JSON strings only, with its refusals in the schema."""
+
+    def __init__(self, *, forbid: str = "", **kwargs: Any) -> None:
+        """``forbid``: characters (regex-safe inside [...]) the value may not contain."""
+        super().__init__(**kwargs)
+        blank_refused = self.trim_whitespace and not self.allow_blank
+        message = f"Must not contain {forbid!r}." if forbid else "Enter a valid value."
+        self.validators.append(
+            RegexValidator(pattern(blank_refused=blank_refused, forbid=forbid), message)
+        )
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
