@@ -11,7 +11,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import User, normalize_email
+from accounts.models import User
+from accounts.selectors import user_by_email
 from accounts.services import user_register, user_set_password
 from tasks import events, services
 from tasks.models import Priority, Status, Task
@@ -45,7 +46,7 @@ _STATUS_WEIGHTS = ((Status.TODO, 4), (Status.IN_PROGRESS, 2), (Status.DONE, 4))
 def get_or_create_demo_user(*, email: str, password: str) -> tuple[User, bool]:
     """The demo user. One that seed_demo created earlier is reused, its password set to
     ``password`` (ending its tokens); any other existing account is refused untouched."""
-    existing = User.objects.filter(email=normalize_email(email)).first()
+    existing = user_by_email(email)
     if existing is None:
         user = user_register(email=email, password=password, name=DEMO_NAME)
         group, _ = Group.objects.get_or_create(name=DEMO_GROUP)
