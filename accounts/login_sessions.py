@@ -118,12 +118,13 @@ def family_rotated(sid: str, request: HttpRequest | None) -> None:
 
 
 def seen(marker: str, request: HttpRequest, *, kind: str) -> None:
-    """Keep last_seen fresh, at most once a minute per session (cache.add is atomic on
-    Redis, so one instance writes; on the in-process cache one per process)."""
+    """Keep last seen (time, address, user agent) fresh, at most once a minute per
+    session (cache.add is atomic on Redis, so one instance writes; on the in-process
+    cache, one write per process)."""
     if not cache.add(f"session-seen:{marker}", "1", timeout=SEEN_EVERY_SECONDS):
         return
     now = timezone.now()
-    changes: dict = {"last_seen_at": now, "ip": _request_facts(request)["ip"]}
+    changes: dict = {"last_seen_at": now, **_request_facts(request)}
     if kind == LoginSession.Kind.BROWSER:
         changes["expires_at"] = _browser_expiry(now)
     LoginSession.objects.filter(marker=marker, ended_at__isnull=True).update(**changes)
