@@ -85,8 +85,11 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
 
 
 def revocations_prune_expired(*, now: datetime | None = None) -> int:
-    """Forget revocation records past their token's lifetime (``prune_expired``)."""
-    return revocation.prune_expired(now=now)
+    """Forget revocation records past their token's lifetime, and sessions-list rows of
+    sessions that expired (``prune_expired``)."""
+    now = now or timezone.now()
+    sessions, _ = LoginSession.objects.filter(expires_at__lt=now).delete()
+    return revocation.prune_expired(now=now) + sessions
 
 
 MAX_LIVE_TOKENS = 50

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts import revocation
+from accounts import revocation, services
 from accounts.login_sessions import SESSION_MARKER, describe_device
 from accounts.models import LoginSession, RevokedToken
 from tests.factories import DEFAULT_PASSWORD
@@ -141,6 +141,15 @@ def test_sign_out_everywhere_empties_the_list(user):
     tokens = api_login(user)
     bearer(tokens).post("/api/auth/logout-all/")
     assert LoginSession.objects.filter(ended_at__isnull=True).count() == 0
+
+
+def test_expired_sessions_leave_the_list_and_are_pruned(user):
+    browser_login(user)
+    tokens = api_login(user)
+    LoginSession.objects.filter(kind="browser").update(expires_at=timezone.now())
+    assert [s["kind"] for s in bearer(tokens).get(SESSIONS).json()] == ["api"]
+    assert services.revocations_prune_expired() == 1
+    assert list(LoginSession.objects.values_list("kind", flat=True)) == ["api"]
 
 
 @pytest.mark.parametrize(
