@@ -91,6 +91,7 @@ def record_browser(request: HttpRequest, user: User) -> LoginSession | None:
     )
     row.marker = row.id
     row.save(force_insert=True)
+    _seen_just_now(row.marker)
     session[SESSION_MARKER] = row.id
     return row
 
@@ -107,6 +108,7 @@ def record_family(user: User, sid: str, request: HttpRequest | None) -> None:
         expires_at=now + api_settings.REFRESH_TOKEN_LIFETIME,
         **_request_facts(request),
     )
+    _seen_just_now(sid)
 
 
 def family_rotated(sid: str, request: HttpRequest | None) -> None:
@@ -117,11 +119,20 @@ def family_rotated(sid: str, request: HttpRequest | None) -> None:
     LoginSession.objects.filter(marker=sid, ended_at__isnull=True).update(**changes)
 
 
+def _seen_key(marker: str) -> str:
+    return f"session-seen:{marker}"
+
+
+def _seen_just_now(marker: str) -> None:
+    # The row was written now: the next minute of requests has nothing to update.
+    cache.set(_seen_key(marker), "1", timeout=SEEN_EVERY_SECONDS)
+
+
 def seen(marker: str, request: HttpRequest, *, kind: str) -> None:
     """Keep last seen (time, address, user agent) fresh, at most once a minute per
     session (cache.add is atomic on Redis, so one instance writes; on the in-process
     cache, one write per process)."""
-    if not cache.add(f"session-seen:{marker}", "1", timeout=SEEN_EVERY_SECONDS):
+    if not cache.add(_seen_key(marker), "1", timeout=SEEN_EVERY_SECONDS):
         return
     now = timezone.now()
     changes: dict = {"last_seen_at": now, **_request_facts(request)}

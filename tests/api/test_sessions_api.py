@@ -55,14 +55,26 @@ def test_lists_refresh_families_and_browser_sessions_with_device_and_ip(user, ot
     tokens = api_login(user)
     browser_login(user, IPHONE)
     browser_login(other_user)
-    # The family logged in from .10 and is now seen from .11: the list shows the latest.
-    listed = bearer(tokens).get(SESSIONS, REMOTE_ADDR="192.0.2.11", HTTP_USER_AGENT="curl/8.5.0")
-    listed = listed.json()
+    listed = bearer(tokens).get(SESSIONS).json()
     facts = sorted((s["kind"], s["device"], s["ip"], s["current"]) for s in listed)
     assert facts == [
-        ("api", "curl", "192.0.2.11", True),
+        ("api", "curl", "192.0.2.10", True),
         ("browser", "Safari on iOS", "198.51.100.4", False),
     ]
+
+
+def test_last_seen_moves_at_most_once_a_minute(user):
+    tokens = api_login(user, ip="192.0.2.10")
+    sid = LoginSession.objects.get().marker
+    seen_from = []
+    for ip in ("192.0.2.11", None, "192.0.2.12"):
+        if ip is None:
+            cache.delete(f"session-seen:{sid}")  # the minute is over
+            continue
+        bearer(tokens).get("/api/tasks/", REMOTE_ADDR=ip, HTTP_USER_AGENT="HTTPie/3.2")
+        seen_from.append(LoginSession.objects.get().ip)
+    assert seen_from == ["192.0.2.10", "192.0.2.12"]
+    assert LoginSession.objects.get().user_agent == "HTTPie/3.2"
 
 
 def test_revoking_a_family_rejects_its_access_and_refresh_tokens_at_once(user):

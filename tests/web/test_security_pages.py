@@ -55,10 +55,9 @@ def test_another_users_token_cannot_be_revoked_from_the_page(other_web, user):
     assert ApiToken.objects.get().revoked_at is None
 
 
-def test_sessions_page_lists_and_signs_out_another_browser(web, user):
+def test_sessions_page_lists_and_signs_out_another_browser(web, user, password):
     elsewhere = Client(HTTP_USER_AGENT="Mozilla/5.0 (Windows NT 10.0) Firefox/128.0")
-    elsewhere.force_login(user)
-    elsewhere.get(DASHBOARD)  # force_login's request has no user agent; this one has
+    elsewhere.post(reverse("accounts:login"), {"email": user.email, "password": password})
     page = web.get(SESSIONS).content.decode()
     other = LoginSession.objects.get(marker=elsewhere.session["_tf_login_session"])
     response = web.post(reverse("accounts:session-revoke", args=[other.pk]))
