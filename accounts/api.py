@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services, tokens
+from accounts.authentication import RefusesPersonalTokens
 from accounts.serializers import (
     LoginSerializer,
     PasswordChangeSerializer,
@@ -96,7 +97,7 @@ class LoginView(OpenAuthView):
         if user is None:
             raise InvalidCredentials()  # counted by taskflow.metrics (user_login_failed)
         metrics.record_login(channel="api", success=True)
-        return Response(tokens.issue_tokens(user))
+        return Response(tokens.issue_tokens(user, request=request))
 
 
 class RefreshView(OpenAuthView):
@@ -108,10 +109,10 @@ class RefreshView(OpenAuthView):
     def post(self, request: Request) -> Response:
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(tokens.rotate(data.validated_data["refresh"]))
+        return Response(tokens.rotate(data.validated_data["refresh"], request=request))
 
 
-class LogoutView(APIView):
+class LogoutView(RefusesPersonalTokens, APIView):
     @extend_schema(
         request=RefreshSerializer,
         responses={204: None, 400: ERRORS[400], 401: ERRORS[401]},
@@ -129,7 +130,7 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LogoutAllView(APIView):
+class LogoutAllView(RefusesPersonalTokens, APIView):
     @extend_schema(request=None, responses={204: None, 401: ERRORS[401]}, tags=["auth"])
     def post(self, request: Request) -> Response:
         services.user_revoke_all_tokens(user=request.user)
@@ -137,6 +138,9 @@ class LogoutAllView(APIView):
 
 
 class MeView(APIView):
+    # A token may read the profile, not change the email (a path to the password).
+    personal_token_refused_methods = frozenset({"PATCH", "PUT", "DELETE"})
+
     @extend_schema(responses={200: UserSerializer, 401: ERRORS[401]}, tags=["auth"])
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)
@@ -153,7 +157,7 @@ class MeView(APIView):
         return Response(UserSerializer(user).data)
 
 
-class PasswordChangeView(APIView):
+class PasswordChangeView(RefusesPersonalTokens, APIView):
     @extend_schema(
         request=PasswordChangeSerializer,
         responses={204: None, 400: ERRORS[400], 401: ERRORS[401]},

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import api
+from accounts import api, security_api
 
 app_name = "auth-api"
 
@@ -12,4 +12,8 @@ urlpatterns = [
     path("logout-all/", api.LogoutAllView.as_view(), name="logout-all"),
     path("me/", api.MeView.as_view(), name="me"),
     path("password/", api.PasswordChangeView.as_view(), name="password"),
+    path("tokens/", security_api.ApiTokenListView.as_view(), name="tokens"),
+    path("tokens/<str:pk>/", security_api.ApiTokenDetailView.as_view(), name="token"),
+    path("sessions/", security_api.LoginSessionListView.as_view(), name="sessions"),
+    path("sessions/<str:pk>/", security_api.LoginSessionDetailView.as_view(), name="session"),
 ]

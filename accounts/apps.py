@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -6,3 +10,26 @@ class AccountsConfig(AppConfig):
     # so migrations are the same on SQL and MongoDB (taskflow.backends).
     name = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+
+        # Signals, because every door (our pages, the admin's and the browsable API's
+        # login, later allauth's) ends in django.contrib.auth.login()/logout(); the
+        # sessions page must list each browser session whichever door made it.
+        user_logged_in.connect(_logged_in, dispatch_uid="accounts.login_sessions.in")
+        user_logged_out.connect(_logged_out, dispatch_uid="accounts.login_sessions.out")
+
+
+def _logged_in(sender: type, request: Any, user: Any, **kwargs: Any) -> None:
+    from accounts import login_sessions
+
+    if request is not None:
+        login_sessions.record_browser(request, user)
+
+
+def _logged_out(sender: type, request: Any, user: Any, **kwargs: Any) -> None:
+    from accounts import login_sessions
+
+    if request is not None:
+        login_sessions.ended_by_logout(request)

@@ -1,11 +1,31 @@
+"""API authentication: TaskFlow's revocable JWTs and personal API tokens.
+
+Personal tokens (``Authorization: Token tf_…``) work wherever a JWT does, except on
+views that manage credentials: those set ``personal_token_refused_methods`` (or inherit
+``RefusesPersonalTokens``) and answer 403 ``token_not_allowed``. A ``read`` token gets
+403 ``insufficient_scope`` on any unsafe method. Both checks run here, in the
+authenticator, so no view's permission classes can forget them.
+"""
+
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from accounts.tokens import check_token_state
+from accounts import login_sessions, personal_tokens
+from accounts.models import ApiToken, LoginSession
+from accounts.tokens import SESSION_CLAIM, TokenRejected, check_token_state
+from taskflow.client_ip import client_ip
+
+ALL_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
 
 
 class RevocableJWTAuthentication(JWTAuthentication):
@@ -14,6 +34,12 @@ class RevocableJWTAuthentication(JWTAuthentication):
     The user row is loaded anyway, so the generation check is free; the session check
     is one cache read (shared cache) or one indexed query (embedded mode).
     """
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        result = super().authenticate(request)
+        if result is not None and result[1].get(SESSION_CLAIM):
+            login_sessions.seen(result[1][SESSION_CLAIM], request, kind=LoginSession.Kind.API)
+        return result
 
     def get_user(self, validated_token: Any) -> Any:
         user = super().get_user(validated_token)
@@ -25,3 +51,62 @@ class RevocableJWTScheme(SimpleJWTScheme):
     """The OpenAPI security scheme: the same bearer JWT as simplejwt's."""
 
     target_class = RevocableJWTAuthentication
+
+
+class RefusesPersonalTokens:
+    """Mix into a view that manages credentials (tokens, passwords, second factors):
+    a personal API token gets 403 ``token_not_allowed`` there, whatever its scope."""
+
+    personal_token_refused_methods: Collection[str] = ALL_METHODS
+
+
+class TokenNotAllowed(exceptions.PermissionDenied):
+    default_detail = "Personal API tokens cannot manage tokens, passwords or two factors."
+    default_code = "token_not_allowed"
+
+
+class InsufficientScope(exceptions.PermissionDenied):
+    default_detail = "This token has the read scope; writing needs a write token."
+    default_code = "insufficient_scope"
+
+
+class PersonalTokenAuthentication(BaseAuthentication):
+    keyword = "Token"
+
+    def authenticate(self, request: Request) -> tuple[Any, ApiToken] | None:
+        header = get_authorization_header(request).split()
+        if not header or header[0].decode("latin-1") != self.keyword:
+            return None
+        if len(header) != 2:
+            raise TokenRejected()
+        try:
+            raw = header[1].decode()
+        except UnicodeDecodeError:
+            raise TokenRejected() from None
+        token = personal_tokens.find_valid(raw)
+        if token is None:
+            raise TokenRejected()
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        if request.method in getattr(view, "personal_token_refused_methods", ()):
+            raise TokenNotAllowed()
+        if token.scope != ApiToken.Scope.WRITE and request.method not in SAFE_METHODS:
+            raise InsufficientScope()
+        personal_tokens.touch(token, ip=client_ip(None, request))
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+class PersonalTokenScheme(OpenApiAuthenticationExtension):
+    target_class = PersonalTokenAuthentication
+    name = "personalToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A personal API token: `Authorization: Token tf_…` "
+            "(create one at POST /api/auth/tokens/).",
+        }

@@ -103,3 +103,75 @@ class RevokedToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.jti}"
+
+
+class ApiToken(models.Model):
+    """A personal API token: ``tf_<prefix>_<secret>``, shown once, stored as a hash.
+
+    ``prefix`` is public (it finds the row and tells tokens apart in lists); only the
+    sha256 of the secret is kept. ``generation`` is the user's token generation at
+    creation, so "sign out everywhere" and a password change end tokens too.
+    ``project_id`` is an opaque id until projects exist; the permission layer is where
+    it will narrow what the token sees (docs/architecture.md).
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", "read"
+        WRITE = "write", "read and write"
+
+    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.READ)
+    project_id = models.CharField(max_length=26, null=True, blank=True)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    generation = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.CharField(max_length=45, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} (tf_{self.prefix}_…)"
+
+
+class LoginSession(models.Model):
+    """One browser session or one refresh-token family, for the sessions page.
+
+    Django's sessions (cached_db) cannot be listed by user, and a refresh family is
+    only a ``sid`` claim; this index is written at login and kept fresh at most once a
+    minute per session. Ending one records its ``marker`` in RevokedToken, which every
+    instance checks (accounts.revocation).
+    """
+
+    class Kind(models.TextChoices):
+        BROWSER = "browser", "browser session"
+        API = "api", "API refresh tokens"
+
+    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # The refresh family's ``sid`` claim, or the row id for a browser session: the value
+    # revocation records and checks.
+    marker = models.CharField(max_length=64, unique=True)
+    # The Django session key, so that ending a browser session also deletes it.
+    session_key = models.CharField(max_length=40, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip = models.CharField(max_length=45, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        indexes = [models.Index(fields=["user", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}"

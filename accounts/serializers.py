@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from django.utils import timezone
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.login_sessions import describe_device
+from accounts.models import ApiToken, LoginSession, User
 from taskflow.fields import StrictCharField
 
 
@@ -48,3 +50,55 @@ class ProfileUpdateSerializer(serializers.Serializer):
 class PasswordChangeSerializer(serializers.Serializer):
     old_password = StrictCharField(max_length=128, trim_whitespace=False)
     new_password = StrictCharField(max_length=128, trim_whitespace=False)
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    scope = serializers.ChoiceField(choices=ApiToken.Scope.choices, read_only=True)
+    project = serializers.CharField(source="project_id", read_only=True, allow_null=True)
+    display = serializers.SerializerMethodField(help_text="The token's public start.")
+    created_at = serializers.DateTimeField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    expired = serializers.SerializerMethodField()
+    last_used_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    last_used_ip = serializers.CharField(read_only=True)
+
+    def get_display(self, token: ApiToken) -> str:
+        return f"tf_{token.prefix}_…"
+
+    def get_expired(self, token: ApiToken) -> bool:
+        return token.expires_at is not None and token.expires_at <= timezone.now()
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.SerializerMethodField(help_text="The whole token, shown this once.")
+
+    def get_token(self, token: ApiToken) -> str:
+        return self.context["raw_token"]
+
+
+class ApiTokenCreateSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=100)
+    scope = serializers.ChoiceField(choices=ApiToken.Scope.choices, default=ApiToken.Scope.READ)
+    project = StrictCharField(
+        max_length=26, required=False, allow_null=True, allow_blank=True, default=None
+    )
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class LoginSessionSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=LoginSession.Kind.choices, read_only=True)
+    device = serializers.SerializerMethodField()
+    user_agent = serializers.CharField(read_only=True)
+    ip = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    last_seen_at = serializers.DateTimeField(read_only=True)
+    current = serializers.SerializerMethodField(help_text="The session of this request.")
+
+    def get_device(self, row: LoginSession) -> str:
+        return describe_device(row.user_agent)
+
+    def get_current(self, row: LoginSession) -> bool:
+        return row.marker == self.context.get("current_marker")

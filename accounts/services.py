@@ -1,4 +1,5 @@
-"""Writes of accounts: registration, profile, password, token revocation."""
+"""Writes of accounts: registration, profile, password, token revocation, personal API
+tokens and the sessions page."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import F
+from django.utils import timezone
 
-from accounts import revocation, selectors
-from accounts.models import User, normalize_email
+from accounts import login_sessions, personal_tokens, revocation, selectors
+from accounts.models import ApiToken, LoginSession, User, normalize_email
+from taskflow.ids import is_valid_id
 
 PROFILE_FIELDS = ("name", "email", "bio")
 
@@ -57,9 +60,16 @@ def user_update_profile(*, user: User, changes: dict[str, Any]) -> User:
 
 
 def user_revoke_all_tokens(*, user: User) -> None:
-    """Sign out everywhere: every JWT and every browser session of the user."""
+    """Sign out everywhere: every JWT, browser session and personal API token of the
+    user. The generation bump alone refuses them all on every instance (each check
+    compares it); the rows are closed so the lists say so."""
     User.objects.filter(pk=user.pk).update(token_generation=F("token_generation") + 1)
     user.refresh_from_db(fields=["token_generation"])
+    now = timezone.now()
+    LoginSession.objects.filter(user=user, ended_at__isnull=True).update(ended_at=now)
+    live = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
+    ApiToken.objects.filter(pk__in=[t.pk for t in live]).update(revoked_at=now)
+    personal_tokens.mark_revoked(live, now=now)
 
 
 def user_set_password(*, user: User, password: str, field: str = "password") -> None:
@@ -82,5 +92,63 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
 
 
 def revocations_prune_expired(*, now: datetime | None = None) -> int:
-    """Forget revocation records past their token's lifetime (``prune_expired``)."""
-    return revocation.prune_expired(now=now)
+    """Forget revocation records past their token's lifetime, and sessions-list rows of
+    sessions that expired (``prune_expired``)."""
+    now = now or timezone.now()
+    sessions, _ = LoginSession.objects.filter(expires_at__lt=now).delete()
+    return revocation.prune_expired(now=now) + sessions
+
+
+MAX_LIVE_TOKENS = 50
+
+
+def api_token_create(
+    *,
+    user: User,
+    name: str,
+    scope: str = ApiToken.Scope.READ,
+    project_id: str | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A new personal API token and its full text, which is never readable again."""
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = "Give the token a name."
+    if scope not in ApiToken.Scope.values:
+        errors["scope"] = "Choose read or write."
+    if project_id and not is_valid_id(project_id):
+        errors["project"] = "No such project."
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = "The expiry must be in the future."
+    if selectors.api_tokens_of(user).count() >= MAX_LIVE_TOKENS:
+        errors["non_field_errors"] = f"At most {MAX_LIVE_TOKENS} tokens; revoke one first."
+    if errors:
+        raise ValidationError(errors)
+    raw, prefix, secret_hash = personal_tokens.generate()
+    token = ApiToken(
+        user=user,
+        name=name,
+        scope=scope,
+        project_id=project_id or None,
+        expires_at=expires_at,
+        prefix=prefix,
+        secret_hash=secret_hash,
+        generation=user.token_generation,
+    )
+    token.full_clean()
+    token.save(force_insert=True)
+    return token, raw
+
+
+def api_token_revoke(*, user: User, token_id: str) -> None:
+    """Revoke one of the user's tokens on every instance at once (404 if not theirs)."""
+    token = selectors.api_token_of(user, token_id)
+    now = timezone.now()
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+    personal_tokens.mark_revoked([token], now=now)
+
+
+def login_session_end(*, user: User, session_id: str) -> None:
+    """End one browser session or refresh family of the user, on every instance."""
+    login_sessions.end(selectors.login_session_of(user, session_id))

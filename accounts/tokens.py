@@ -12,13 +12,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from django.http import HttpRequest
+from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
-from accounts import revocation
-from accounts.models import RevokedToken, User
+from accounts import login_sessions, revocation
+from accounts.models import LoginSession, RevokedToken, User
 
 SESSION_CLAIM = "sid"
 GENERATION_CLAIM = "gen"
@@ -33,9 +35,16 @@ def _expiry(token: Token) -> datetime:
     return datetime.fromtimestamp(token["exp"], tz=UTC)
 
 
-def issue_tokens(user: User, *, session_id: str | None = None) -> dict[str, str]:
+def issue_tokens(
+    user: User, *, session_id: str | None = None, request: HttpRequest | None = None
+) -> dict[str, str]:
+    """A token pair; without ``session_id`` a new refresh family, listed on the
+    sessions page with the device and address of ``request``."""
+    if session_id is None:
+        session_id = uuid.uuid4().hex
+        login_sessions.record_family(user, session_id, request)
     refresh = RefreshToken.for_user(user)
-    refresh[SESSION_CLAIM] = session_id or uuid.uuid4().hex
+    refresh[SESSION_CLAIM] = session_id
     refresh[GENERATION_CLAIM] = user.token_generation
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
@@ -65,7 +74,7 @@ def parse_refresh(raw: Any) -> tuple[RefreshToken, User]:
     return token, user
 
 
-def rotate(raw: Any) -> dict[str, str]:
+def rotate(raw: Any, *, request: HttpRequest | None = None) -> dict[str, str]:
     """Trade a refresh token for a new pair. A refresh token works once: a second use
     means it was stolen or replayed, so its whole session is ended."""
     token, user = parse_refresh(raw)
@@ -75,10 +84,14 @@ def rotate(raw: Any) -> dict[str, str]:
     if not first_use:
         end_session(token, user)
         raise TokenRejected()
+    login_sessions.family_rotated(token[SESSION_CLAIM], request)
     return issue_tokens(user, session_id=token[SESSION_CLAIM])
 
 
 def end_session(token: Token, user: User) -> None:
+    LoginSession.objects.filter(marker=token[SESSION_CLAIM], ended_at__isnull=True).update(
+        ended_at=timezone.now()
+    )
     revocation.revoke(
         jti=token[SESSION_CLAIM],
         kind=RevokedToken.Kind.SESSION,

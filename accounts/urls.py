@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import security_views, views
 
 app_name = "accounts"
 
@@ -10,4 +10,8 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("profile/", views.profile, name="profile"),
     path("sign-out-everywhere/", views.sign_out_everywhere, name="sign-out-everywhere"),
+    path("tokens/", security_views.api_tokens, name="api-tokens"),
+    path("tokens/<str:pk>/revoke/", security_views.api_token_revoke, name="api-token-revoke"),
+    path("sessions/", security_views.sessions, name="sessions"),
+    path("sessions/<str:pk>/revoke/", security_views.session_revoke, name="session-revoke"),
 ]

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import login_sessions, services
 from accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
 from accounts.middleware import retry_minutes
 from taskflow import ratelimit
@@ -125,6 +125,9 @@ def profile(request: HttpRequest) -> HttpResponse:
             else:
                 # Every other session and token ended with the password; keep this one.
                 update_session_auth_hash(request, user)
+                # The password change closed every listed session; this one lives on
+                # (under a new key), so it is listed afresh.
+                login_sessions.record_browser(request, user)
                 messages.success(
                     request, "Your password was changed. Other devices were signed out."
                 )

@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends a browser session revoked on another instance; keeps the sessions page fresh.
+    "accounts.login_sessions.LoginSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "taskflow.middleware.DatabaseUnavailableMiddleware",
@@ -270,6 +272,7 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.RevocableJWTAuthentication",
+        "accounts.authentication.PersonalTokenAuthentication",  # Authorization: Token tf_…
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -292,7 +295,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "TaskFlow API",
     "DESCRIPTION": "Tasks for people and small teams. Authenticate with a JWT "
-    "(POST /api/auth/login/) and send `Authorization: Bearer <access>`.",
+    "(POST /api/auth/login/) and send `Authorization: Bearer <access>`, or with a "
+    "personal API token (POST /api/auth/tokens/): `Authorization: Token tf_…`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts import services
 from tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,7 @@ def signed_in(user) -> Client:
 
 def _all_forms(signed_in: Client, user) -> list[dict]:
     task = TaskFactory(owner=user, title="csrf target")
+    services.api_token_create(user=user, name="csrf target")  # a revoke form to check
     pages = [
         reverse("tasks:dashboard"),
         reverse("tasks:list"),
@@ -53,6 +55,8 @@ def _all_forms(signed_in: Client, user) -> list[dict]:
         reverse("tasks:edit", kwargs={"task_id": task.pk}),
         reverse("tasks:delete", kwargs={"task_id": task.pk}),
         reverse("accounts:profile"),
+        reverse("accounts:api-tokens"),
+        reverse("accounts:sessions"),
     ]
     forms = [form for url in pages for form in _post_forms(signed_in, url)]
     anonymous = Client(enforce_csrf_checks=True)
