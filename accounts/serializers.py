@@ -47,3 +47,23 @@ class ProfileUpdateSerializer(serializers.Serializer):
 class PasswordChangeSerializer(serializers.Serializer):
     old_password = serializers.CharField(max_length=128, trim_whitespace=False)
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class LoginMfaRequiredSerializer(serializers.Serializer):
+    mfa_required = serializers.BooleanField()
+    ticket = serializers.CharField()
+
+
+class LoginMfaSerializer(serializers.Serializer):
+    ticket = serializers.CharField(max_length=200)
+    code = serializers.CharField(max_length=64)
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)

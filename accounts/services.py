@@ -62,6 +62,15 @@ def user_revoke_all_tokens(*, user: User) -> None:
     user.refresh_from_db(fields=["token_generation"])
 
 
+def user_set_password(*, user: User, password: str) -> None:
+    """The one place a password is set (change, reset, allauth's forms): every browser
+    session and every JWT of the user ends with it, on every instance (the generation is
+    in the database; sessions hash it)."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    user_revoke_all_tokens(user=user)
+
+
 def user_change_password(*, user: User, old_password: str, new_password: str) -> None:
     if not user.check_password(old_password or ""):
         raise ValidationError({"old_password": "Your old password was entered incorrectly."})
@@ -69,9 +78,31 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
         password_validation.validate_password(new_password, user)
     except ValidationError as exc:
         raise ValidationError({"new_password": exc.messages}) from None
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    user_revoke_all_tokens(user=user)
+    user_set_password(user=user, password=new_password)
+
+
+def user_reset_password(*, uid: str, token: str, new_password: str) -> User:
+    """Set a new password with a reset link's uid and token (allauth's reset email).
+
+    The token is Django's (PASSWORD_RESET_TIMEOUT: one hour) and hashes the password, so
+    it works once. Any bad uid or token gives the same error."""
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import url_str_to_user_pk
+
+    invalid = ValidationError({"token": "This reset link is invalid, used or expired."})
+    try:
+        pk = url_str_to_user_pk(uid)
+    except (ValueError, TypeError, OverflowError):
+        raise invalid from None
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        raise invalid
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from None
+    user_set_password(user=user, password=new_password)
+    return user
 
 
 def revocations_prune_expired(*, now: datetime | None = None) -> int:

@@ -14,6 +14,8 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from allauth.account.utils import perform_login
+
 from accounts import services
 from accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
 from accounts.middleware import retry_minutes
@@ -79,10 +81,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
         except ratelimit.LoginRateLimited as refused:
             return _too_many(request, "accounts/login.html", form, int(refused.wait or 1))
         if user is not None:
-            login(request, user)
-            return redirect(_next_url(request))
+            # allauth's login stages: the second factor (TOTP, recovery code or passkey)
+            # for users who have one, email verification when it is mandatory.
+            return perform_login(request, user, redirect_url=_next_url(request))
         form.add_error(None, "Email or password is incorrect.")
-    context = {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")}
+    context = {
+        "form": form,
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+        "passkey_login": True,
+    }
     return render(request, "accounts/login.html", context)
 
 
