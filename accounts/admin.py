@@ -94,6 +94,7 @@ class RevokedTokenAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+
 # The admin's login checks the password through the same limited backend; users with a
 # second factor are sent to /accounts/login/ (the one page that asks for it).
 admin.site.login_form = AdminLoginForm

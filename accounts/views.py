@@ -3,6 +3,7 @@ taskflow.ratelimit hold the rules, shared with the JSON API."""
 
 from __future__ import annotations
 
+from allauth.account.utils import perform_login
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
@@ -13,8 +14,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-
-from allauth.account.utils import perform_login
 
 from accounts import services
 from accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm

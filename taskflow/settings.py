@@ -159,7 +159,6 @@ PASSWORD_RESET_TIMEOUT = 3600
 
 # --- django-allauth: reset, verification, email change, two factors (docs/architecture.md)
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
-MFA_ADAPTER = "accounts.adapter.MFAAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
