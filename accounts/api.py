@@ -5,6 +5,7 @@ from __future__ import annotations
 from allauth.account.forms import ResetPasswordForm
 from allauth.core import ratelimit as allauth_ratelimit
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
@@ -12,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import second_factor, services, tokens
+from accounts import second_factor, services, tokens, verification
 from accounts.serializers import (
     LoginMfaRequiredSerializer,
     LoginMfaSerializer,
@@ -62,6 +63,17 @@ class OpenAuthView(APIView):
         return 'Bearer realm="api"'
 
 
+VERIFICATION_SENT = {
+    "detail": "Check your email: follow the link we sent to finish signing up.",
+    "code": "verification_sent",
+}
+
+
+class EmailNotVerified(exceptions.PermissionDenied):
+    default_detail = "Confirm your email address first: follow the link we sent you."
+    default_code = "email_not_verified"
+
+
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -69,14 +81,32 @@ class RegisterView(APIView):
 
     @extend_schema(
         request=RegisterSerializer,
-        responses={201: RegisteredUserSerializer, 400: ERRORS[400], 429: ERRORS[429]},
+        responses={
+            201: RegisteredUserSerializer,
+            202: OpenApiResponse(
+                description="ACCOUNT_EMAIL_VERIFICATION=mandatory: a link was emailed; the "
+                "same answer whether or not the address was already registered"
+            ),
+            400: ERRORS[400],
+            429: ERRORS[429],
+        },
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         _limit(request, "register")
         data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_register(**data.validated_data)
+        try:
+            user = services.user_register(**data.validated_data)
+        except DjangoValidationError as exc:
+            if not (verification.hides_taken_addresses() and services.is_email_taken_error(exc)):
+                raise
+            verification.notify_taken_address(request._request, data.validated_data["email"])
+            return Response(VERIFICATION_SENT, status=status.HTTP_202_ACCEPTED)
+        if verification.enabled():
+            verification.send_link(request._request, user)
+        if verification.hides_taken_addresses():
+            return Response(VERIFICATION_SENT, status=status.HTTP_202_ACCEPTED)
         return Response(RegisteredUserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -98,6 +128,7 @@ class LoginView(OpenAuthView):
             ),
             400: ERRORS[400],
             401: ERRORS[401],
+            403: OpenApiResponse(description="Email not verified yet (mandatory verification)"),
             429: ERRORS[429],
         },
         description="Tokens, or `{mfa_required: true, ticket}` when the user has a second "
@@ -117,6 +148,8 @@ class LoginView(OpenAuthView):
         )
         if user is None:
             raise InvalidCredentials()  # counted by taskflow.metrics (user_login_failed)
+        if verification.login_blocked(user):
+            raise EmailNotVerified()
         if second_factor.user_has_second_factor(user):
             ticket = second_factor.ticket_issue(user=user)
             return Response({"mfa_required": True, "ticket": ticket})

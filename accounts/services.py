@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -16,25 +18,43 @@ from accounts.models import User, normalize_email
 PROFILE_FIELDS = ("name", "email", "bio")
 
 
+EMAIL_TAKEN = "email_taken"
+
+
+def _email_taken_error() -> ValidationError:
+    return ValidationError(
+        {"email": ValidationError("A user with this email already exists.", code=EMAIL_TAKEN)}
+    )
+
+
+def is_email_taken_error(exc: ValidationError) -> bool:
+    """Whether ``exc`` says only "this address is taken" (registration can then answer
+    as for a new address, when email verification hides taken addresses)."""
+    errors = getattr(exc, "error_dict", {})
+    return list(errors) == ["email"] and all(e.code == EMAIL_TAKEN for e in errors["email"])
+
+
 def _check_email_free(email: str, *, exclude_pk: str | None = None) -> None:
     if selectors.email_taken(email, exclude_pk=exclude_pk):
-        raise ValidationError({"email": "A user with this email already exists."})
+        raise _email_taken_error()
 
 
 def user_register(*, email: str, password: str, name: str = "") -> User:
     email = normalize_email(email)
     user = User(email=email, name=(name or "").strip())
-    user.full_clean(exclude=["password"])
-    _check_email_free(email)
+    user.full_clean(exclude=["password"], validate_unique=False)
+    # The password is judged before the address is looked up, so a weak password gets
+    # the same answer for a new and a taken address.
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from None
+    _check_email_free(email)
     user.set_password(password)
     try:
         user.save(force_insert=True)
     except IntegrityError:
-        raise ValidationError({"email": "A user with this email already exists."}) from None
+        raise _email_taken_error() from None
     return user
 
 
@@ -42,6 +62,16 @@ def user_update_profile(*, user: User, changes: dict[str, Any]) -> User:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
+    if (
+        "email" in changes
+        and normalize_email(changes["email"]) != user.email
+        and settings.ACCOUNT_EMAIL_VERIFICATION != "none"
+    ):
+        # With verification on, a new address is used only once it confirmed
+        # (/accounts/email/: a link to the new address, a notice to the old).
+        raise ValidationError(
+            {"email": "Change your email at /accounts/email/: the new address confirms it."}
+        )
     for name, value in changes.items():
         setattr(user, name, value.strip() if isinstance(value, str) else value)
     if "email" in changes:
@@ -52,7 +82,11 @@ def user_update_profile(*, user: User, changes: dict[str, Any]) -> User:
     try:
         user.save(update_fields=list(changes))
     except IntegrityError:
-        raise ValidationError({"email": "A user with this email already exists."}) from None
+        raise _email_taken_error() from None
+    if "email" in changes:
+        # allauth looks users up by these rows too (password reset): the old address
+        # must not keep reaching the account.
+        EmailAddress.objects.filter(user=user).exclude(email=user.email).delete()
     return user
 
 

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import services, verification
 from accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
 from accounts.middleware import retry_minutes
 from taskflow import ratelimit
@@ -56,8 +56,13 @@ def register(request: HttpRequest) -> HttpResponse:
                     email=data["email"], password=data["password"], name=data["name"]
                 )
             except ValidationError as exc:
+                if verification.hides_taken_addresses() and services.is_email_taken_error(exc):
+                    # The same answer as for a new address; the owner gets an email.
+                    return verification.answer_taken_address(request, data["email"])
                 add_service_errors(form, exc)
             else:
+                if verification.enabled():
+                    return verification.start(request, user)
                 login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
                 messages.success(request, "Welcome to TaskFlow! Create your first task.")
                 return redirect(settings.LOGIN_REDIRECT_URL)
