@@ -3,7 +3,8 @@ taskflow.ratelimit hold the rules, shared with the JSON API."""
 
 from __future__ import annotations
 
-from allauth.account.utils import perform_login
+from allauth.account.internal.flows.login import perform_password_login
+from allauth.account.models import Login
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
@@ -85,9 +86,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
         except ratelimit.LoginRateLimited as refused:
             return _too_many(request, "accounts/login.html", form, int(refused.wait or 1))
         if user is not None:
-            # allauth's login stages: the second factor (TOTP, recovery code or passkey)
-            # for users who have one, email verification when it is mandatory.
-            return perform_login(request, user, redirect_url=_next_url(request))
+            # What allauth's own LoginForm.login() does: record a password sign-in (its
+            # "recently authenticated" check reads it) and run the login stages: the
+            # second factor for users who have one, verification when mandatory.
+            # An allauth-internal function: allauth is pinned exactly.
+            return perform_password_login(
+                request,
+                {"email": user.email},
+                Login(user=user, redirect_url=_next_url(request), email=user.email),
+            )
         form.add_error(None, "Email or password is incorrect.")
     context = {
         "form": form,
