@@ -14,6 +14,7 @@ from django.contrib.auth.forms import (
 from django.http import HttpRequest
 
 from accounts import services
+from accounts.forms import AdminLoginForm
 from accounts.models import RevokedToken, User
 
 
@@ -92,3 +93,8 @@ class RevokedTokenAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# The admin's login checks the password through the same limited backend; users with a
+# second factor are sent to /accounts/login/ (the one page that asks for it).
+admin.site.login_form = AdminLoginForm

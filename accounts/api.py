@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from allauth.account.forms import ResetPasswordForm
+from allauth.core import ratelimit as allauth_ratelimit
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services, tokens
+from accounts import second_factor, services, tokens, verification
 from accounts.authentication import RefusesPersonalTokens
 from accounts.serializers import (
+    LoginMfaRequiredSerializer,
+    LoginMfaSerializer,
     LoginSerializer,
     PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
     ProfileUpdateSerializer,
     RefreshSerializer,
     RegisteredUserSerializer,
@@ -57,6 +64,17 @@ class OpenAuthView(APIView):
         return 'Bearer realm="api"'
 
 
+VERIFICATION_SENT = {
+    "detail": "Check your email: follow the link we sent to finish signing up.",
+    "code": "verification_sent",
+}
+
+
+class EmailNotVerified(exceptions.PermissionDenied):
+    default_detail = "Confirm your email address first: follow the link we sent you."
+    default_code = "email_not_verified"
+
+
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -64,15 +82,38 @@ class RegisterView(APIView):
 
     @extend_schema(
         request=RegisterSerializer,
-        responses={201: RegisteredUserSerializer, 400: ERRORS[400], 429: ERRORS[429]},
+        responses={
+            201: RegisteredUserSerializer,
+            202: OpenApiResponse(
+                description="ACCOUNT_EMAIL_VERIFICATION=mandatory: a link was emailed; the "
+                "same answer whether or not the address was already registered"
+            ),
+            400: ERRORS[400],
+            429: ERRORS[429],
+        },
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         _limit(request, "register")
         data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_register(**data.validated_data)
+        try:
+            user = services.user_register(**data.validated_data)
+        except DjangoValidationError as exc:
+            if not (verification.hides_taken_addresses() and services.is_email_taken_error(exc)):
+                raise
+            verification.notify_taken_address(request._request, data.validated_data["email"])
+            return Response(VERIFICATION_SENT, status=status.HTTP_202_ACCEPTED)
+        if verification.enabled():
+            verification.send_link(request._request, user)
+        if verification.hides_taken_addresses():
+            return Response(VERIFICATION_SENT, status=status.HTTP_202_ACCEPTED)
         return Response(RegisteredUserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TicketRejected(exceptions.AuthenticationFailed):
+    default_detail = "This sign-in ticket is invalid, expired or already used."
+    default_code = "ticket_not_valid"
 
 
 class LoginView(OpenAuthView):
@@ -80,7 +121,19 @@ class LoginView(OpenAuthView):
 
     @extend_schema(
         request=LoginSerializer,
-        responses={200: TokenPairSerializer, 400: ERRORS[400], 401: ERRORS[401], 429: ERRORS[429]},
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="LoginResult",
+                serializers=[TokenPairSerializer, LoginMfaRequiredSerializer],
+                resource_type_field_name=None,
+            ),
+            400: ERRORS[400],
+            401: ERRORS[401],
+            403: OpenApiResponse(description="Email not verified yet (mandatory verification)"),
+            429: ERRORS[429],
+        },
+        description="Tokens, or `{mfa_required: true, ticket}` when the user has a second "
+        "factor: then POST the ticket and a code to auth/login/mfa/.",
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
@@ -96,8 +149,78 @@ class LoginView(OpenAuthView):
         )
         if user is None:
             raise InvalidCredentials()  # counted by taskflow.metrics (user_login_failed)
+        if verification.login_blocked(user):
+            raise EmailNotVerified()
+        if second_factor.user_has_second_factor(user):
+            ticket = second_factor.ticket_issue(user=user)
+            return Response({"mfa_required": True, "ticket": ticket})
         metrics.record_login(channel="api", success=True)
         return Response(tokens.issue_tokens(user, request=request))
+
+
+class LoginMfaView(OpenAuthView):
+    throttle_classes: list = []
+
+    @extend_schema(
+        request=LoginMfaSerializer,
+        responses={200: TokenPairSerializer, 400: ERRORS[400], 401: ERRORS[401]},
+        description="Complete a sign-in that answered `mfa_required`: `code` is a TOTP "
+        "code or a recovery code. A ticket lives 5 minutes and works once.",
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        data = LoginMfaSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            user = second_factor.ticket_redeem(
+                ticket=data.validated_data["ticket"], code=data.validated_data["code"]
+            )
+        except second_factor.TicketRejected:
+            raise TicketRejected() from None
+        metrics.record_login(channel="api", success=True)
+        return Response(tokens.issue_tokens(user, request=request))
+
+
+class PasswordResetView(OpenAuthView):
+    throttle_classes: list = []
+
+    @extend_schema(
+        request=PasswordResetSerializer,
+        responses={202: None, 400: ERRORS[400], 429: ERRORS[429]},
+        description="Email a reset link (valid one hour, works once) if an active account "
+        "has this address. The answer is the same whether or not it does.",
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        _limit(request, "password_reset")
+        data = PasswordResetSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        form = ResetPasswordForm(data={"email": data.validated_data["email"]})
+        # Per address too (allauth's limit): beyond it nothing is sent, and the answer
+        # stays the same, so the limit tells nothing about the address either.
+        if form.is_valid() and allauth_ratelimit.consume(
+            request._request, action="reset_password", key=form.cleaned_data["email"]
+        ):
+            form.save(request._request)
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(OpenAuthView):
+    throttle_classes: list = []
+
+    @extend_schema(
+        request=PasswordResetConfirmSerializer,
+        responses={204: None, 400: ERRORS[400], 429: ERRORS[429]},
+        description="`uid` and `token` come from the emailed link "
+        "(…/password/reset/key/`uid`-`token`/). Signs out every session and token.",
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        _limit(request, "password_reset_confirm")
+        data = PasswordResetConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_reset_password(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RefreshView(OpenAuthView):

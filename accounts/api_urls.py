@@ -7,6 +7,13 @@ app_name = "auth-api"
 urlpatterns = [
     path("register/", api.RegisterView.as_view(), name="register"),
     path("login/", api.LoginView.as_view(), name="login"),
+    path("login/mfa/", api.LoginMfaView.as_view(), name="login-mfa"),
+    path("password/reset/", api.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password/reset/confirm/",
+        api.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
     path("refresh/", api.RefreshView.as_view(), name="refresh"),
     path("logout/", api.LogoutView.as_view(), name="logout"),
     path("logout-all/", api.LogoutAllView.as_view(), name="logout-all"),

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from django import forms
+from typing import Any
 
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from accounts import second_factor
 from accounts.models import User
+
+SECOND_FACTOR_ELSEWHERE = (
+    "This account uses a second factor, which this page cannot ask for. "
+    "Sign in at /accounts/login/ first, then come back."
+)
 
 
 class RegisterForm(forms.Form):
@@ -96,3 +107,22 @@ class ApiTokenForm(forms.Form):
         widget=forms.RadioSelect,
     )
     expires_in = forms.ChoiceField(choices=EXPIRY_CHOICES, required=False, label="Expires")
+
+
+class _RefuseSecondFactorUsers:
+    """For Django's own login pages (admin, browsable API), which can check a password
+    but not a second factor: a user who has one is sent to /accounts/login/. The
+    password was checked (and counted) first, like on every door."""
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)  # type: ignore[misc]
+        if second_factor.user_has_second_factor(user):
+            raise ValidationError(SECOND_FACTOR_ELSEWHERE, code="second_factor_required")
+
+
+class AdminLoginForm(_RefuseSecondFactorUsers, AdminAuthenticationForm):
+    pass
+
+
+class BrowsableApiLoginForm(_RefuseSecondFactorUsers, AuthenticationForm):
+    pass

@@ -102,3 +102,23 @@ class LoginSessionSerializer(serializers.Serializer):
 
     def get_current(self, row: LoginSession) -> bool:
         return row.marker == self.context.get("current_marker")
+
+
+class LoginMfaRequiredSerializer(serializers.Serializer):
+    mfa_required = serializers.BooleanField()
+    ticket = serializers.CharField()
+
+
+class LoginMfaSerializer(serializers.Serializer):
+    ticket = StrictCharField(max_length=200)
+    code = StrictCharField(max_length=64)
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = StrictCharField(max_length=64)
+    token = StrictCharField(max_length=128)
+    new_password = StrictCharField(max_length=128, trim_whitespace=False)

@@ -3,6 +3,8 @@ taskflow.ratelimit hold the rules, shared with the JSON API."""
 
 from __future__ import annotations
 
+from allauth.account.internal.flows.login import perform_password_login
+from allauth.account.models import Login
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
@@ -14,7 +16,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import login_sessions, services
+from accounts import login_sessions, services, verification
 from accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
 from accounts.middleware import retry_minutes
 from taskflow import ratelimit
@@ -55,8 +57,13 @@ def register(request: HttpRequest) -> HttpResponse:
                     email=data["email"], password=data["password"], name=data["name"]
                 )
             except ValidationError as exc:
+                if verification.hides_taken_addresses() and services.is_email_taken_error(exc):
+                    # The same answer as for a new address; the owner gets an email.
+                    return verification.answer_taken_address(request, data["email"])
                 add_service_errors(form, exc)
             else:
+                if verification.enabled():
+                    return verification.start(request, user)
                 login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
                 messages.success(request, "Welcome to TaskFlow! Create your first task.")
                 return redirect(settings.LOGIN_REDIRECT_URL)
@@ -79,10 +86,21 @@ def login_view(request: HttpRequest) -> HttpResponse:
         except ratelimit.LoginRateLimited as refused:
             return _too_many(request, "accounts/login.html", form, int(refused.wait or 1))
         if user is not None:
-            login(request, user)
-            return redirect(_next_url(request))
+            # What allauth's own LoginForm.login() does: record a password sign-in (its
+            # "recently authenticated" check reads it) and run the login stages: the
+            # second factor for users who have one, verification when mandatory.
+            # An allauth-internal function: allauth is pinned exactly.
+            return perform_password_login(
+                request,
+                {"email": user.email},
+                Login(user=user, redirect_url=_next_url(request), email=user.email),
+            )
         form.add_error(None, "Email or password is incorrect.")
-    context = {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")}
+    context = {
+        "form": form,
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+        "passkey_login": True,
+    }
     return render(request, "accounts/login.html", context)
 
 

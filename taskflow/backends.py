@@ -68,4 +68,7 @@ def migration_modules(*, mongo: bool) -> dict[str, str]:
         "admin": "taskflow.mongo_migrations.admin",
         "auth": "taskflow.mongo_migrations.auth",
         "contenttypes": "taskflow.mongo_migrations.contenttypes",
+        # django-allauth's models have AutoField ids too (ALLAUTH_DEFAULT_AUTO_FIELD).
+        "account": "taskflow.mongo_migrations.account",
+        "mfa": "taskflow.mongo_migrations.mfa",
     }

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import structlog
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 
 from taskflow.jobs import job
 
@@ -50,6 +50,31 @@ def send_email(
         html_body=html_body,
         from_email=from_email,
         reply_to=list(reply_to),
+    )
+
+
+def send_message(message: EmailMessage) -> None:
+    """Queue a message built elsewhere (allauth's emails: reset, verification, notices)
+    through the same job as ``send_email``."""
+    html = next(
+        (
+            content
+            for content, mimetype in getattr(message, "alternatives", ())
+            if mimetype == "text/html"
+        ),
+        None,
+    )
+    if message.content_subtype == "html":
+        html, body = message.body, ""
+    else:
+        body = message.body
+    send_email(
+        to=list(message.to),
+        subject=str(message.subject),
+        body=body,
+        html_body=html,
+        from_email=message.from_email,
+        reply_to=list(message.reply_to),
     )
 
 

@@ -91,6 +91,11 @@ INSTALLED_APPS = backends.installed_apps(
         "huey.contrib.djhuey",
         "accounts",
         "tasks",
+        # After accounts: our templates (templates/account/, templates/mfa/) win anyway
+        # (DIRS come first), and our login/register pages keep their URLs.
+        "allauth",
+        "allauth.account",
+        "allauth.mfa",
     ],
     mongo=USING_MONGO,
 )
@@ -109,6 +114,8 @@ MIDDLEWARE = [
     # Ends a browser session revoked on another instance; keeps the sessions page fresh.
     "accounts.login_sessions.LoginSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # allauth's request context (its stages, rate limits and flows read it).
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "taskflow.middleware.DatabaseUnavailableMiddleware",
     # A refused login on the admin's or the browsable API's login page: 429, not 500.
@@ -154,6 +161,39 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "tasks:dashboard"
 LOGOUT_REDIRECT_URL = "home"
+# A reset link works once (the token hashes the password) and for one hour.
+PASSWORD_RESET_TIMEOUT = 3600
+
+# --- django-allauth: reset, verification, email change, two factors (docs/architecture.md)
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# none | optional | mandatory. Production default mandatory: an address is proven before
+# it is used, and registration no longer tells whether an address is taken.
+ACCOUNT_EMAIL_VERIFICATION = env.str(
+    "ACCOUNT_EMAIL_VERIFICATION", default="mandatory" if PRODUCTION else "none"
+)
+if ACCOUNT_EMAIL_VERIFICATION not in ("none", "optional", "mandatory"):
+    raise ImproperlyConfigured("ACCOUNT_EMAIL_VERIFICATION must be none, optional or mandatory")
+ACCOUNT_CHANGE_EMAIL = True  # the new address confirms, the old one is told
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[TaskFlow] "
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "TaskFlow"
+# WebAuthn needs a secure context; http://localhost is one, other http origins only in
+# development.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# A second-factor ticket of the JSON login (POST auth/login/mfa/), in seconds.
+MFA_TICKET_SECONDS = 300
+if USING_MONGO:
+    ALLAUTH_DEFAULT_AUTO_FIELD = backends.MONGO_AUTO_FIELD
 
 # --- Cache ----------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -16,3 +16,4 @@ INSTALLED_APPS = backends.installed_apps(INSTALLED_APPS, mongo=True)
 DEFAULT_AUTO_FIELD = backends.default_auto_field(mongo=True)
 MIGRATION_MODULES = backends.migration_modules(mongo=True)
 DATABASES = {"default": {"ENGINE": "django.db.backends.dummy"}}
+ALLAUTH_DEFAULT_AUTO_FIELD = backends.MONGO_AUTO_FIELD

@@ -25,9 +25,12 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
-    path("api-auth/", include("rest_framework.urls")),
+    path("api-auth/", include("accounts.browsable_api_urls")),
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    # django-allauth: reset, email verification and change, two factors, passkeys. Our
+    # login/register/logout above keep their URLs; allauth's signup is closed.
+    path("accounts/", include("allauth.urls")),
     path("", include("tasks.urls")),
 ]
 

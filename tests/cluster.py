@@ -179,6 +179,9 @@ class Cluster:
             TRUSTED_PROXY_COUNT="1",
             # nginx serves plain HTTP on loopback; TLS would terminate in front of it.
             SECURE_SSL_REDIRECT="false",
+            # No mail server in the local cluster: registration signs in at once (production
+            # sets mandatory verification with a real EMAIL_* configuration).
+            ACCOUNT_EMAIL_VERIFICATION="none",
             DATABASE_URL=self.database_url,
             REDIS_URL=self.redis_url,
             STATIC_ROOT=str(self.static_root),

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from accounts.tokens import issue_tokens
 from taskflow import ratelimit
 from tests.factories import DEFAULT_PASSWORD, TaskFactory, UserFactory
+from tests.smtp import smtp_server  # noqa: F401  (a fixture: a real SMTP server)
 
 
 @pytest.fixture(autouse=True)

@@ -55,7 +55,7 @@ def test_mongodb_url_selects_the_mongodb_backend(url):
         "'engine': s.DATABASES['default']['ENGINE'], 'host': s.DATABASES['default']['HOST'],"
         "'name': s.DATABASES['default']['NAME'], 'auto': s.DEFAULT_AUTO_FIELD,"
         "'apps': [a for a in s.INSTALLED_APPS if 'contrib.a' in a or 'Mongo' in a],"
-        "'migrations': s.MIGRATION_MODULES}))"
+        "'migrations': s.MIGRATION_MODULES, 'allauth_auto': s.ALLAUTH_DEFAULT_AUTO_FIELD}))"
     )
     result = manage("shell", "-c", script, DATABASE_URL=url)
     assert result.returncode == 0, result.stderr
@@ -73,7 +73,11 @@ def test_mongodb_url_selects_the_mongodb_backend(url):
             "admin": "taskflow.mongo_migrations.admin",
             "auth": "taskflow.mongo_migrations.auth",
             "contenttypes": "taskflow.mongo_migrations.contenttypes",
+            "account": "taskflow.mongo_migrations.account",
+            "mfa": "taskflow.mongo_migrations.mfa",
         },
+        # django-allauth's models (EmailAddress, Authenticator, ...) get ObjectId ids too.
+        "allauth_auto": "django_mongodb_backend.fields.ObjectIdAutoField",
     }
 
 

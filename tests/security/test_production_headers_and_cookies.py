@@ -28,7 +28,11 @@ from django.test import Client, override_settings
 call_command("migrate", verbosity=0)
 from accounts.models import User
 
-User.objects.create_user(email="prod@example.com", password="production passphrase 55")
+from allauth.account.models import EmailAddress
+
+prod_user = User.objects.create_user(email="prod@example.com", password="production passphrase 55")
+# Production verifies addresses (ACCOUNT_EMAIL_VERIFICATION=mandatory): this one did.
+EmailAddress.objects.create(user=prod_user, email=prod_user.email, verified=True, primary=True)
 plain_static = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
