@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,6 +30,11 @@ from tasks.forms import (
 )
 from tasks.models import Priority, Status
 from tasks.pagination import page_url, paginate
+
+
+def _tasks(count: int) -> str:
+    return f"{count} task{pluralize(count)}"
+
 
 FILTER_KEYS = ("status", "priority", "tag", "search", "due_after", "due_before", "overdue")
 
@@ -216,14 +222,14 @@ def task_bulk(request: HttpRequest) -> HttpResponse:
     if data["action"] == "set_status":
         count = services.tasks_bulk_set_status(actor=user, ids=data["ids"], status=data["status"])
         label = Status(data["status"]).label.lower()
-        messages.success(request, f"{count} task(s) set to {label}.")
+        messages.success(request, f"{_tasks(count)} set to {label}.")
         return redirect(back)
     if not data["confirmed"]:
         chosen = list(permissions.editable_tasks(user).filter(pk__in=data["ids"]).order_by("title"))
         context: dict[str, Any] = {"tasks": chosen, "next": back}
         return render(request, "tasks/confirm_bulk_delete.html", context)
     count = services.tasks_bulk_delete(actor=user, ids=data["ids"])
-    messages.success(request, f"{count} task(s) deleted.")
+    messages.success(request, f"{_tasks(count)} deleted.")
     return redirect(back)
 
 
@@ -266,7 +272,7 @@ def task_import(request: HttpRequest) -> HttpResponse:
         else:
             if not report.errors:
                 skipped = f"; {report.skipped} already present, skipped" if report.skipped else ""
-                messages.success(request, f"{report.created} task(s) imported{skipped}.")
+                messages.success(request, f"{_tasks(report.created)} imported{skipped}.")
                 return redirect("tasks:list")
     if form.errors or (report and report.errors):
         status = max(status, 400)

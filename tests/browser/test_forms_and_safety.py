@@ -95,13 +95,23 @@ def test_import_page_uploads_a_file(page, user, check_a11y, tmp_path):
     page.goto("/tasks/")
     page.get_by_role("link", name="Import / export").click()
     check_a11y(page)
+    # A file with a bad row is refused whole, and says which row.
     upload = tmp_path / "tasks.csv"
     upload.write_text("title,priority\nImported one,high\n,low\n")
     page.get_by_label("File").set_input_files(str(upload))
     page.get_by_role("button", name="Import tasks").click()
     page.wait_for_load_state()
-    assert "1 task imported; 1 row could not be imported" in page.inner_text("main")
+    assert "Nothing was imported" in page.inner_text("main")
+    assert "row 3" in page.inner_text("main")
     check_a11y(page)
+    page.goto("/tasks/")
+    assert page.locator("table.tasks td.title").count() == 0
+    page.goto("/tasks/import/")
+    upload.write_text("title,priority\nImported one,high\n")
+    page.get_by_label("File").set_input_files(str(upload))
+    page.get_by_role("button", name="Import tasks").click()
+    page.wait_for_load_state()
+    assert "1 task imported" in page.inner_text("main")
     page.goto("/tasks/")
     assert page.locator("table.tasks td.title").all_inner_texts() == ["Imported one"]
 

@@ -113,7 +113,7 @@ def test_register_to_sign_out(page, check_a11y):
     page.locator("#bulk-status").select_option("done")
     page.get_by_role("button", name="Apply to selected").click()
     page.wait_for_load_state()
-    assert "2 task(s) set to done" in page.inner_text(".messages")
+    assert "2 tasks set to done" in page.inner_text(".messages")
     page.goto("/dashboard/")
     assert page.inner_text("#stat-done") == "3"
 

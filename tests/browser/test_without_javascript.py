@@ -33,7 +33,7 @@ def test_quick_status_and_bulk_work_as_plain_forms(nojs_page, user):
     page.locator("#bulk-status").select_option("done")
     page.get_by_role("button", name="Apply to selected").click()
     page.wait_for_url("**/tasks/?ordering=title")
-    assert "2 task(s) set to done." in page.inner_text(".messages")
+    assert "2 tasks set to done." in page.inner_text(".messages")
     page.goto("/dashboard/")
     assert page.inner_text("#stat-done") == "2"
     assert page.locator("svg rect.bar:not(.empty)").count() == 1

@@ -82,7 +82,7 @@ def test_import_twice_does_not_duplicate(web, user):
     content = json.dumps([{"id": "01J0000000000000000000000A", "title": "Once"}]).encode()
     web.post(IMPORT, {"file": _upload("t.json", content)})
     response = web.post(IMPORT, {"file": _upload("t.json", content)}, follow=True)
-    assert "0 task(s) imported; 1 already present, skipped." in response.content.decode()
+    assert "0 tasks imported; 1 already present, skipped." in response.content.decode()
     assert list(Task.objects.values_list("title", flat=True)) == ["Once"]
 
 
