@@ -26,7 +26,10 @@ MAX_REQUESTS = 10
 
 def _get(port: int, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
-    with urllib.request.urlopen(request, timeout=30) as response:
+    # A liveness bound, not a timing check: when workers reach --max-requests together,
+    # the request waits for a fresh worker to boot, which a loaded 2-core machine made
+    # take over 30 s once.
+    with urllib.request.urlopen(request, timeout=120) as response:
         return response.status, dict(response.headers), response.read().decode()
 
 
