@@ -15,11 +15,18 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from devservers.process import Server, ServerError, free_port, require_binary, spawn, wait_for_port
+from devservers.process import (
+    Server,
+    ServerError,
+    free_port,
+    require_binary,
+    spawn,
+    wait_for_port,
+    wait_until,
+)
 
 # Throwaway data (tests, the cluster): durability off for speed. A clean stop still
 # writes everything, so a restart keeps committed rows.
@@ -100,17 +107,15 @@ class PostgresServer(Server):
         self._wait_accepting()
 
     def _wait_accepting(self, timeout: float = 20.0) -> None:
-        import psycopg
-
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                psycopg.connect(self.url("postgres"), connect_timeout=2).close()
-                return
-            except psycopg.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        # pg_isready rather than a driver: scripts/with-postgres may run outside the venv.
+        argv = [self.binary("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)]
+        argv += ["-U", self.SUPERUSER, "-d", "postgres", "-q"]
+        wait_until(
+            lambda: subprocess.run(argv, capture_output=True, check=False).returncode == 0,
+            f"PostgreSQL on {self.port}",
+            timeout=timeout,
+            pid=self.pid,
+        )
 
     def createdb(self, name: str = "taskflow", *, exist_ok: bool = False) -> None:
         argv = [self.binary("createdb"), "-h", "127.0.0.1", "-p", str(self.port)]

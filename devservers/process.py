@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Where distributions put daemons that are not on an ordinary user's PATH (nginx).
 SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin")
-POSTGRES_BINARIES = ("initdb", "postgres", "createdb", "psql")
+POSTGRES_BINARIES = ("initdb", "postgres", "createdb", "psql", "pg_isready")
 
 
 class ServerError(RuntimeError):
