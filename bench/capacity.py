@@ -11,29 +11,27 @@ import contextlib
 import time
 from typing import Any
 
-from bench import load, report, services
+from bench import harness, load, report
+from bench.harness import stack
 from bench.memory import mix
-from bench.stack import stack
 
 
 def _run(st: Any, instances: int, args: argparse.Namespace, calls: list) -> dict[str, Any]:
     with contextlib.ExitStack() as stop:
         apps = [
             stop.enter_context(
-                services.gunicorn(
-                    st.env, workers=args.workers, threads=args.threads, max_requests=0
-                )
+                harness.gunicorn(st.env, workers=args.workers, threads=args.threads, max_requests=0)
             )
             for _ in range(instances)
         ]
-        proxy = stop.enter_context(services.nginx([app.port for app in apps]))
+        proxy = stop.enter_context(harness.nginx([app.port for app in apps]))
         finders = {
             "app": lambda: [pid for app in apps for pid in app.worker_pids()],
             "nginx": proxy.pids,
             **st.backend_pid_finders(),
         }
         load.run(proxy.url, lambda n: calls[n % len(calls)], concurrency=2, duration=2)
-        before = {tier: services.cpu_by_pid(find()) for tier, find in finders.items()}
+        before = {tier: harness.cpu_by_pid(find()) for tier, find in finders.items()}
         started = time.monotonic()
         result = load.run(
             proxy.url,
@@ -42,7 +40,7 @@ def _run(st: Any, instances: int, args: argparse.Namespace, calls: list) -> dict
             duration=args.seconds,
         )
         wall = time.monotonic() - started
-        cpu = {tier: services.cpu_since(before[tier], find()) for tier, find in finders.items()}
+        cpu = {tier: harness.cpu_since(before[tier], find()) for tier, find in finders.items()}
     return {
         "instances": instances,
         "rps": result.rps,

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-from bench import report, services
-from bench.stack import stack
+from bench import report
+from bench.harness import stack
+from devservers import PostgresServer
 
 CASES = {
     "first page": "",
@@ -46,15 +46,9 @@ def _seed(sizes: list[int], total: int, per_filler: int) -> dict[str, Any]:
     return {"tasks": Task.objects.count(), "seconds": time.monotonic() - started}
 
 
-def _analyze(pg: services.Server) -> None:
+def _analyze(pg: PostgresServer) -> None:
     # Fresh planner statistics, as autovacuum would give a long-lived database.
-    subprocess.run(
-        [
-            *(services.PG_BIN / "psql", "-h", "127.0.0.1", "-p", str(pg.port)),
-            *("-U", "postgres", "-d", "taskflow", "-q", "-c", "VACUUM ANALYZE"),
-        ],
-        check=True,
-    )
+    pg.psql("VACUUM ANALYZE")
 
 
 def _deep_cursor(user: Any, depth: float = 0.9) -> str:

@@ -16,8 +16,8 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench import report, services
-from bench.stack import stack
+from bench import harness, report
+from bench.harness import stack
 
 ROWS = 5_000
 _TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -101,7 +101,7 @@ def measure(args: argparse.Namespace) -> None:
         from accounts.models import User
         from tasks.selectors import visible_tasks
 
-        with services.gunicorn(stack_.env, workers=1, threads=1) as server:
+        with harness.gunicorn(stack_.env, workers=1, threads=1) as server:
             for round_ in range(args.rounds):
                 owner_id, cookie = _session_cookie(f"import{round_}-")
                 seconds, status = _post_import(server.url, cookie, content)

@@ -14,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench import load, report, services
-from bench.stack import stack
+from bench import harness, load, report
+from bench.harness import stack
 
 RSS_TARGET_MB = 120
 COLD_TARGET_S = 2.0
@@ -37,7 +37,7 @@ def _import_seconds(env: dict[str, str]) -> tuple[float, float]:
         "print(time.perf_counter() - w, time.process_time() - c)"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=services.ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-c", code], cwd=harness.ROOT, env=env, capture_output=True, text=True
     )
     wall, cpu = out.stdout.strip().splitlines()[-1].split()
     return float(wall), float(cpu)
@@ -75,14 +75,14 @@ def measure(args: argparse.Namespace) -> None:
         imports = [_import_seconds(st.env) for _ in range(args.cold_starts)]
         boots = []
         for _ in range(args.cold_starts):
-            with services.gunicorn(st.env, workers=1) as server:
+            with harness.gunicorn(st.env, workers=1) as server:
                 # CPU of master + worker up to now: the boot plus one /healthz.
-                boots.append((server.extra["ready_after_s"], services.cpu_seconds(server.pids())))
+                boots.append((server.ready_after_s, harness.cpu_seconds(server.pids())))
         calls = mix(st.env)
         samples: list[tuple[int, float]] = []
         errors = 0
         # No recycling (GUNICORN_MAX_REQUESTS=0): a leak must show, not be restarted away.
-        with services.gunicorn(st.env, workers=1, max_requests=0) as server:
+        with harness.gunicorn(st.env, workers=1, max_requests=0) as server:
             (worker,) = server.worker_pids()
             samples.append((0, rss_mb(worker)))
             chunk = max(1, args.requests // args.samples)

@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import report, services
-from bench.stack import stack
+from bench import harness, report
+from bench.harness import stack
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 
@@ -55,17 +55,15 @@ def measure(args: argparse.Namespace) -> None:
         accounts_file = tmp / "accounts.json"
         accounts_file.write_text(json.dumps(_accounts(args.accounts, args.tasks)))
         apps = [
-            stop.enter_context(
-                services.gunicorn(st.env, workers=args.workers, threads=args.threads)
-            )
+            stop.enter_context(harness.gunicorn(st.env, workers=args.workers, threads=args.threads))
             for _ in range(args.instances)
         ]
         target = (
-            stop.enter_context(services.nginx([a.port for a in apps])) if args.nginx else apps[0]
+            stop.enter_context(harness.nginx([a.port for a in apps])) if args.nginx else apps[0]
         )
         subprocess.run(
             [
-                str(services.VENV_BIN / "locust"),
+                str(harness.VENV_BIN / "locust"),
                 *("-f", str(LOCUSTFILE), "--headless", "--only-summary"),
                 *("-u", str(args.users), "-r", str(args.users)),
                 *("--run-time", f"{args.seconds}s", "--stop-timeout", "5"),
@@ -73,7 +71,7 @@ def measure(args: argparse.Namespace) -> None:
                 "--loglevel",
                 "WARNING",
             ],
-            cwd=services.ROOT,
+            cwd=harness.ROOT,
             env={**st.env, "BENCH_ACCOUNTS": str(accounts_file)},
             check=False,  # locust exits 1 when any request failed; the table shows it
             stdout=subprocess.DEVNULL,

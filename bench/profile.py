@@ -10,7 +10,7 @@ import pstats
 from typing import Any
 
 from bench import report
-from bench.stack import stack
+from bench.harness import stack
 
 # (label, file suffix, function name): each stage's cumulative time.
 STAGES = [

@@ -10,8 +10,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench import load, report, services
-from bench.stack import Stack, stack
+from bench import harness, load, report
+from bench.harness import Stack, stack
+from devservers import Gunicorn
 
 TARGETS = {"list": 0.50, "stats": 0.70, "html_list": 0.40, "create": 0.35}
 LABELS = {
@@ -71,20 +72,20 @@ def calls(stack_: Stack) -> dict[str, load.Call]:
     }
 
 
-def _slice(server: services.Server, tiers: dict[str, Any], call: load.Call, args: Any):
+def _slice(server: Gunicorn, tiers: dict[str, Any], call: load.Call, args: Any):
     # Process lists are read at each sample: database backends come and go.
-    before = {tier: services.cpu_by_pid(find()) for tier, find in tiers.items()}
+    before = {tier: harness.cpu_by_pid(find()) for tier, find in tiers.items()}
     result = load.run(
         server.url, lambda _: call, concurrency=args.concurrency, duration=args.seconds
     )
-    cpu = {tier: services.cpu_since(before[tier], find()) for tier, find in tiers.items()}
+    cpu = {tier: harness.cpu_since(before[tier], find()) for tier, find in tiers.items()}
     return result, cpu
 
 
 def measure(args: argparse.Namespace) -> None:
     with stack(db=args.db, use_redis=not args.no_redis) as stack_:
         all_calls = calls(stack_)
-        with services.gunicorn(
+        with harness.gunicorn(
             stack_.env, workers=args.workers, threads=args.threads, max_requests=0
         ) as server:
             tiers = {"app": server.worker_pids, **stack_.backend_pid_finders()}

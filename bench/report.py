@@ -10,16 +10,16 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from bench import services
+from bench import harness
 
-DOC = services.ROOT / "docs" / "performance.md"
-RAW = services.ROOT / "var" / "bench"
+DOC = harness.ROOT / "docs" / "performance.md"
+RAW = harness.ROOT / "var" / "bench"
 
 
 def header() -> str:
     command = "python -m bench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"Command: `{command}` · {stamp} · {services.machine()}\n"
+    return f"Command: `{command}` · {stamp} · {harness.machine()}\n"
 
 
 def publish(name: str, markdown: str, raw: dict[str, Any], *, write: bool) -> None:
@@ -37,7 +37,7 @@ def publish(name: str, markdown: str, raw: dict[str, Any], *, write: bool) -> No
     else:
         text = text.rstrip() + f"\n\n{block}\n"
     DOC.write_text(text)
-    print(f"(written to {DOC.relative_to(services.ROOT)})")
+    print(f"(written to {DOC.relative_to(harness.ROOT)})")
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> str:

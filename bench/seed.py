@@ -4,7 +4,7 @@ The one deliberate bypass of the write path (tasks.events): fixtures for fresh b
 users, who have no cached stats and no listeners yet; millions of rows through the
 services would take hours.
 
-Runs inside a process where Django is set up (bench.stack.django_setup). Values are
+Runs inside a process where Django is set up (bench.harness.django_setup). Values are
 drawn from a seeded RNG, so two runs build the same shape of data.
 """
 

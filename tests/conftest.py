@@ -1,16 +1,40 @@
-"""Fixtures shared by every suite. Service fixtures (Redis, PostgreSQL, the local
-cluster, chromium) live in the conftest.py of the suites that need them."""
+"""Fixtures shared by every suite. Real servers come from the devservers toolkit;
+``require_binaries`` decides what a missing one means (skip, or fail under CI=true).
+The cluster and chromium fixtures live in the conftest.py of the suites that use them."""
 
 from __future__ import annotations
+
+import os
+from collections.abc import Iterator
 
 import pytest
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from accounts.tokens import issue_tokens
+from devservers import RedisServer, missing_binaries
 from taskflow import ratelimit
 from tests.factories import DEFAULT_PASSWORD, TaskFactory, UserFactory
 from tests.smtp import smtp_server  # noqa: F401  (a fixture: a real SMTP server)
+
+
+def require_binaries(*names: str) -> None:
+    """Skip the test, naming what is missing, unless every binary is installed; under
+    CI=true fail instead (a CI machine without them would pass without testing)."""
+    missing = missing_binaries(*names)
+    if missing:
+        reason = f"needs {', '.join(missing)} (install: redis-server postgresql nginx)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def redis_server(tmp_path) -> Iterator[RedisServer]:
+    """A real redis-server on 127.0.0.1 for this test (free port, no persistence)."""
+    require_binaries("redis-server")
+    with RedisServer(workdir=tmp_path / "redis") as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)

@@ -1,21 +1,8 @@
-"""A real redis-server per test (127.0.0.1, free port, no persistence)."""
+"""Settings for a real redis-server per test (``redis_server``: tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-
-from tests.services import RedisServer, free_port, require_binaries
-
-
-@pytest.fixture
-def redis_server(tmp_path) -> Iterator[RedisServer]:
-    binary = require_binaries("redis-server")["redis-server"]
-    server = RedisServer(port=free_port(), workdir=tmp_path / "redis", binary=binary)
-    server.start()
-    yield server
-    server.stop()
 
 
 def redis_caches(url: str) -> dict:

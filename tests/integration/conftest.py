@@ -1,4 +1,4 @@
-"""One local cluster (tests/cluster.py) for the whole integration suite: real
+"""One local cluster (devservers/cluster.py) for the whole integration suite: real
 redis-server, PostgreSQL, 3 gunicorn instances with production settings, nginx."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import pytest
 import redis
 import requests
 
+from devservers.cluster import BINARIES, Cluster, ClusterPorts
 from taskflow.ratelimit import seconds_left_in_window
-from tests.cluster import Cluster, ClusterPorts
+from tests.conftest import require_binaries
 from tests.factories import DEFAULT_PASSWORD
-from tests.services import postgres_bin_dirs, require_binaries
 
 TIMEOUT = 15
 LOGIN_RATE = "20/15m"  # SPEC: 20 tries per 15 minutes (the production default)
@@ -23,8 +23,7 @@ SAFE_MARGIN = 120
 
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory) -> Iterator[Cluster]:
-    require_binaries("redis-server", "nginx", extra_dirs=["/usr/sbin"])
-    require_binaries("initdb", "postgres", "createdb", extra_dirs=postgres_bin_dirs())
+    require_binaries(*BINARIES)
     running = Cluster(
         tmp_path_factory.mktemp("cluster"),
         ClusterPorts.free(),

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from tests.cluster import ROOT
-from tests.services import free_port
+from devservers import free_port
+from tests.production import ROOT
 
 pytestmark = pytest.mark.integration
 

@@ -19,10 +19,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from huey.storage import MemoryStorage
 
+from devservers import JobWorker, free_port
 from taskflow.jobs import queue
-from tests import services
 from tests.production import ROOT, production_env
-from tests.services import RedisServer, free_port, require_binaries
 
 
 class Inbox:
@@ -64,15 +63,6 @@ def smtp_server() -> Iterator[SMTPServer]:
     controller.stop()
 
 
-@pytest.fixture
-def redis_server(tmp_path) -> Iterator[RedisServer]:
-    binary = require_binaries("redis-server")["redis-server"]
-    server = RedisServer(port=free_port(), workdir=tmp_path / "redis", binary=binary)
-    server.start()
-    yield server
-    server.stop()
-
-
 @contextlib.contextmanager
 def enqueue_into(storage: Any) -> Iterator[Any]:
     """Jobs enqueued by this process go to ``storage`` (what a worker reads) instead of
@@ -100,17 +90,13 @@ def wait_until(predicate: Callable[[], Any], *, timeout: float, what: str) -> An
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
-class Worker:
-    """One `manage.py run_huey` process in production mode (JSON log lines)."""
-
-    def __init__(self, pid: int, log: Path) -> None:
-        self.pid = pid
-        self.log = log
+class Worker(JobWorker):
+    """One `manage.py run_huey` process in production mode (JSON log lines); stopped
+    with SIGINT, the consumer's immediate stop (SIGTERM waits for running jobs)."""
 
     def events(self) -> list[dict[str, Any]]:
-        lines = self.log.read_text().splitlines() if self.log.exists() else []
         parsed = []
-        for line in lines:
+        for line in self.log_text().splitlines():
             with contextlib.suppress(ValueError):
                 parsed.append(json.loads(line))
         return parsed
@@ -118,26 +104,21 @@ class Worker:
     def named(self, event: str) -> list[dict[str, Any]]:
         return [entry for entry in self.events() if entry.get("event") == event]
 
-    def stop(self) -> None:
-        # SIGINT: the consumer's immediate stop (SIGTERM waits for running jobs).
-        services.stop_pid(self.pid, sig=signal.SIGINT, timeout=15)
-
 
 @pytest.fixture
 def start_worker(tmp_path) -> Iterator[Callable[..., Worker]]:
     started: list[Worker] = []
 
     def start(name: str = "worker", **env: str) -> Worker:
-        log = tmp_path / f"{name}.log"
         environment = production_env(tmp_path, LOG_LEVEL="INFO", **env)
-        argv = [sys.executable, "manage.py", "run_huey", "--workers", "1"]
-        worker = Worker(services.spawn(argv, log=log, env=environment, cwd=ROOT), log)
-        started.append(worker)
-        wait_until(
-            lambda: "Huey consumer started" in (log.read_text() if log.exists() else ""),
-            timeout=60,
-            what=f"{name} to start (log: {log})",
+        worker = Worker(
+            environment,
+            log=tmp_path / f"{name}.log",
+            args=["--workers", "1"],
+            stop_signal=signal.SIGINT,
         )
+        started.append(worker)
+        worker.start()
         return worker
 
     yield start

@@ -12,12 +12,12 @@ from django.core import mail
 from django.test import Client
 from huey.storage import MemoryStorage, PriorityRedisStorage, SqliteStorage
 
+from devservers import free_port
 from taskflow import jobs
 from taskflow.email import send_email
 from taskflow.jobs import claim_period, job, queue
 from taskflow.queue import JOB_META, QueueUnavailable, SqliteQueue, redis_url_with_timeouts
 from tests.jobs.conftest import enqueue_into
-from tests.services import free_port
 
 # Jobs close stale database connections around each run, as in the worker.
 pytestmark = pytest.mark.django_db

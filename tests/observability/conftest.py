@@ -12,9 +12,9 @@ import sentry_sdk
 from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 
+from devservers import RedisServer
 from taskflow import sentry as taskflow_sentry
 from taskflow.logconfig import formatter_config
-from tests.services import RedisServer, free_port, require_binaries
 
 
 class LogCapture:
@@ -83,11 +83,7 @@ def sentry_events() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def redis_url(tmp_path) -> str:
+def redis_url(redis_server: RedisServer) -> str:
     """A real redis-server on 127.0.0.1 for this test (skipped without the binary,
     failed under CI=true)."""
-    binary = require_binaries("redis-server")["redis-server"]
-    server = RedisServer(port=free_port(), workdir=tmp_path / "redis", binary=binary)
-    server.start()
-    yield server.url
-    server.stop()
+    return redis_server.url

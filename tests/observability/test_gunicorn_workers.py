@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.services import free_port, spawn, stop_pid, wait_for_port
+from devservers import Gunicorn
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -46,7 +45,6 @@ def _healthz_count(metrics_text: str) -> float:
 @pytest.fixture(scope="module")
 def gunicorn(tmp_path_factory: pytest.TempPathFactory):
     tmp_path = tmp_path_factory.mktemp("gunicorn")
-    port = free_port()
     multiproc_dir = tmp_path / "prometheus"
     multiproc_dir.mkdir()
     (multiproc_dir / "counter_999999.db").write_bytes(b"stale file of an earlier run")
@@ -63,18 +61,13 @@ def gunicorn(tmp_path_factory: pytest.TempPathFactory):
         METRICS_ALLOWED_IPS="192.0.2.1",  # not us: the token must be what lets us in
         REDIS_URL="",
     )
-    log = tmp_path / "gunicorn.log"
     # The deployed config (gthread workers, the observability hooks); flags override.
-    argv = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
-    argv += ["--workers", "3", "--bind", f"127.0.0.1:{port}", "--timeout", "60"]
-    argv += ["--max-requests", str(MAX_REQUESTS), "--max-requests-jitter", "0"]
-    argv += ["taskflow.wsgi:application"]
-    pid = spawn(argv, log=log, env=env, cwd=ROOT)
-    try:
-        wait_for_port(port, timeout=90, pid=pid)
-        yield port, multiproc_dir, log
-    finally:
-        stop_pid(pid)
+    args = ["--workers", "3", "--timeout", "60"]
+    args += ["--max-requests", str(MAX_REQUESTS), "--max-requests-jitter", "0"]
+    # Ready once it listens: /healthz would count in the metrics this test adds up.
+    server = Gunicorn(env, log=tmp_path / "gunicorn.log", args=args, ready_path=None)
+    with server:
+        yield server.port, multiproc_dir, server.log
 
 
 def test_request_counts_add_up_across_workers_and_restarts(gunicorn):

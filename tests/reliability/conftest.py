@@ -2,8 +2,8 @@
 
 ``gunicorn_sqlite``: one gunicorn (2 workers x 8 threads) over a SQLite file in WAL
 mode, for the concurrency tests. ``cluster``: the production topology from
-tests/cluster.py (PostgreSQL, Redis, 2 gunicorn instances, nginx) for fault injection.
-Both listen on 127.0.0.1 on free ports and are stopped by pid afterwards.
+devservers/cluster.py (PostgreSQL, Redis, 2 gunicorn instances, nginx) for fault
+injection. Both listen on 127.0.0.1 on free ports and are stopped by pid afterwards.
 """
 
 from __future__ import annotations
@@ -12,55 +12,29 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests import services
+from devservers import Gunicorn
+from tests.conftest import require_binaries
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "reliability passphrase 42"
 
 
-@dataclass
-class Server:
-    url: str
-    pid: int
-    log: Path
-
-
-def _wait_healthy(url: str, pid: int, log: Path, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not services.pid_alive(pid):
-            raise services.ServiceError(f"gunicorn exited:\n{log.read_text()[-2000:]}")
-        try:
-            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise services.ServiceError(f"{url} not healthy after {timeout:.0f}s")
-
-
 @pytest.fixture(scope="module")
-def gunicorn_sqlite(tmp_path_factory) -> Iterator[Server]:
+def gunicorn_sqlite(tmp_path_factory) -> Iterator[Gunicorn]:
     workdir = tmp_path_factory.mktemp("gunicorn-sqlite")
-    port = services.free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(
         DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
         DEBUG="false",
         REDIS_URL="",
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="2",
-        GUNICORN_THREADS="8",
         LOG_LEVEL="WARNING",
         API_USER_RATE="100000/min",
     )
@@ -72,15 +46,9 @@ def gunicorn_sqlite(tmp_path_factory) -> Iterator[Server]:
         capture_output=True,
         timeout=300,
     )
-    log = workdir / "gunicorn.log"
-    argv = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "taskflow.wsgi"]
-    pid = services.spawn(argv, log=log, env=env, cwd=ROOT)
-    server = Server(url=f"http://127.0.0.1:{port}", pid=pid, log=log)
-    try:
-        _wait_healthy(server.url, pid, log)
+    server = Gunicorn(env, log=workdir / "gunicorn.log", workers=2, threads=8)
+    with server:
         yield server
-    finally:
-        services.stop_pid(pid)
 
 
 def register_and_login(
@@ -106,9 +74,9 @@ def register_and_login(
 
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory):
-    from tests.cluster import BINARIES, Cluster, ClusterPorts
+    from devservers.cluster import BINARIES, Cluster, ClusterPorts
 
-    services.require_binaries(*BINARIES, extra_dirs=services.postgres_bin_dirs())
+    require_binaries(*BINARIES)
     root = tmp_path_factory.mktemp("cluster")
     # Long-lived tokens: a fault test must not fail on an expired access token.
     the_cluster = Cluster(

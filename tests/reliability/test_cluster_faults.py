@@ -1,4 +1,4 @@
-"""Fault injection on the local cluster (tests/cluster.py: PostgreSQL, Redis, 2 gunicorn
+"""Fault injection on the local cluster (devservers/cluster.py: PostgreSQL, Redis, 2 gunicorn
 instances of 2 workers behind nginx, all on 127.0.0.1).
 
 Clients behave like well-made API clients: every create carries an Idempotency-Key and

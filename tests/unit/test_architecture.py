@@ -3,7 +3,9 @@
 - tasks are filtered by owner only in the permission layer (tasks/permissions.py);
 - task writes (stats versions) happen only in the write path (tasks/events.py);
 - the project package's shared modules import no app, accounts imports nothing of
-  tasks, and bench/ uses public functions only.
+  tasks, and bench/ uses public functions only;
+- the app never imports the devservers toolkit; tests and bench start servers only
+  through it.
 """
 
 from __future__ import annotations
@@ -84,3 +86,22 @@ def test_bench_uses_public_functions_only():
         if not allowed.search(line.split(": ", 1)[1])
     ]
     assert hits == []
+
+
+def test_the_app_never_imports_the_server_toolkit():
+    pattern = re.compile(r"^\s*(from|import)\s+(devservers|tests|bench)\b")
+    assert offending_lines(sources("accounts", "taskflow", "tasks"), pattern) == []
+
+
+def test_tests_and_bench_start_servers_through_the_toolkit_only():
+    # Servers started by hand (Popen, `-m gunicorn`, run_huey, initdb, an nginx config
+    # of their own) are how the copies used to drift apart.
+    pattern = re.compile(
+        r"\bspawn\(|\"-m\",\s*\"gunicorn\"|\"manage\.py\",\s*\"run_huey\""
+        r"|\[\s*\"(redis-server|initdb|nginx)\",|/ \"(initdb|postgres|pg_ctl)\""
+        r"|\bupstream \w+ \{"
+    )
+    # The tests of the deploy files and of the toolkit itself name these on purpose.
+    exempt = {"test_architecture.py", "test_deploy_files.py", "test_devservers.py"}
+    paths = [p for p in sources("bench", "tests") if p.name not in exempt]
+    assert offending_lines(paths, pattern) == []

@@ -15,7 +15,7 @@ Faults for reliability tests: ``kill_instance(i)`` (SIGKILL the whole instance),
 
 State (pids, ports, secrets) is saved in ``<root>/state.json`` so another process
 can stop it: ``scripts/cluster start|stop|status`` (``make cluster``,
-tests/cluster_cli.py) keeps it in .cluster/.
+``python -m devservers cluster``) keeps it in .cluster/.
 """
 
 from __future__ import annotations
@@ -24,24 +24,30 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from tests import services
-from tests.services import PostgresServer, RedisServer, ServiceError
+from devservers.gunicorn import Gunicorn
+from devservers.nginx import Nginx
+from devservers.postgres import PostgresServer
+from devservers.process import (
+    ROOT,
+    ServerError,
+    free_ports,
+    missing_binaries,
+    pid_alive,
+    stop_pid,
+    wait_for_http,
+)
+from devservers.redis import RedisServer
+from devservers.workers import JobWorker
 
-ROOT = Path(__file__).resolve().parent.parent
-NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
-GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 BINARIES = ("redis-server", "nginx", "initdb", "postgres", "createdb")
 STATIC_CACHE = ROOT / "var" / "cluster-static"
 # brotli is in the dev environment only (a test tool pulls it in), not in
@@ -86,16 +92,8 @@ class ClusterPorts:
 
     @classmethod
     def free(cls, count: int = 3) -> ClusterPorts:
-        ports: set[int] = set()
-        while len(ports) < count + 3:
-            ports.add(services.free_port())
-        nginx, redis, postgres, *apps = sorted(ports)
+        nginx, redis, postgres, *apps = free_ports(count + 3)
         return cls(nginx=nginx, redis=redis, postgres=postgres, instances=apps)
-
-
-def missing_binaries() -> list[str]:
-    pg_dirs = services.postgres_bin_dirs()
-    return [name for name in BINARIES if services.find_binary(name, pg_dirs) is None]
 
 
 @dataclass
@@ -197,9 +195,9 @@ class Cluster:
 
     # --- whole cluster ---------------------------------------------------------------
     def start(self) -> None:
-        missing = missing_binaries()
+        missing = missing_binaries(*BINARIES)
         if missing:
-            raise ServiceError(
+            raise ServerError(
                 f"missing {', '.join(missing)} (install redis-server postgresql nginx)"
             )
         self.root.mkdir(parents=True, exist_ok=True)
@@ -215,7 +213,7 @@ class Cluster:
             self.collectstatic()
             pids = [self.start_instance(i, wait=False) for i in range(len(self.ports.instances))]
             for pid, url in zip(pids, self.instance_urls, strict=True):
-                self._wait_http(f"{url}/healthz", pid=pid)
+                wait_for_http(f"{url}/healthz", pid=pid)
             for index in range(self.state.job_workers):
                 self.start_job_worker(index)
             self.start_nginx()
@@ -242,7 +240,7 @@ class Cluster:
             (self.root / "state.json").unlink()
 
     def status(self) -> dict[str, bool]:
-        return {name: services.pid_alive(pid) for name, pid in self.state.pids.items()}
+        return {name: pid_alive(pid) for name, pid in self.state.pids.items()}
 
     @classmethod
     def load(cls, root: Path) -> Cluster:
@@ -292,12 +290,11 @@ class Cluster:
     def start_instance(self, index: int, *, wait: bool = True) -> int:
         """Start instance ``index`` (0-based); returns its gunicorn master pid."""
         port = self.ports.instances[index]
-        env = {**self.env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
-        argv = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "taskflow.wsgi"]
-        pid = services.spawn(argv, log=self.root / f"app{index}.log", env=env, cwd=ROOT)
+        instance = Gunicorn(self.env, port=port, log=self.root / f"app{index}.log")
+        pid = instance.start(wait=False)
         self._remember(f"app{index}", pid)
         if wait:
-            self._wait_http(f"http://127.0.0.1:{port}/healthz", pid=pid)
+            instance.wait_ready()
         return pid
 
     def instance_pids(self) -> list[int]:
@@ -313,7 +310,7 @@ class Cluster:
         """SIGKILL (by default) the instance's master and workers at once."""
         pid = self.state.pids.pop(f"app{index}")
         self._save()
-        services.stop_pid(pid, sig=sig)
+        stop_pid(pid, sig=sig)
 
     def kill_worker(self, index: int, sig: int = signal.SIGKILL) -> int:
         """Kill one worker of an instance; its master forks a replacement."""
@@ -324,18 +321,13 @@ class Cluster:
     # --- job workers -----------------------------------------------------------------
     def start_job_worker(self, index: int, *, wait: bool = True) -> int:
         """Start job worker ``index`` (a `run_huey` consumer on the cluster's Redis)."""
-        log = self.root / f"jobworker{index}.log"
-        argv = [sys.executable, "manage.py", "run_huey"]
         # INFO: its start line is how we know it is consuming, and job lines help.
         env = {**self.env, "LOG_LEVEL": os.environ.get("CLUSTER_JOB_LOG_LEVEL", "INFO")}
-        pid = services.spawn(argv, log=log, env=env, cwd=ROOT)
+        worker = JobWorker(env, log=self.root / f"jobworker{index}.log")
+        pid = worker.start(wait=False)
         self._remember(f"jobworker{index}", pid)
         if wait:
-            deadline = time.monotonic() + 60
-            while "Huey consumer started" not in (log.read_text() if log.exists() else ""):
-                if not services.pid_alive(pid) or time.monotonic() > deadline:
-                    raise ServiceError(f"job worker {index} did not start (see {log})")
-                time.sleep(0.1)
+            worker.wait_ready()
         return pid
 
     # --- redis / postgres / nginx ----------------------------------------------------
@@ -363,53 +355,22 @@ class Cluster:
         self.stop_postgres()
         self.start_postgres()
 
+    def _nginx(self) -> Nginx:
+        return Nginx(
+            self.ports.instances,
+            port=self.ports.nginx,
+            root=self.root,
+            static_root=self.static_root,
+        )
+
     def start_nginx(self) -> None:
-        conf = self.root / "nginx.conf"
-        conf.write_text(self.render_nginx_conf())
-        binary = services.find_binary("nginx", ["/usr/sbin"]) or "nginx"
-        argv = [
-            binary,
-            "-p",
-            str(self.root),
-            "-c",
-            str(conf),
-            "-e",
-            str(self.root / "nginx-error.log"),
-        ]
-        argv += ["-g", "daemon off;"]
-        pid = services.spawn(argv, log=self.root / "nginx.out", cwd=self.root)
-        self._remember("nginx", pid)
-        self._wait_http(f"{self.nginx_url}/healthz", pid=pid)
+        server = self._nginx()
+        server.start()
+        self._remember("nginx", server.pid)
 
     def render_nginx_conf(self) -> str:
         """deploy/nginx.conf with this cluster's ports, paths and instances."""
-        text = NGINX_TEMPLATE.read_text()
-        servers = "\n".join(
-            f"        server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;"
-            for port in self.ports.instances
-        )
-        temp = "".join(
-            f"    {kind}_temp_path {self.root / ('nginx-' + kind)};\n"
-            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-        )
-        replacements = [
-            (r"(?m)^pid .*;$", f"pid {self.root / 'nginx.pid'};"),
-            (r"(?m)^error_log .*;$", f"error_log {self.root / 'nginx-error.log'} warn;"),
-            (r"(?m)^worker_processes .*;$", "worker_processes 1;"),
-            (r"access_log /dev/stdout", f"access_log {self.root / 'nginx-access.log'}"),
-            (r"(?m)^http \{\n", "http {\n" + temp),
-            (
-                r"(?s)(?<=# Instances)[^\n]*\n.*?(?=\s*# End of instances)",
-                f" (local)\n{servers}",
-            ),
-            (r"listen 80;", f"listen 127.0.0.1:{self.ports.nginx};"),
-            (r"alias /srv/static/;", f"alias {self.static_root}/;"),
-        ]
-        for pattern, replacement in replacements:
-            text, count = re.subn(pattern, lambda _match, new=replacement: new, text)
-            if count != 1:
-                raise ServiceError(f"deploy/nginx.conf: expected one match for {pattern!r}")
-        return text
+        return self._nginx().render()
 
     # --- bookkeeping -----------------------------------------------------------------
     def _remember(self, name: str, pid: int | None) -> None:
@@ -420,23 +381,9 @@ class Cluster:
     def _stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         pid = self.state.pids.pop(name, None)
         if pid is not None:
-            services.stop_pid(pid, sig=sig, timeout=30)
+            stop_pid(pid, sig=sig, timeout=30)
             self._save()
 
     def _save(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "state.json").write_text(json.dumps(asdict(self.state), indent=2))
-
-    def _wait_http(self, url: str, *, pid: int, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not services.pid_alive(pid):
-                raise ServiceError(f"{url}: process {pid} exited (see logs in {self.root})")
-            with (
-                contextlib.suppress(OSError),
-                urllib.request.urlopen(url, timeout=2) as response,
-            ):
-                if response.status == 200:
-                    return
-            time.sleep(0.1)
-        raise ServiceError(f"{url} did not answer 200 within {timeout:.0f}s")
