@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.services import free_port
+from devservers.process import free_port
 
 
 class _Inbox:
