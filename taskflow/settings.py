@@ -85,6 +85,7 @@ INSTALLED_APPS = backends.installed_apps(
         "drf_spectacular",
         "drf_spectacular_sidecar",
         "accounts",
+        "projects",
         "tasks",
     ],
     mongo=USING_MONGO,
