@@ -192,6 +192,11 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 STATS_CACHE_TTL = env.int("STATS_CACHE_TTL", default=60)
 
+# --- Links in emails -------------------------------------------------------------------
+# The public address of the site: invitation emails link to it (no request to read it
+# from when an email is sent).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+
 # --- Rate limits ----------------------------------------------------------------------
 RATELIMIT_USE_CACHE = "ratelimit"
 # Failed password checks per client network (IPv4 address, IPv6 /64), all doors together;
@@ -241,6 +246,7 @@ SPECTACULAR_SETTINGS = {
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "tasks.models.Status.choices",
+        "ProjectRoleEnum": "projects.models.Role.choices",
     },
 }
 SIMPLE_JWT = {

@@ -63,6 +63,12 @@ def created_tasks(user: Any) -> QuerySet[Task]:
     return visible_tasks(user).filter(owner_id=user.pk)
 
 
+def created_by(tasks: QuerySet[Task], user_id: str) -> QuerySet[Task]:
+    """Narrow an already permission-scoped queryset to tasks ``user_id`` created (the
+    ``created_by`` filter)."""
+    return tasks.filter(owner_id=user_id)
+
+
 def mine_tasks(user: Any) -> QuerySet[Task]:
     """ "Mine": the visible tasks assigned to ``user`` plus those in their Inbox."""
     if not _is_user(user):
