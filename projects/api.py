@@ -51,7 +51,9 @@ def _project_body(membership: Membership) -> dict[str, Any]:
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=LIST_PARAMETERS, responses={200: ProjectPage, 400: ERROR}),
+    list=extend_schema(
+        parameters=LIST_PARAMETERS, responses={200: ProjectPage, 400: ERROR, 404: ERROR}
+    ),
     retrieve=extend_schema(responses={200: ProjectSerializer, 404: ERROR}),
     create=extend_schema(responses={201: ProjectSerializer, 400: ERROR}),
     partial_update=extend_schema(
@@ -153,7 +155,9 @@ class ProjectViewSet(viewsets.GenericViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=LIST_PARAMETERS, responses={200: MemberPage, 404: ERROR}),
+    list=extend_schema(
+        parameters=LIST_PARAMETERS, responses={200: MemberPage, 400: ERROR, 404: ERROR}
+    ),
     create=extend_schema(
         request=InviteSerializer,
         responses={201: InvitationSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
@@ -219,7 +223,10 @@ class MemberViewSet(viewsets.GenericViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=LIST_PARAMETERS, responses={200: InvitationPage, 404: ERROR}),
+    list=extend_schema(
+        parameters=LIST_PARAMETERS,
+        responses={200: InvitationPage, 400: ERROR, 403: ERROR, 404: ERROR},
+    ),
     destroy=extend_schema(
         responses={204: None, 400: ERROR, 403: ERROR, 404: ERROR},
         description="Revoke a pending invitation.",
@@ -257,7 +264,9 @@ class ProjectInvitationViewSet(viewsets.GenericViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=LIST_PARAMETERS, responses={200: InvitationPage}),
+    list=extend_schema(
+        parameters=LIST_PARAMETERS, responses={200: InvitationPage, 400: ERROR, 404: ERROR}
+    ),
 )
 class InvitationViewSet(viewsets.GenericViewSet):
     """Invitations addressed to me (my email), open ones only."""
