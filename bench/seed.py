@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_by_email
+from projects.models import INBOX_NAME, Membership, Project, Role
 from taskflow.ids import new_id
 from tasks.models import Priority, Status, Task
 from tasks.selectors import visible_tasks
@@ -48,10 +49,23 @@ def make_users(count: int, prefix: str) -> list[User]:
         for i in range(count)
     ]
     User.objects.bulk_create(users, batch_size=BATCH)
+    # bulk_create sends no post_save: give each user the Inbox registration gives.
+    inboxes = [
+        Project(id=new_id(), name=INBOX_NAME, created_by_id=u.pk, inbox_owner_id=u.pk)
+        for u in users
+    ]
+    Project.objects.bulk_create(inboxes, batch_size=BATCH)
+    Membership.objects.bulk_create(
+        [
+            Membership(id=new_id(), project_id=p.pk, user_id=p.inbox_owner_id, role=Role.OWNER)
+            for p in inboxes
+        ],
+        batch_size=BATCH,
+    )
     return users
 
 
-def _tasks(owner_id: str, count: int, rng: random.Random) -> Iterator[Task]:
+def _tasks(owner_id: str, project_id: str, count: int, rng: random.Random) -> Iterator[Task]:
     now = timezone.now()
     today = timezone.localdate()
     for i in range(count):
@@ -63,6 +77,7 @@ def _tasks(owner_id: str, count: int, rng: random.Random) -> Iterator[Task]:
         yield Task(
             id=new_id(),
             owner_id=owner_id,
+            project_id=project_id,
             title=f"{' '.join(words).capitalize()} #{i}",
             description=" ".join(rng.choices(WORDS, k=rng.randrange(5, 40))),
             status=status,
@@ -81,7 +96,8 @@ def make_tasks(owner_id: str, count: int, *, seed: int = 7) -> float:
     rng = random.Random(f"{seed}:{owner_id}")
     started = time.monotonic()
     batch: list[Task] = []
-    for task in _tasks(owner_id, count, rng):
+    project_id = Project.objects.get(inbox_owner_id=owner_id).pk
+    for task in _tasks(owner_id, project_id, count, rng):
         batch.append(task)
         if len(batch) >= BATCH:
             Task.objects.bulk_create(batch)

@@ -90,6 +90,7 @@ INSTALLED_APPS = backends.installed_apps(
         # The job queue: `manage.py run_huey` is the worker (taskflow.jobs).
         "huey.contrib.djhuey",
         "accounts",
+        "projects",
         "tasks",
         # After accounts: our templates (templates/account/, templates/mfa/) win anyway
         # (DIRS come first), and our login/register pages keep their URLs.
@@ -296,6 +297,11 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TaskFlow <taskflow@localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
+# --- Links in emails -------------------------------------------------------------------
+# The public address of the site: invitation emails link to it (no request to read it
+# from when an email is sent).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+
 # --- Rate limits ----------------------------------------------------------------------
 RATELIMIT_USE_CACHE = "ratelimit"
 # Failed password checks per client network (IPv4 address, IPv6 /64), all doors together;
@@ -352,6 +358,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "tasks.models.Status.choices",
+        "ProjectRoleEnum": "projects.models.Role.choices",
     },
 }
 SIMPLE_JWT = {

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from tasks import permissions, services
-from tasks.models import Task
+from tasks.models import Activity, Task
 
 READONLY_FIELDS = (
     "id",
@@ -113,3 +113,23 @@ class TaskAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
         # The changelist selection, already within operator_tasks: one bulk write.
         services.tasks_delete_many(actor=request.user, tasks=queryset)
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    """Read-only: activity is written by the write path (tasks.events) alone."""
+
+    list_display = ("created_at", "action", "task_id", "project", "actor")
+    list_filter = ("action",)
+    search_fields = ("task_id",)
+    ordering = ("-created_at",)
+    list_per_page = 50
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Activity | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Activity | None = None) -> bool:
+        return False

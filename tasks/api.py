@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -22,12 +22,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from projects import roles
 from taskflow.errors import PreconditionFailedError
 from taskflow.ids import ID_PATTERN
-from tasks import exchange, permissions, selectors, services
+from tasks import comments, exchange, permissions, selectors, services
+from tasks.activity_serializers import ActivitySerializer, CommentSerializer
 from tasks.filters import TaskFilter
 from tasks.models import Task
-from tasks.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, page_url, paginate
+from tasks.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, page_url, paginate, paginated_body
 from tasks.serializers import (
     BulkActionSerializer,
     BulkResultSerializer,
@@ -131,9 +133,44 @@ def _none_match(header: str | None, task: Task) -> bool:
     return "*" in tags or task.etag in tags
 
 
-def _with_etag(response: Response, task: Task) -> Response:
+def _with_etag(response: Response, task: Any) -> Response:
     response["ETag"] = task.etag
     return response
+
+
+# Public names for the other APIs that follow the same conventions (projects).
+expected_version = _expected_version
+with_etag = _with_etag
+
+
+def page_serializer(name: str, item: type[serializers.Serializer]) -> type:
+    """A {next, previous, count?, results[]} schema component for ``item``."""
+    return extend_schema_serializer(many=False)(
+        type(
+            name,
+            (serializers.Serializer,),
+            {
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "count": serializers.IntegerField(required=False),
+                "results": item(many=True),
+            },
+        )
+    )
+
+
+def target_project_id(user: Any, project_id: str) -> str:
+    """A project named in a request body that ``user`` may put tasks into (editor+):
+    a 400 field error if it is missing or not theirs (no existence leak), 403 for a
+    member below editor."""
+    try:
+        return roles.get_project_for(user, project_id, roles.EDIT).pk
+    except Http404:
+        raise ValidationError({"project": "No such project."}) from None
+
+
+ActivityPageSerializer = page_serializer("ActivityPage", ActivitySerializer)
+CommentPageSerializer = page_serializer("CommentPage", CommentSerializer)
 
 
 @extend_schema_view(
@@ -195,6 +232,10 @@ class TaskViewSet(viewsets.GenericViewSet):
             raise ValidationError({IDEMPOTENCY_HEADER: "Must be 1-255 characters."})
         data = TaskSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if data.validated_data.get("project_id"):
+            data.validated_data["project_id"] = target_project_id(
+                request.user, data.validated_data["project_id"]
+            )
         task, created = services.task_create(
             actor=request.user,
             idempotency_key=key.strip() if key else None,
@@ -234,6 +275,12 @@ class TaskViewSet(viewsets.GenericViewSet):
         data = TaskSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         expected = _expected_version(request)
+        if data.validated_data.get("project_id", task.project_id) != task.project_id:
+            data.validated_data["project_id"] = target_project_id(
+                request.user, data.validated_data["project_id"]
+            )
+        elif not partial:
+            data.validated_data.setdefault("project_id", task.project_id)
         task = services.task_update(
             actor=request.user, task=task, changes=data.validated_data, expected_version=expected
         )
@@ -254,11 +301,64 @@ class TaskViewSet(viewsets.GenericViewSet):
         ids = data.validated_data["ids"]
         if data.validated_data["action"] == "delete":
             count = services.tasks_bulk_delete(actor=request.user, ids=ids)
+        elif data.validated_data["action"] == "move":
+            project_id = target_project_id(request.user, data.validated_data["project"])
+            count = services.tasks_bulk_move(actor=request.user, ids=ids, project_id=project_id)
+        elif data.validated_data["action"] == "assign":
+            count = services.tasks_bulk_assign(
+                actor=request.user, ids=ids, assignee_id=data.validated_data["assignee"]
+            )
         else:
             count = services.tasks_bulk_set_status(
                 actor=request.user, ids=ids, status=data.validated_data["status"]
             )
         return Response({"updated": count})
+
+    @extend_schema(
+        parameters=LIST_PARAMETERS,
+        responses={200: ActivityPageSerializer, 400: ERROR, 404: ERROR},
+        description="What happened to the task, newest first.",
+    )
+    @action(detail=True, methods=["get"])
+    def activity(self, request: Request, pk: str) -> Response:
+        task = selectors.get_visible_task(request.user, pk)
+        return Response(
+            paginated_body(
+                request,
+                comments.task_activity(task.pk),
+                "-created_at",
+                lambda rows: ActivitySerializer(rows, many=True).data,
+            )
+        )
+
+    @extend_schema(
+        methods=["GET"],
+        parameters=LIST_PARAMETERS,
+        responses={200: CommentPageSerializer, 400: ERROR, 404: ERROR},
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=CommentSerializer,
+        responses={201: CommentSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request: Request, pk: str) -> Response:
+        task = selectors.get_visible_task(request.user, pk)
+        if request.method == "POST":
+            data = CommentSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            comment = comments.comment_create(
+                actor=request.user, task=task, body=data.validated_data["body"]
+            )
+            return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+        return Response(
+            paginated_body(
+                request,
+                comments.task_comments(task),
+                "created_at",
+                lambda rows: CommentSerializer(rows, many=True).data,
+            )
+        )
 
     @extend_schema(responses={200: StatsSerializer})
     @action(detail=False, methods=["get"])
@@ -293,3 +393,35 @@ class TaskViewSet(viewsets.GenericViewSet):
         if self.action in ("export", None):
             return JSONRenderer(), JSONRenderer.media_type
         return super().perform_content_negotiation(request, force)
+
+
+@extend_schema_view(
+    partial_update=extend_schema(
+        request=CommentSerializer,
+        responses={200: CommentSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
+    ),
+    destroy=extend_schema(responses={204: None, 403: ERROR, 404: ERROR}),
+)
+class CommentViewSet(viewsets.GenericViewSet):
+    """Edit (author) or delete (author, admins) one comment."""
+
+    serializer_class = CommentSerializer
+    lookup_value_regex = "[^/]+"
+    http_method_names = ["patch", "delete", "options"]
+
+    def get_queryset(self) -> Any:
+        return Task.objects.none()
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        comment = comments.get_visible_comment(request.user, pk)
+        data = CommentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = comments.comment_update(
+            actor=request.user, comment=comment, body=data.validated_data["body"]
+        )
+        return Response(CommentSerializer(comment).data)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        comment = comments.get_visible_comment(request.user, pk)
+        comments.comment_delete(actor=request.user, comment=comment)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -4,8 +4,8 @@
 update that changed a field, a delete, one bulk call however many rows it touched) and
 never for a write that changed nothing. It
 
-1. records activity (``record_activity``: the seam the Activity model of SPEC §7
-   fills in; today it only logs at DEBUG),
+1. records activity (``record_activity``: one Activity row per task written, with
+   who, what field old → new, when; one ``bulk_create`` for a bulk write),
 2. invalidates cached stats for everyone who can see the tasks, on every instance, by
    bumping the version of each scope the permission layer names for them,
 3. hands the event to the hooks registered with ``subscribe`` (notifications,
@@ -13,6 +13,10 @@ never for a write that changed nothing. It
 
 Services call it after their write succeeded; hooks must not raise into the write
 (the task is saved already), so a failing hook is logged and the others still run.
+
+``access_changed`` is the same end for writes that change who sees what without
+writing a task (a member removed, a project deleted): it bumps the scopes so no cached
+stats outlive the change, on any instance.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from tasks import permissions, stats_cache
-from tasks.models import Task
+from tasks.models import Activity, Priority, Task
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +52,8 @@ class TaskEvent:
     task_ids: tuple[str, ...]
     scopes: frozenset[str]
     changes: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+    # The project of each task in ``task_ids`` (as written), in the same order.
+    project_ids: tuple[str, ...] = ()
 
 
 Hook = Callable[[TaskEvent], None]
@@ -59,12 +66,43 @@ def subscribe(hook: Hook) -> Callable[[], None]:
     return lambda: _hooks.remove(hook)
 
 
+def _json_value(name: str, value: Any) -> Any:
+    """A changed value as the API speaks it (JSON): dates as ISO text, priority by name."""
+    if value is None:
+        return None
+    if name == "priority":
+        return Priority(value).api_name
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_json_value(name, item) for item in value]
+    return value if isinstance(value, str | int | float | bool) else str(value)
+
+
+def activity_changes(changes: Mapping[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` in JSON terms (``project_id`` is stored as ``project``)."""
+    return {
+        name.removesuffix("_id"): [_json_value(name, old), _json_value(name, new)]
+        for name, (old, new) in changes.items()
+        if name not in ("updated_at",)
+    }
+
+
 def record_activity(event: TaskEvent) -> None:
-    """The activity log's seam: the Activity model (SPEC §7) writes one row per task
-    and changed field here. Until then the event is only logged."""
-    logger.debug(
-        "task %s by %s: %s %s", event.action, event.actor_id, event.task_ids, list(event.changes)
-    )
+    """One Activity row per task written (one insert for a bulk write)."""
+    changes = activity_changes(event.changes)
+    rows = [
+        Activity(
+            project_id=project_id,
+            task_id=task_id,
+            actor_id=event.actor_id,
+            action=event.action,
+            changes=changes,
+        )
+        for task_id, project_id in zip(event.task_ids, event.project_ids, strict=True)
+    ]
+    if rows:
+        Activity.objects.bulk_create(rows)
 
 
 def task_written(
@@ -73,9 +111,12 @@ def task_written(
     action: str,
     tasks: Iterable[Task],
     changes: Mapping[str, tuple[Any, Any]] | None = None,
+    previous: Iterable[Task] = (),
 ) -> TaskEvent | None:
     """Tell the world that ``actor`` wrote ``tasks``; returns the event (None if no
-    task was written, which is no event at all)."""
+    task was written, which is no event at all). ``previous`` are the same tasks as
+    they were before the write, when a project or assignee may have changed: their
+    scopes are bumped too."""
     if action not in ACTIONS:
         raise ValueError(f"Unknown task action {action!r}.")
     written = list(tasks)
@@ -85,8 +126,9 @@ def task_written(
         actor_id=getattr(actor, "pk", None),
         action=action,
         task_ids=tuple(task.pk for task in written),
-        scopes=permissions.task_scopes(written),
+        scopes=permissions.task_scopes([*written, *previous]),
         changes=dict(changes or {}),
+        project_ids=tuple(task.project_id for task in written),
     )
     record_activity(event)
     stats_cache.bump(event.scopes)
@@ -96,3 +138,9 @@ def task_written(
         except Exception:
             logger.exception("task event hook %r failed", hook)
     return event
+
+
+def access_changed(*, scopes: Iterable[str]) -> None:
+    """Who sees what changed without a task write (a member removed or a role changed,
+    a project deleted): bump ``scopes`` so no cached stats outlive it, everywhere."""
+    stats_cache.bump(scopes)

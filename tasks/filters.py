@@ -10,6 +10,8 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.forms.utils import ErrorDict
 
+from taskflow.ids import ID_LENGTH, is_valid_id
+from tasks import permissions
 from tasks.models import TAG_MAX_LENGTH, Priority, Status
 from tasks.selectors import overdue_q
 
@@ -64,6 +66,11 @@ class TaskFilter(django_filters.FilterSet):
     due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
     overdue = StrictBooleanFilter(method="filter_overdue")
+    project = django_filters.CharFilter(max_length=ID_LENGTH, method="filter_project")
+    assignee = django_filters.CharFilter(
+        max_length=ID_LENGTH, method="filter_assignee", help_text="A user id or `me`."
+    )
+    created_by = django_filters.CharFilter(max_length=ID_LENGTH, method="filter_created_by")
     # Validated here, applied by the paginator (it needs the key to build cursors).
     ordering = django_filters.ChoiceFilter(choices=ORDERING_CHOICES, method="keep")
 
@@ -122,6 +129,22 @@ class TaskFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+
+    def filter_project(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # A malformed id matches nothing (never a 500); ids of projects the user is not
+        # in match nothing either: the queryset is already visible_tasks.
+        return queryset.filter(project_id=value) if is_valid_id(value) else queryset.none()
+
+    def filter_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "me":
+            user = getattr(self.request, "user", None)
+            value = getattr(user, "pk", None) or ""
+        return queryset.filter(assignee_id=value) if is_valid_id(value) else queryset.none()
+
+    def filter_created_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not is_valid_id(value):
+            return queryset.none()
+        return permissions.created_by(queryset, value)
 
     def keep(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset

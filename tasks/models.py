@@ -36,8 +36,20 @@ class Priority(models.IntegerChoices):
 
 class Task(models.Model):
     id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    # Who created the task (``created_by`` in the API and filters). Kept under its first
+    # name: Idempotency-Keys and tag rows are per (creator, key), as before projects.
+    # Access comes from ``project`` memberships, never from this field.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks"
+    )
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="tasks")
+    # A member with role >= editor (tasks.services checks it); unassigned when removed.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tasks",
     )
     title = models.CharField(max_length=TITLE_MAX)
     description = models.TextField(max_length=DESCRIPTION_MAX, blank=True)
@@ -59,11 +71,14 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Lists read "tasks of my projects" (project_id IN …): each order is a range
+        # read per project on one of these.
         indexes = [
-            models.Index(fields=["owner", "status", "created_at"], name="tf_task_owner_status"),
-            models.Index(fields=["owner", "created_at", "id"], name="tf_task_owner_created"),
-            models.Index(fields=["owner", "due_date", "id"], name="tf_task_owner_due"),
-            models.Index(fields=["owner", "updated_at", "id"], name="tf_task_owner_updated"),
+            models.Index(fields=["project", "status", "created_at"], name="tf_task_proj_status"),
+            models.Index(fields=["project", "created_at", "id"], name="tf_task_proj_created"),
+            models.Index(fields=["project", "due_date", "id"], name="tf_task_proj_due"),
+            models.Index(fields=["project", "updated_at", "id"], name="tf_task_proj_updated"),
+            models.Index(fields=["assignee", "status"], name="tf_task_assignee_status"),
             models.Index(fields=["status", "completed_at"], name="tf_task_status_completed"),
         ]
         constraints = [
@@ -91,6 +106,10 @@ class Task(models.Model):
     def priority_name(self) -> str:
         return Priority(self.priority).api_name
 
+    @property
+    def created_by_id(self) -> str:
+        return self.owner_id
+
 
 class TaskTag(models.Model):
     """One row per (task, tag): the index behind the tag filter."""
@@ -108,3 +127,63 @@ class TaskTag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+COMMENT_MAX = 10_000
+
+
+class Comment(models.Model):
+    """A comment on a task: Markdown source, rendered (sanitised) by the pages."""
+
+    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(max_length=COMMENT_MAX)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["task", "created_at", "id"], name="tf_comment_task")]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class Activity(models.Model):
+    """One write to one task (or one of its comments): who, what (field: [old, new]),
+    when. Written only by the write path (tasks.events) and comment services."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "created"
+        UPDATED = "updated", "updated"
+        DELETED = "deleted", "deleted"
+        COMMENTED = "commented", "commented"
+        COMMENT_EDITED = "comment_edited", "edited a comment"
+        COMMENT_DELETED = "comment_deleted", "deleted a comment"
+
+    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="activity"
+    )
+    # A plain id, not a foreign key: the history of a deleted task stays readable.
+    task_id = models.CharField(max_length=26)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "activity"
+        indexes = [
+            models.Index(fields=["task_id", "created_at", "id"], name="tf_activity_task"),
+            models.Index(fields=["project", "created_at", "id"], name="tf_activity_project"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.task_id}"

@@ -246,3 +246,21 @@ def page_queryset(queryset: QuerySet, ordering: str, cursor: str | None = None) 
         value, pk, forward = decode_cursor(cursor, ordering)
         queryset = queryset.filter(_beyond(field, value, pk, desc=desc, forward=forward))
     return queryset.order_by(*_order(field, desc=desc, forward=forward))
+
+
+def paginated_body(
+    request: Any, queryset: QuerySet, ordering: str, serialize: Any
+) -> dict[str, Any]:
+    """The {next, previous[, count], results} body of a cursor-paged list ordered by
+    ``ordering`` (a created_at key; id breaks ties): activity, comments, members,
+    projects, invitations. ``serialize(items)`` renders the page's rows."""
+    page = paginate(queryset, request.query_params, ordering)
+    base = request.build_absolute_uri(request.path)
+    body: dict[str, Any] = {
+        "next": page_url(base, request.query_params, page.next_params),
+        "previous": page_url(base, request.query_params, page.previous_params),
+    }
+    if page.count is not None:
+        body["count"] = page.count
+    body["results"] = serialize(page.items)
+    return body

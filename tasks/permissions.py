@@ -1,23 +1,24 @@
 """The permission layer for tasks: the one module that knows who may read, change and
 hear about which task. Nothing else filters tasks by owner (an architecture test
-greps for it).
+greps for it). Project roles live beside it in ``projects.roles``.
 
-Today a task belongs to its owner, so "visible", "editable" and "created by" coincide.
-Shared projects (SPEC §7) change only this module: ``visible_tasks`` becomes "tasks of
-my projects", ``editable_tasks`` "…where my role is editor or above",
-``created_tasks`` uses ``created_by`` and ``stats_scopes`` names projects. Callers
-already treat the three as different questions, so widening them cannot let a viewer
-edit or one member's retried request replay another member's task.
+A task belongs to a project; access is the caller's membership role there (SPEC §7):
 
-- ``visible_tasks(user)``: every read (lists, detail, stats, exports, the board).
-- ``editable_tasks(user)`` / ``get_task_for_update(user, id)``: every write; a task the
-  user cannot see is a 404 (indistinguishable from a missing one), a task the user can
-  see but not change is ``TaskPermissionDenied`` (403).
-- ``created_tasks(user)``: the Idempotency-Key lookup (keys stay per user).
+- ``visible_tasks(user)``: tasks of the projects where ``user`` is a member. Every read
+  (lists, detail, stats, exports, the board).
+- ``editable_tasks(user)`` / ``get_task_for_update(user, id)``: role >= editor. Every
+  write; a task the user cannot see is a 404 (indistinguishable from a missing one), a
+  task the user can see but not change is ``TaskPermissionDenied`` (403).
+- ``created_tasks(user)``: the Idempotency-Key lookup (keys stay per (user, key), so
+  one member's retried request can never replay another member's task).
 - ``operator_tasks(user)``: the admin. Superusers (operators) see and change every
-  task there, through the same services; other staff see only their own.
+  task there, through the same services; other staff see what they may see.
 - ``task_scopes`` / ``user_scopes``: the cache scopes (``stats_cache`` versions) a
-  write must bump and a reader's stats depend on.
+  write must bump and a reader's stats depend on: ``project:<id>`` for per-project
+  stats, ``user:<id>`` for a user's own ("mine": assigned to them + their Inbox).
+
+Each function is one query whatever the number of members, projects or tasks: the
+membership lookup is a subquery (``projects.roles.member_project_ids``).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from projects import roles
+from projects.models import Project, Role
 from taskflow.ids import is_valid_id
 from tasks.exceptions import TaskPermissionDenied
 from tasks.models import Task
@@ -41,18 +44,43 @@ def visible_tasks(user: Any) -> QuerySet[Task]:
     """The tasks ``user`` may read."""
     if not _is_user(user):
         return Task.objects.none()
-    return Task.objects.filter(owner_id=user.pk)
+    return Task.objects.filter(project_id__in=roles.member_project_ids(user))
 
 
 def editable_tasks(user: Any) -> QuerySet[Task]:
-    """The tasks ``user`` may change or delete: always a subset of visible_tasks."""
-    return visible_tasks(user)
+    """The tasks ``user`` may change or delete (role >= editor): a subset of
+    visible_tasks."""
+    if not _is_user(user):
+        return Task.objects.none()
+    return Task.objects.filter(project_id__in=roles.member_project_ids(user, Role.EDITOR))
 
 
 def created_tasks(user: Any) -> QuerySet[Task]:
-    """The tasks ``user`` created: Idempotency-Keys are looked up here, per user, so a
-    retry can only ever replay the caller's own create."""
-    return visible_tasks(user)
+    """The visible tasks ``user`` created: Idempotency-Keys are looked up here, per
+    user, so a retry can only ever replay the caller's own create."""
+    if not _is_user(user):
+        return Task.objects.none()
+    return visible_tasks(user).filter(owner_id=user.pk)
+
+
+def created_by(tasks: QuerySet[Task], user_id: str) -> QuerySet[Task]:
+    """Narrow an already permission-scoped queryset to tasks ``user_id`` created (the
+    ``created_by`` filter)."""
+    return tasks.filter(owner_id=user_id)
+
+
+def mine_tasks(user: Any) -> QuerySet[Task]:
+    """ "Mine": the visible tasks assigned to ``user`` plus those in their Inbox."""
+    if not _is_user(user):
+        return Task.objects.none()
+    inbox = Project.objects.filter(inbox_owner_id=user.pk).values("pk")
+    return visible_tasks(user).filter(Q(assignee_id=user.pk) | Q(project_id__in=inbox))
+
+
+def project_tasks(project: Project) -> QuerySet[Task]:
+    """The tasks of one project, for a caller that already checked the user's
+    membership (``projects.roles.get_project_for``)."""
+    return Task.objects.filter(project_id=project.pk)
 
 
 def operator_tasks(user: Any) -> QuerySet[Task]:
@@ -84,11 +112,9 @@ def get_task_for_update(user: Any, task_id: Any) -> Task:
 
 
 def can_edit(user: Any, task: Task) -> bool:
-    """Whether ``user`` may change ``task`` (a task already known to be visible).
-
-    Answered in memory while visible == editable; with roles it becomes one indexed
-    membership lookup."""
-    return _is_user(user) and task.owner_id == user.pk
+    """Whether ``user`` may change ``task``: role >= editor in its project (one indexed
+    membership lookup)."""
+    return roles.has_role(roles.role_of(user, task.project_id), Role.EDITOR)
 
 
 def can_operate(user: Any, task: Task) -> bool:
@@ -105,12 +131,40 @@ def can_create_for(user: Any, owner: Any) -> bool:
     return _is_user(user) and owner is not None and owner.pk == user.pk
 
 
+def project_scope(project_id: str) -> str:
+    return f"project:{project_id}"
+
+
+def user_scope(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
 def task_scopes(tasks: Iterable[Task]) -> frozenset[str]:
     """The stats-cache scopes that include these tasks: every reader whose stats
-    depend on one of them depends on one of these scopes."""
-    return frozenset(f"owner:{task.owner_id}" for task in tasks)
+    depend on one of them depends on one of these scopes. Pass the tasks as they were
+    before a write too (tasks.events does), so a move or reassignment reaches the old
+    project and the old assignee.
+
+    ``project:<id>`` for project stats; ``user:<id>`` of the assignee and of the
+    Inbox's owner for "mine" (one query for the Inbox owners of these projects)."""
+    tasks = list(tasks)
+    project_ids = {task.project_id for task in tasks}
+    scopes = {project_scope(pid) for pid in project_ids}
+    scopes |= {user_scope(task.assignee_id) for task in tasks if task.assignee_id}
+    if project_ids:
+        owners = Project.objects.filter(
+            pk__in=list(project_ids), inbox_owner__isnull=False
+        ).values_list("inbox_owner_id", flat=True)
+        scopes |= {user_scope(owner) for owner in owners}
+    return frozenset(scopes)
 
 
 def user_scopes(user: Any) -> list[str]:
-    """The scopes a user's stats are computed over (sorted: it is part of a key)."""
-    return [f"owner:{user.pk}"]
+    """The scopes a user's own ("mine") stats are computed over (sorted: part of a
+    key). No query: assignment and the Inbox are both kept in ``user:<id>``."""
+    return [user_scope(user.pk)]
+
+
+def project_scopes(project: Project) -> list[str]:
+    """The scopes of one project's stats."""
+    return [project_scope(project.pk)]

@@ -21,6 +21,7 @@ __all__ = [
     "global_task_stats",
     "overdue_q",
     "overdue_tasks",
+    "project_stats",
     "task_stats",
     "visible_tasks",
 ]
@@ -33,11 +34,11 @@ def overdue_q(today: date | None = None) -> Q:
     return Q(due_date__lt=today) & ~Q(status=Status.DONE)
 
 
-def _compute_stats(user: Any) -> dict[str, Any]:
+def _compute_stats(tasks: QuerySet[Task]) -> dict[str, Any]:
     today = timezone.localdate()
     week_ago = timezone.now() - timedelta(days=7)
     pk = "pk"
-    counts = visible_tasks(user).aggregate(
+    counts = tasks.aggregate(
         total=Count(pk),
         overdue=Count(pk, filter=overdue_q(today)),
         due_today=Count(pk, filter=Q(due_date=today) & ~Q(status=Status.DONE)),
@@ -56,14 +57,28 @@ def _compute_stats(user: Any) -> dict[str, Any]:
 
 
 def task_stats(user: Any) -> dict[str, Any]:
-    """Counts for the stats endpoint and the dashboard, cached per user.
+    """The user's own counts ("mine": tasks assigned to them plus their Inbox), for the
+    stats endpoint and the dashboard, cached per user.
 
     The key embeds the versions of the user's scopes, which the write path
     (``tasks.events``) bumps, so a write through any instance is visible at once
     through every other one.
     """
     scopes = permissions.user_scopes(user)
-    return stats_cache.get_or_compute(user.pk, scopes, lambda: _compute_stats(user))
+    return stats_cache.get_or_compute(
+        f"user:{user.pk}", scopes, lambda: _compute_stats(permissions.mine_tasks(user))
+    )
+
+
+def project_stats(project: Any) -> dict[str, Any]:
+    """Counts over one project's tasks, shared by all its members (the caller checked
+    membership with ``projects.roles.get_project_for``)."""
+    scopes = permissions.project_scopes(project)
+    return stats_cache.get_or_compute(
+        f"project:{project.pk}",
+        scopes,
+        lambda: _compute_stats(permissions.project_tasks(project)),
+    )
 
 
 def due_soon_tasks(user: Any, *, limit: int = 10) -> QuerySet[Task]:

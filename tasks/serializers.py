@@ -55,6 +55,20 @@ class TaskSerializer(serializers.Serializer):
         required=False,
         default=list,
     )
+    project = serializers.CharField(
+        source="project_id",
+        max_length=ID_LENGTH,
+        required=False,
+        help_text="Project id (role editor or above); default: your Inbox.",
+    )
+    assignee = serializers.CharField(
+        source="assignee_id",
+        max_length=ID_LENGTH,
+        required=False,
+        allow_null=True,
+        help_text="User id of a project member with role editor or above, or null.",
+    )
+    created_by = serializers.CharField(source="owner_id", read_only=True)
     completed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
@@ -96,6 +110,9 @@ def task_representation(task: Task) -> dict[str, Any]:
         "priority": None if task.priority is None else _PRIORITY_NAMES[Priority(task.priority)],
         "due_date": (due if isinstance(due, str) else due.isoformat()) if due else None,
         "tags": None if tags is None else [None if t is None else str(t) for t in tags],
+        "project": None if task.project_id is None else str(task.project_id),
+        "assignee": None if task.assignee_id is None else str(task.assignee_id),
+        "created_by": None if task.owner_id is None else str(task.owner_id),
         "completed_at": _datetime(task.completed_at, zone),
         "created_at": _datetime(task.created_at, zone),
         "updated_at": _datetime(task.updated_at, zone),
@@ -104,7 +121,7 @@ def task_representation(task: Task) -> dict[str, Any]:
 
 
 class BulkActionSerializer(serializers.Serializer):
-    ACTIONS = ("set_status", "delete")
+    ACTIONS = ("set_status", "delete", "move", "assign")
 
     ids = serializers.ListField(
         child=StrictCharField(max_length=ID_LENGTH),
@@ -114,10 +131,16 @@ class BulkActionSerializer(serializers.Serializer):
     )
     action = serializers.ChoiceField(choices=ACTIONS)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
+    project = serializers.CharField(max_length=ID_LENGTH, required=False, help_text="For move.")
+    assignee = serializers.CharField(
+        max_length=ID_LENGTH, required=False, allow_null=True, help_text="For assign (null: none)."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["action"] == "set_status" and "status" not in attrs:
-            raise serializers.ValidationError({"status": "Required for set_status."})
+        required = {"set_status": "status", "move": "project", "assign": "assignee"}
+        needed = required.get(attrs["action"])
+        if needed and needed not in attrs:
+            raise serializers.ValidationError({needed: f"Required for {attrs['action']}."})
         return attrs
 
 

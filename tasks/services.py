@@ -27,6 +27,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from projects.inbox import inbox_id_of
+from projects.models import Membership, Role, roles_at_least
 from taskflow.ids import derived_id
 from tasks import events, permissions
 from tasks.exceptions import IdempotencyConflict, PreconditionFailed, WriteConflict
@@ -52,11 +54,23 @@ __all__ = [
     "task_create",
     "task_delete",
     "task_update",
+    "tasks_bulk_assign",
     "tasks_bulk_delete",
+    "tasks_bulk_move",
     "tasks_bulk_set_status",
     "tasks_delete_many",
+    "tasks_unassign_member",
 ]
-EDITABLE_FIELDS = ("title", "description", "status", "priority", "due_date", "tags")
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due_date",
+    "tags",
+    "project_id",
+    "assignee_id",
+)
 BULK_MAX_IDS = 500
 _UPDATE_RETRIES = 5
 
@@ -99,8 +113,9 @@ def _prepare(task: Task) -> None:
         raise ValidationError({"description": f"At most {DESCRIPTION_MAX} characters."})
     # Uniqueness is the database's job (unique indexes on every backend); checking it
     # here would cost queries and race anyway.
+    # Relations are checked by the callers' permission lookups and _check_assignee.
     task.full_clean(
-        exclude=["owner", "idempotency_key", "idempotency_fingerprint"],
+        exclude=["owner", "project", "assignee", "idempotency_key", "idempotency_fingerprint"],
         validate_unique=False,
         validate_constraints=False,
     )
@@ -131,6 +146,19 @@ def _sync_tags(task: Task) -> None:
             TaskTag.objects.bulk_create(missing)
 
 
+def _check_assignee(project_id: str, assignee_id: str | None) -> None:
+    """An assignee must be a member of the task's project with role >= editor."""
+    if assignee_id is None:
+        return
+    allowed = Membership.objects.filter(
+        project_id=project_id, user_id=assignee_id, role__in=roles_at_least(Role.EDITOR)
+    ).exists()
+    if not allowed:
+        raise ValidationError(
+            {"assignee": "The assignee must be a member of the project with role editor or above."}
+        )
+
+
 def request_fingerprint(data: Mapping[str, Any]) -> str:
     canonical = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -146,6 +174,8 @@ def task_create(
     *,
     actor: Any,
     owner: Any = None,
+    project_id: str | None = None,
+    assignee_id: str | None = None,
     title: str,
     description: str = "",
     status: str = Status.TODO,
@@ -157,6 +187,8 @@ def task_create(
 ) -> tuple[Task, bool]:
     """Create a task for ``owner`` (default: the actor); returns (task, created).
 
+    ``project_id`` comes from the caller's permission lookup (role >= editor, e.g.
+    ``projects.roles.get_project_for``); without it the task goes to the owner's Inbox.
     Only the admin names another owner (an operator creating a task for a user).
     With an idempotency key, a repeat of the same request by the same actor returns
     the first task (created=False, no event) and a different request under the same
@@ -167,9 +199,13 @@ def task_create(
         existing = _find_by_idempotency_key(actor, idempotency_key)
         if existing is not None:
             return _replay(existing, fingerprint), False
+    project_id = project_id or inbox_id_of(owner)
+    _check_assignee(project_id, assignee_id)
     now = timezone.now()
     task = Task(
         owner=owner,
+        project_id=project_id,
+        assignee_id=assignee_id,
         title=title,
         description=description,
         status=status,
@@ -189,9 +225,12 @@ def task_create(
             _sync_tags(task)
     except IntegrityError:
         # Lost a race with a concurrent request carrying the same key.
-        existing = _find_by_idempotency_key(actor, idempotency_key) if idempotency_key else None
-        if existing is None:
+        if not idempotency_key:
             raise
+        existing = _find_by_idempotency_key(actor, idempotency_key)
+        if existing is None:
+            # The key's task is one the actor can no longer see (they left its project).
+            raise IdempotencyConflict() from None
         return _replay(existing, fingerprint), False
     events.task_written(actor=actor, action=events.CREATED, tasks=[task])
     return task, True
@@ -214,11 +253,12 @@ def task_update(
     """Apply ``changes`` to ``task`` with one conditional update.
 
     ``task`` comes from ``permissions.get_task_for_update`` (or the admin's
-    operator scope). With ``expected_version`` (If-Match) a concurrent write makes
-    this fail with PreconditionFailed and nothing is written. Without it, changes are
-    re-applied on top of the latest version, so no concurrent write is lost either
-    way. Changes that leave every value as it is write nothing: no new version (a
-    client's If-Match stays valid), no event.
+    operator scope); a new ``project_id`` from the caller's permission lookup on the
+    target project (moving needs editor in both). With ``expected_version`` (If-Match)
+    a concurrent write makes this fail with PreconditionFailed and nothing is written.
+    Without it, changes are re-applied on top of the latest version, so no concurrent
+    write is lost either way. Changes that leave every value as it is write nothing:
+    no new version (a client's If-Match stays valid), no event.
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -242,6 +282,8 @@ def task_update(
         }
         if not changed:
             return current
+        if "project_id" in changed or "assignee_id" in changed:
+            _check_assignee(candidate.project_id, candidate.assignee_id)
         values = {
             name: getattr(candidate, name)
             for name in (*EDITABLE_FIELDS, "completed_at", "updated_at")
@@ -254,7 +296,11 @@ def task_update(
             if candidate.tags != current.tags:
                 _sync_tags(candidate)
             events.task_written(
-                actor=actor, action=events.UPDATED, tasks=[candidate], changes=changed
+                actor=actor,
+                action=events.UPDATED,
+                tasks=[candidate],
+                changes=changed,
+                previous=[current],
             )
             return candidate
         latest = Task.objects.filter(pk=current.pk).first()
@@ -281,7 +327,7 @@ def _editable_among(actor: Any, ids: Iterable[str]) -> list[Task]:
     # Materialised first: update()/delete() cannot filter across relations on MongoDB,
     # and the event needs to know which tasks (and scopes) were touched.
     query = permissions.editable_tasks(actor).filter(pk__in=list(ids))
-    return list(query.only("pk", "owner_id", "status"))
+    return list(query.only("pk", "owner_id", "project_id", "assignee_id", "status"))
 
 
 def tasks_bulk_set_status(*, actor: Any, ids: Iterable[str], status: str) -> int:
@@ -328,6 +374,107 @@ def tasks_delete_many(*, actor: Any, tasks: Iterable[Task]) -> int:
     return deleted
 
 
+def _moved(task: Task, **changes: Any) -> Task:
+    """A copy of a (partly loaded) task with ``changes``: the state after a bulk write."""
+    copy = Task(pk=task.pk, owner_id=task.owner_id, project_id=task.project_id)
+    copy.assignee_id = task.assignee_id
+    copy.status = task.status
+    for name, value in changes.items():
+        setattr(copy, name, value)
+    return copy
+
+
+def tasks_bulk_move(*, actor: Any, ids: Iterable[str], project_id: str) -> int:
+    """Move the actor's editable tasks among ``ids`` into ``project_id`` (which the
+    caller resolved with role >= editor). An assignee who may not edit the target
+    project is unassigned. One event for the whole call."""
+    targets = [t for t in _editable_among(actor, ids) if t.project_id != project_id]
+    if not targets:
+        return 0
+    keep = (
+        set(
+            Membership.objects.filter(
+                project_id=project_id, role__in=roles_at_least(Role.EDITOR)
+            ).values_list("user_id", flat=True)
+        )
+        if any(t.assignee_id for t in targets)
+        else set()
+    )
+    now = timezone.now()
+    pks = [t.pk for t in targets]
+    updated = Task.objects.filter(pk__in=pks).update(
+        project_id=project_id, updated_at=now, version=F("version") + 1
+    )
+    dropped = [t.pk for t in targets if t.assignee_id and t.assignee_id not in keep]
+    if dropped:
+        Task.objects.filter(pk__in=dropped).update(assignee_id=None)
+    after = [
+        _moved(t, project_id=project_id, assignee_id=None if t.pk in dropped else t.assignee_id)
+        for t in targets
+    ]
+    events.task_written(
+        actor=actor,
+        action=events.UPDATED,
+        tasks=after,
+        changes={"project_id": (None, project_id)},
+        previous=targets,
+    )
+    return updated
+
+
+def tasks_bulk_assign(*, actor: Any, ids: Iterable[str], assignee_id: str | None) -> int:
+    """Assign the actor's editable tasks among ``ids`` to ``assignee_id`` (None to
+    unassign). Tasks of projects where the assignee may not edit are left alone
+    (the count says how many changed). One event for the whole call."""
+    targets = [t for t in _editable_among(actor, ids) if t.assignee_id != assignee_id]
+    if assignee_id is not None and targets:
+        allowed = set(
+            Membership.objects.filter(
+                user_id=assignee_id,
+                project_id__in=list({t.project_id for t in targets}),
+                role__in=roles_at_least(Role.EDITOR),
+            ).values_list("project_id", flat=True)
+        )
+        targets = [t for t in targets if t.project_id in allowed]
+    if not targets:
+        return 0
+    updated = Task.objects.filter(pk__in=[t.pk for t in targets]).update(
+        assignee_id=assignee_id, updated_at=timezone.now(), version=F("version") + 1
+    )
+    events.task_written(
+        actor=actor,
+        action=events.UPDATED,
+        tasks=[_moved(t, assignee_id=assignee_id) for t in targets],
+        changes={"assignee_id": (None, assignee_id)},
+        previous=targets,
+    )
+    return updated
+
+
+def tasks_unassign_member(*, actor: Any, project_id: str, user_id: str) -> int:
+    """Unassign ``user_id``'s tasks in one project (a member removed or demoted to
+    viewer), through the write path. Called by projects.services, which checked the
+    actor's role."""
+    targets = list(
+        Task.objects.filter(project_id=project_id, assignee_id=user_id).only(
+            "pk", "owner_id", "project_id", "assignee_id", "status"
+        )
+    )
+    if not targets:
+        return 0
+    updated = Task.objects.filter(pk__in=[t.pk for t in targets]).update(
+        assignee_id=None, updated_at=timezone.now(), version=F("version") + 1
+    )
+    events.task_written(
+        actor=actor,
+        action=events.UPDATED,
+        tasks=[_moved(t, assignee_id=None) for t in targets],
+        changes={"assignee_id": (user_id, None)},
+        previous=targets,
+    )
+    return updated
+
+
 def prune_idempotency_keys(*, now: Any = None) -> int:
     """Forget Idempotency-Keys older than their 24 h lifetime."""
     cutoff = (now or timezone.now()) - settings.IDEMPOTENCY_KEY_TTL
@@ -369,6 +516,9 @@ def tasks_import(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[int,
     overwrites (the task may have changed since). Rows without ``id`` always create.
     """
     now = timezone.now()
+    # Imported tasks go to the importer's Inbox (the import page and command name no
+    # project; moving them is one bulk action).
+    project_id = inbox_id_of(actor)
     tasks: list[Task] = []
     sources: list[str | None] = []
     errors: dict[int, ValidationError] = {}
@@ -378,6 +528,7 @@ def tasks_import(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[int,
         created_at = now - timedelta(milliseconds=len(rows) - 1 - index)
         task = Task(
             owner=actor,
+            project_id=project_id,
             title=row["title"],
             description=row.get("description", ""),
             status=row.get("status", Status.TODO),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import factory
 
 from accounts.models import User
+from projects.inbox import inbox_id_of
 from tasks.models import Priority, Status, Task
 
 DEFAULT_PASSWORD = "correct horse battery 9"
@@ -30,6 +31,8 @@ class TaskFactory(factory.django.DjangoModelFactory):
         model = Task
 
     owner = factory.SubFactory(UserFactory)
+    # The owner's Inbox unless a test names a project.
+    project_id = factory.LazyAttribute(lambda o: inbox_id_of(o.owner))
     title = factory.Faker("sentence", nb_words=4)
     description = factory.Faker("paragraph")
     status = Status.TODO

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.exceptions import NotFound, ValidationError
 
+from projects.inbox import inbox_id_of
 from taskflow.ids import new_id
 from tasks.filters import ORDERING_FIELDS
 from tasks.models import Task
@@ -37,10 +38,12 @@ def rows(min_size: int) -> st.SearchStrategy:
 
 def _make(owner, spec) -> list[Task]:
     Task.objects.filter(owner=owner).delete()
+    project_id = inbox_id_of(owner)
     tasks = [
         Task(
             id=new_id(),
             owner=owner,
+            project_id=project_id,
             title=title,
             priority=priority,
             due_date=None if due is None else date(2030, 1, 1) + timedelta(days=due),

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.test import Client
 
 from accounts.models import User
+from projects.inbox import inbox_id_of
 from tasks import permissions, services
 from tasks.exceptions import TaskPermissionDenied
 from tasks.models import Task
@@ -115,7 +116,12 @@ def test_idempotency_keys_are_per_user(user, other_user):
     assert theirs.owner_id == other_user.pk
 
 
-def test_scopes_name_the_owner_today(user, other_user):
+def test_scopes_name_the_project_and_the_inbox_owner(user, other_user):
     tasks = [TaskFactory(owner=user), TaskFactory(owner=user), TaskFactory(owner=other_user)]
-    assert permissions.task_scopes(tasks) == {f"owner:{user.pk}", f"owner:{other_user.pk}"}
-    assert permissions.user_scopes(user) == [f"owner:{user.pk}"]
+    assert permissions.task_scopes(tasks) == {
+        f"project:{inbox_id_of(user)}",
+        f"project:{inbox_id_of(other_user)}",
+        f"user:{user.pk}",
+        f"user:{other_user.pk}",
+    }
+    assert permissions.user_scopes(user) == [f"user:{user.pk}"]

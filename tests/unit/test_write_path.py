@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import User
+from projects.inbox import inbox_id_of
 from tasks import events, selectors, services, stats_cache
 from tasks.models import Status, Task
 from tests.factories import DEFAULT_PASSWORD
@@ -32,7 +33,7 @@ def create(user: User, **fields) -> Task:
 
 
 def version_of(user: User) -> str | None:
-    return cache.get(stats_cache.version_key(f"owner:{user.pk}"))
+    return cache.get(stats_cache.version_key(f"user:{user.pk}"))
 
 
 def test_create_update_delete_each_send_one_event(user, recorded):
@@ -45,7 +46,7 @@ def test_create_update_delete_each_send_one_event(user, recorded):
         (events.DELETED, (task.pk,), user.pk),
     ]
     assert recorded[1].changes == {"title": ("A task", "Renamed")}
-    assert recorded[0].scopes == {f"owner:{user.pk}"}
+    assert recorded[0].scopes == {f"user:{user.pk}", f"project:{inbox_id_of(user)}"}
 
 
 def test_an_api_patch_that_changes_nothing_writes_nothing(api_client, user, recorded):
@@ -123,7 +124,7 @@ def test_bumping_a_scope_invalidates_every_reader_of_it(user):
     assert selectors.task_stats(user)["total"] == 1
     Task.objects.all().delete()  # behind the services' back: the cache still says 1
     assert selectors.task_stats(user)["total"] == 1
-    stats_cache.bump([f"owner:{user.pk}"])
+    stats_cache.bump([f"user:{user.pk}"])
     assert selectors.task_stats(user)["total"] == 0
 
 

@@ -1,0 +1,155 @@
+"""Projects, memberships and invitations (SPEC §7).
+
+A task belongs to exactly one project; who may read or change it is the caller's
+membership role in that project (``projects.roles``). Every user has one personal
+Inbox project (``inbox_owner`` set, unique), which cannot be shared, archived or
+deleted.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from taskflow.ids import new_id
+
+NAME_MAX = 100
+DESCRIPTION_MAX = 2_000
+INBOX_NAME = "Inbox"
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    EDITOR = "editor", "Editor"
+    VIEWER = "viewer", "Viewer"
+
+
+# owner > admin > editor > viewer
+RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.ADMIN: 3, Role.OWNER: 4}
+
+
+def roles_at_least(role: str) -> list[str]:
+    """Every role ranked at or above ``role`` (for ``role__in`` filters)."""
+    return [name for name, rank in RANK.items() if rank >= RANK[Role(role)]]
+
+
+class Project(models.Model):
+    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    name = models.CharField(max_length=NAME_MAX)
+    description = models.TextField(max_length=DESCRIPTION_MAX, blank=True)
+    # SET_NULL: a shared project outlives its creator (ownership is a Membership role).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Set only on a user's personal Inbox. Unique (several NULLs are allowed on every
+    # backend), so "one Inbox per user" holds under races and a re-run migration.
+    inbox_owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="inbox",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    archived = models.BooleanField(default=False)
+    # Incremented by every write; the ETag and the guard of conditional updates.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_inbox(self) -> bool:
+        return self.inbox_owner_id is not None
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+
+class Membership(models.Model):
+    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # visible_tasks: project ids of one user (and role for editable_tasks).
+            models.Index(fields=["user", "role", "project"], name="tf_member_user_role"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="tf_member_project_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.project_id} ({self.role})"
+
+    @property
+    def rank(self) -> int:
+        return RANK[Role(self.role)]
+
+
+class Invitation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        REVOKED = "revoked", "Revoked"
+
+    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    # Stored lower-cased (as User.email): the unique (project, email) pair is what makes
+    # a re-invite update the one row instead of adding another.
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=16, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # Part of the signed link; a re-invite draws a new one, so older links stop working.
+    nonce = models.CharField(max_length=26, default=new_id, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["email", "status", "created_at"], name="tf_invite_email_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "email"], name="tf_invite_project_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.project_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.PENDING and self.expires_at > timezone.now()
