@@ -12,7 +12,7 @@ ACTIVE_ROW_ID = "() => { const tr = document.activeElement.closest('tr'); return
 
 
 def _tasks(user) -> dict[str, str]:
-    return {t: services.task_create(owner=user, title=t)[0].pk for t in ("Alpha", "Beta", "Gamma")}
+    return {t: services.task_create(actor=user, title=t)[0].pk for t in ("Alpha", "Beta", "Gamma")}
 
 
 def _set_by_keyboard(page, title: str, status: str) -> None:
