@@ -6,6 +6,7 @@ the write event stay right, and the operator is recorded as the one who wrote.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -13,9 +14,16 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
 
 from tasks import permissions, services
-from tasks.models import Activity, Task
+from tasks.models import Activity, Priority, Task
+
+# The model's priority labels are the API's lower-case names (and live in migrations);
+# people read them capitalised, as the pages show them.
+PRIORITY_CHOICES = [(p.value, p.api_name.capitalize()) for p in Priority]
 
 READONLY_FIELDS = (
     "id",
@@ -29,6 +37,9 @@ READONLY_FIELDS = (
 
 
 class TaskAdminForm(forms.ModelForm):
+    priority = forms.TypedChoiceField(
+        choices=PRIORITY_CHOICES, coerce=int, initial=Priority.MEDIUM.value
+    )
     tags = forms.CharField(
         required=False, help_text="Comma-separated; at most 10, each up to 32 characters."
     )
@@ -57,11 +68,21 @@ def _copy_into(source: Task, target: Task) -> None:
     target._state.db = source._state.db or "default"
 
 
+class PriorityListFilter(admin.ChoicesFieldListFilter):
+    """The priority filter with the same capitalised labels (same ?priority__exact=)."""
+
+    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+        for choice in super().choices(changelist):
+            yield {**choice, "display": str(choice["display"]).capitalize()}
+
+
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     form = TaskAdminForm
-    list_display = ("title", "owner", "status", "priority", "due_date", "updated_at")
-    list_filter = ("status", "priority")
+    # Compact dates and a breakable owner address: with "Dec. 2, 2026, 11:55 a.m." and
+    # an unbreakable email the last column was clipped at 1280 px with the sidebar open.
+    list_display = ("title", "owner_email", "status", "priority_label", "due", "updated")
+    list_filter = ("status", ("priority", PriorityListFilter))
     search_fields = ("title", "description", "owner__email")
     list_select_related = ("owner",)
     autocomplete_fields = ("owner",)
@@ -80,9 +101,34 @@ class TaskAdmin(admin.ModelAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or permissions.can_operate(request.user, obj))
 
+    @admin.display(description="Owner", ordering="owner__email")
+    def owner_email(self, obj: Task) -> str:
+        # A long address may break before its "@" instead of widening the table.
+        local, _, domain = obj.owner.email.rpartition("@")
+        return format_html("{}<wbr>@{}", local, domain) if local else obj.owner.email
+
+    @admin.display(description="Priority", ordering="priority")
+    def priority_label(self, obj: Task) -> str:
+        return Priority(obj.priority).api_name.capitalize()
+
+    @admin.display(description="Due", ordering="due_date")
+    def due(self, obj: Task) -> str:
+        # One line: admin's own .nowrap keeps "2026-12-05" from breaking at a hyphen.
+        return format_html('<span class="nowrap">{}</span>', obj.due_date) if obj.due_date else "-"
+
+    @admin.display(description="Updated", ordering="updated_at")
+    def updated(self, obj: Task) -> str:
+        # Date and time may wrap between them, never inside the date.
+        day, time = date_format(timezone.localtime(obj.updated_at), "Y-m-d H:i").split()
+        return format_html('<span class="nowrap">{}</span> {}', day, time)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Task | None = None) -> Any:
+        if obj is None:
+            # The add form showed the unsaved instance's defaults: an id, timestamps and
+            # a version that task_create then replaced. They exist once it is saved.
+            return ()
         # A task never changes owner (its tag rows and caches are keyed by owner).
-        return (*READONLY_FIELDS, "owner") if obj is not None else READONLY_FIELDS
+        return (*READONLY_FIELDS, "owner")
 
     def save_model(self, request: HttpRequest, obj: Task, form: Any, change: bool) -> None:
         values = {

@@ -48,7 +48,8 @@ class TaskForm(forms.Form):
         max_length=DESCRIPTION_MAX,
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=forms.Textarea(attrs={"rows": 5, "data-markdown": "description-preview"}),
+        help_text="Markdown: **bold**, _italic_, - lists, [links](https://example.com).",
     )
     status = forms.ChoiceField(choices=Status.choices, initial=Status.TODO)
     priority = forms.ChoiceField(choices=PRIORITY_CHOICES, initial=Priority.MEDIUM.api_name)

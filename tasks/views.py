@@ -18,6 +18,7 @@ from django_ratelimit.core import get_usage
 from rest_framework.exceptions import APIException
 
 from taskflow.forms import add_service_errors
+from taskflow.markdown import render_markdown
 from tasks import exchange, permissions, selectors, services
 from tasks.filters import TaskFilter
 from tasks.forms import (
@@ -28,7 +29,7 @@ from tasks.forms import (
     QuickStatusForm,
     TaskForm,
 )
-from tasks.models import Priority, Status
+from tasks.models import DESCRIPTION_MAX, Priority, Status
 from tasks.pagination import page_url, paginate
 
 
@@ -90,12 +91,15 @@ def task_list(request: HttpRequest) -> HttpResponse:
             params.pop(key, None)
         page = paginate(queryset, params, ordering)
     filtering = any(params.get(key) for key in FILTER_KEYS)
+    # The folded "Filters (n)" toggle counts what is hidden behind it (search stays out).
+    active_filters = sum(1 for key in FILTER_KEYS if key != "search" and params.get(key))
     context = {
         "page": page,
         "tasks": page.items,
         "filter_form": filters.form,
         "values": {key: params.get(key, "") for key in FILTER_KEYS},
         "filtering": filtering,
+        "active_filters": active_filters,
         "has_any_task": bool(page.items) or selectors.visible_tasks(user).exists(),
         "status_choices": Status.choices,
         "priority_choices": PRIORITY_CHOICES,
@@ -111,6 +115,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_create(request: HttpRequest) -> HttpResponse:
+    if "preview" in request.POST:
+        return _form_preview(request, task=None)
     form = TaskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -119,7 +125,11 @@ def task_create(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Task “{task.title}” created.")
-            return redirect("tasks:detail", task_id=task.pk)
+            # The list's quick-add field comes back to the list; the full form to the task.
+            return redirect(_back(request, reverse("tasks:detail", args=[task.pk])))
+    if not form.is_bound:
+        # `q` (static/js/app.js) lands here: the title is where typing goes.
+        form.fields["title"].widget.attrs["autofocus"] = True
     status = 400 if form.is_bound else 200
     return render(request, "tasks/form.html", {"form": form, "task": None}, status=status)
 
@@ -137,6 +147,8 @@ def task_edit(request: HttpRequest, task_id: str) -> HttpResponse:
     task = permissions.get_task_for_update(request.user, task_id)
     if request.method == "GET":
         return render(request, "tasks/form.html", {"form": TaskForm.for_task(task), "task": task})
+    if "preview" in request.POST:
+        return _form_preview(request, task=task)
     form = TaskForm(request.POST)
     if form.is_valid():
         try:
@@ -163,6 +175,28 @@ def task_edit(request: HttpRequest, task_id: str) -> HttpResponse:
             messages.success(request, f"Task “{task.title}” saved.")
             return redirect("tasks:detail", task_id=task.pk)
     return render(request, "tasks/form.html", {"form": form, "task": task}, status=400)
+
+
+def _form_preview(request: HttpRequest, *, task: Any) -> HttpResponse:
+    """The form's "Preview" button without JavaScript: the same form, what was typed kept
+    (unbound, so no errors yet), and the description rendered below it. Nothing is saved."""
+    form = TaskForm(initial=request.POST.dict())
+    preview = render_markdown(request.POST.get("description", "")[:DESCRIPTION_MAX])
+    context = {"form": form, "task": task, "preview": preview, "previewing": True}
+    return render(request, "tasks/form.html", context)
+
+
+@login_required
+@require_POST
+def markdown_preview(request: HttpRequest) -> HttpResponse:
+    """Markdown → sanitised HTML for the preview of a description or a comment (fetch
+    from static/js/app.js). Renders only; nothing is stored."""
+    text = request.POST.get("text", "")
+    if len(text) > DESCRIPTION_MAX:
+        return JsonResponse(
+            {"detail": f"At most {DESCRIPTION_MAX} characters.", "code": "too_long"}, status=400
+        )
+    return JsonResponse({"html": str(render_markdown(text))})
 
 
 def _busy() -> ValidationError:

@@ -1,4 +1,5 @@
-"""Dashboard and task list in light and dark mode: axe-clean in both, and screenshots.
+"""Dashboard and task list (and the list on a phone) in light and dark mode: axe-clean
+in both, and screenshots.
 
 Screenshots go to a temporary directory; to refresh the ones in the docs run
 ``SCREENSHOT_DIR=docs/screenshots .venv/bin/pytest tests/browser/test_screenshots.py``.
@@ -70,3 +71,18 @@ def test_dashboard_and_list_in_each_color_scheme(
         page.screenshot(path=str(path))
         assert path.stat().st_size > 10_000
     context.close()
+    # The list on a 390 px phone: the filters fold away and the first tasks show.
+    phone = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        color_scheme=scheme,
+    )
+    page = phone.new_page()
+    sign_in(page, user.email)
+    page.goto("/tasks/?ordering=due_date")
+    check_a11y(page)
+    path = out / f"tasks-phone-{scheme}.png"
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000
+    phone.close()

@@ -255,3 +255,35 @@ def test_editing_a_user_lower_cases_the_email(admin_client, user):
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.email, user.name, user.is_active) == ("alice.new@example.com", "Alice N", True)
+
+
+def test_add_form_shows_no_id_that_saving_would_replace(admin_client, user):
+    page = admin_client.get("/admin/tasks/task/add/").content.decode()
+    # The unsaved instance's default id (and version, timestamps) used to show here,
+    # and task_create then saved the task under another id.
+    for label in ("Id:", "Version:", "Created at:", "Idempotency key:"):
+        assert label not in page
+    response = admin_client.post("/admin/tasks/task/add/", _task_form(owner=user.pk))
+    assert response.status_code == 302
+    task = Task.objects.get(owner=user)
+    change = admin_client.get(f"/admin/tasks/task/{task.pk}/change/").content.decode()
+    assert task.pk in change  # the change page shows the saved id, read-only
+    assert "Version:" in change
+
+
+def test_priority_reads_capitalised_in_list_filter_and_form(admin_client, report):
+    changelist = admin_client.get("/admin/tasks/task/").content.decode()
+    assert '<td class="field-priority_label">Medium</td>' in changelist
+    assert ">Medium</a>" in changelist  # the filter, same ?priority__exact=2 link
+    assert "?priority__exact=2" in changelist
+    assert ">medium<" not in changelist
+    form = admin_client.get(f"/admin/tasks/task/{report.pk}/change/").content.decode()
+    assert '<option value="2" selected>Medium</option>' in form
+
+
+def test_changelist_dates_are_compact(admin_client, user):
+    services.task_create(actor=user, title="Dated", due_date=timezone.localdate())
+    page = admin_client.get("/admin/tasks/task/").content.decode()
+    today = timezone.localdate().isoformat()
+    assert f'<td class="field-due"><span class="nowrap">{today}</span></td>' in page
+    assert f'<td class="field-updated"><span class="nowrap">{today}</span> ' in page
