@@ -5,6 +5,7 @@ from typing import Any
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from accounts.preferences import activate_for
 from accounts.tokens import check_token_state
 
 
@@ -18,6 +19,9 @@ class RevocableJWTAuthentication(JWTAuthentication):
     def get_user(self, validated_token: Any) -> Any:
         user = super().get_user(validated_token)
         check_token_state(validated_token, user)
+        # Token requests pass Django's middleware as anonymous: the zone starts here
+        # (UserTimezoneMiddleware deactivates it after the response).
+        activate_for(user)
         return user
 
 

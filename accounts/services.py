@@ -12,8 +12,9 @@ from django.db.models import F
 
 from accounts import revocation, selectors
 from accounts.models import User, normalize_email
+from accounts.preferences import DEFAULT_TIMEZONE, is_valid_timezone
 
-PROFILE_FIELDS = ("name", "email", "bio")
+PROFILE_FIELDS = ("name", "email", "bio", "timezone", "week_start", "date_format")
 
 
 def _check_email_free(email: str, *, exclude_pk: str | None = None) -> None:
@@ -21,9 +22,12 @@ def _check_email_free(email: str, *, exclude_pk: str | None = None) -> None:
         raise ValidationError({"email": "A user with this email already exists."})
 
 
-def user_register(*, email: str, password: str, name: str = "") -> User:
+def user_register(*, email: str, password: str, name: str = "", timezone: str = "") -> User:
+    """Create an account. ``timezone`` is the browser's guess at registration: a name
+    that is not an IANA zone (or none) means UTC, changeable on the profile."""
     email = normalize_email(email)
-    user = User(email=email, name=(name or "").strip())
+    zone = timezone if is_valid_timezone(timezone) else DEFAULT_TIMEZONE
+    user = User(email=email, name=(name or "").strip(), timezone=zone)
     user.full_clean(exclude=["password"])
     _check_email_free(email)
     try:
