@@ -18,7 +18,7 @@ import contextlib
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -28,13 +28,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from taskflow.ids import derived_id
-from tasks import events, permissions
+from tasks import events, permissions, recurrence
 from tasks.exceptions import IdempotencyConflict, PreconditionFailed, WriteConflict
 from tasks.models import (
     DESCRIPTION_MAX,
     TAG_MAX_LENGTH,
     TAGS_MAX,
     Priority,
+    RepeatFrom,
     Status,
     Task,
     TaskTag,
@@ -56,7 +57,17 @@ __all__ = [
     "tasks_bulk_set_status",
     "tasks_delete_many",
 ]
-EDITABLE_FIELDS = ("title", "description", "status", "priority", "due_date", "tags")
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due_date",
+    "due_time",
+    "tags",
+    "repeat",
+    "repeat_from",
+)
 BULK_MAX_IDS = 500
 _UPDATE_RETRIES = 5
 
@@ -94,6 +105,12 @@ def _prepare(task: Task) -> None:
     task.title = (task.title or "").strip()
     task.description = task.description or ""
     task.tags = clean_tags(task.tags)
+    task.repeat = recurrence.clean_repeat(task.repeat)
+    if task.due_time is not None:
+        if task.due_date is None:
+            raise ValidationError({"due_time": "Set a due date to set a due time."})
+        # Minutes are the unit of a due time (pages, API and quick add speak HH:MM).
+        task.due_time = task.due_time.replace(second=0, microsecond=0)
     if len(task.description) > DESCRIPTION_MAX:
         # TextField's max_length is a form hint only; full_clean does not check it.
         raise ValidationError({"description": f"At most {DESCRIPTION_MAX} characters."})
@@ -151,7 +168,10 @@ def task_create(
     status: str = Status.TODO,
     priority: int = Priority.MEDIUM,
     due_date: date | None = None,
+    due_time: time | None = None,
     tags: Iterable[str] | None = None,
+    repeat: str = "",
+    repeat_from: str = RepeatFrom.DUE,
     idempotency_key: str | None = None,
     fingerprint: str = "",
 ) -> tuple[Task, bool]:
@@ -175,7 +195,10 @@ def task_create(
         status=status,
         priority=priority,
         due_date=due_date,
+        due_time=due_time,
         tags=list(tags or []),
+        repeat=repeat,
+        repeat_from=repeat_from,
         created_at=now,
         updated_at=now,
         idempotency_key=idempotency_key or None,
@@ -225,6 +248,8 @@ def task_update(
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
     if expected_version is not None and expected_version != task.version:
         raise PreconditionFailed(task.version)
+    if "due_date" in changes and changes["due_date"] is None and "due_time" not in changes:
+        changes = {**changes, "due_time": None}  # no date, no time of day either
     current = task
     for _ in range(_UPDATE_RETRIES):
         candidate = Task(**{f.attname: getattr(current, f.attname) for f in Task._meta.fields})

@@ -13,6 +13,8 @@ from django.utils.html import format_html_join
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString
 
+from accounts.preferences import format_user_date
+from tasks import recurrence
 from tasks.models import Priority, Status
 
 register = template.Library()
@@ -111,3 +113,17 @@ def status_options(selected: str) -> SafeString:
         '<option value="{}"{}>{}</option>',
         ((value, " selected" if value == selected else "", label) for value, label in _STATUSES),
     )
+
+
+@register.filter
+def due_text(task: Any, user: Any) -> str:
+    """The due date in the user's date format, with the due time if there is one."""
+    if task.due_date is None:
+        return ""
+    text = format_user_date(task.due_date, user)
+    return f"{text} {task.due_time.strftime('%H:%M')}" if task.due_time else text
+
+
+@register.filter
+def repeat_text(rule: str) -> str:
+    return recurrence.describe(rule)
