@@ -225,3 +225,9 @@ def on_task_written(event: events.TaskEvent) -> None:
     actor = get_user_model().objects.filter(pk=event.actor_id).first()
     for task in completed:
         create_next_occurrence(actor=actor, task=task)
+
+
+def first_on_or_after(rule: str, day: date, week_start: str = WeekStart.MONDAY) -> date | None:
+    """The rule's first occurrence on or after ``day`` (a new series' first due date)."""
+    found = _rule(rule, day, week_start).after(datetime.combine(day, time()), inc=True)
+    return found.date() if found else None

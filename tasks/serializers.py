@@ -163,6 +163,28 @@ def task_representation(task: Task) -> dict[str, Any]:
     }
 
 
+QUICK_TEXT_MAX = 500
+
+
+class QuickAddSerializer(serializers.Serializer):
+    text = StrictCharField(max_length=QUICK_TEXT_MAX)
+
+
+class QuickAddPreviewSerializer(serializers.Serializer):
+    """What quick add understood: the task it would save, plus the assignee hint."""
+
+    title = serializers.CharField()
+    due_date = serializers.DateField(allow_null=True)
+    due_time = WallTimeField(allow_null=True)
+    priority = PriorityField()
+    tags = serializers.ListField(child=serializers.CharField())
+    repeat = serializers.CharField(allow_blank=True)
+    assignee_hint = serializers.CharField(
+        allow_null=True,
+        help_text="The @name, kept in the title: assigning needs project members.",
+    )
+
+
 class BulkActionSerializer(serializers.Serializer):
     ACTIONS = ("set_status", "delete")
 

@@ -27,8 +27,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.preferences import zone_for
 from taskflow.ids import derived_id
-from tasks import events, permissions, recurrence
+from tasks import events, permissions, quickadd, recurrence
 from tasks.exceptions import IdempotencyConflict, PreconditionFailed, WriteConflict
 from tasks.models import (
     DESCRIPTION_MAX,
@@ -52,6 +53,7 @@ __all__ = [
     "request_fingerprint",
     "task_create",
     "task_delete",
+    "task_quick_add",
     "task_update",
     "tasks_bulk_delete",
     "tasks_bulk_set_status",
@@ -218,6 +220,31 @@ def task_create(
         return _replay(existing, fingerprint), False
     events.task_written(actor=actor, action=events.CREATED, tasks=[task])
     return task, True
+
+
+def task_quick_add(*, actor: Any, text: str, preview: bool = False) -> tuple[dict, Task | None]:
+    """Parse one line of quick add (tasks/quickadd.py) in the actor's zone and week
+    start; create the task unless ``preview``. Returns (what was understood, task or
+    None). A preview is validated like a create, so a 200 preview saves as shown."""
+    now = timezone.localtime(timezone.now(), zone_for(actor))
+    parsed = quickadd.parse(text, now=now, week_start=actor.week_start)
+    if not parsed.title:
+        raise ValidationError({"text": "Nothing is left for the title; add a few words."})
+    values = {
+        "title": parsed.title,
+        "due_date": parsed.due_date,
+        "due_time": parsed.due_time,
+        "priority": parsed.priority or Priority.MEDIUM,
+        "tags": parsed.tags,
+        "repeat": parsed.repeat,
+    }
+    if preview:
+        candidate = Task(owner=actor, **values)
+        _prepare(candidate)
+        values.update(title=candidate.title, tags=candidate.tags)
+        return {**values, "assignee_hint": parsed.assignee_hint}, None
+    task, _ = task_create(actor=actor, **values)
+    return {**values, "assignee_hint": parsed.assignee_hint}, task
 
 
 def _replay(task: Task, fingerprint: str) -> Task:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("tasks/new/", views.task_create, name="create"),
     path("tasks/bulk/", views.task_bulk, name="bulk"),
     path("tasks/import/", views.task_import, name="import"),
+    path("tasks/quick/", views.task_quick_add, name="quick-add"),
     path("tasks/<str:task_id>/", views.task_detail, name="detail"),
     path("tasks/<str:task_id>/edit/", views.task_edit, name="edit"),
     path("tasks/<str:task_id>/delete/", views.task_delete, name="delete"),

@@ -117,11 +117,14 @@ def status_options(selected: str) -> SafeString:
 
 @register.filter
 def due_text(task: Any, user: Any) -> str:
-    """The due date in the user's date format, with the due time if there is one."""
-    if task.due_date is None:
+    """The due date in the user's date format, with the due time if there is one.
+    ``task`` is a Task or quick add's dict of what it understood."""
+    values = task if isinstance(task, dict) else vars(task)
+    due_date, due_time = values.get("due_date"), values.get("due_time")
+    if due_date is None:
         return ""
-    text = format_user_date(task.due_date, user)
-    return f"{text} {task.due_time.strftime('%H:%M')}" if task.due_time else text
+    text = format_user_date(due_date, user)
+    return f"{text} {due_time.strftime('%H:%M')}" if due_time else text
 
 
 @register.filter
