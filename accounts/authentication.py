@@ -22,6 +22,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts import login_sessions, personal_tokens
 from accounts.models import ApiToken, LoginSession
+from accounts.preferences import activate_for
 from accounts.tokens import SESSION_CLAIM, TokenRejected, check_token_state
 from taskflow.client_ip import client_ip
 
@@ -44,6 +45,9 @@ class RevocableJWTAuthentication(JWTAuthentication):
     def get_user(self, validated_token: Any) -> Any:
         user = super().get_user(validated_token)
         check_token_state(validated_token, user)
+        # Token requests pass Django's middleware as anonymous: the zone starts here
+        # (UserTimezoneMiddleware deactivates it after the response).
+        activate_for(user)
         return user
 
 
@@ -92,6 +96,7 @@ class PersonalTokenAuthentication(BaseAuthentication):
         if token.scope != ApiToken.Scope.WRITE and request.method not in SAFE_METHODS:
             raise InsufficientScope()
         personal_tokens.touch(token, ip=client_ip(None, request))
+        activate_for(token.user)  # as for a JWT: the user's zone from here on
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

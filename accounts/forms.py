@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 
 from accounts import second_factor
 from accounts.models import User
+from accounts.preferences import TIMEZONE_MAX_LENGTH, DateFormat, WeekStart, validate_timezone
 
 SECOND_FACTOR_ELSEWHERE = (
     "This account uses a second factor, which this page cannot ask for. "
@@ -34,6 +35,13 @@ class RegisterForm(forms.Form):
         max_length=128,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    # Filled by static/js/app.js from the browser (Intl); empty without JavaScript, and
+    # then (or for a name that is no IANA zone) the account starts in UTC.
+    timezone = forms.CharField(
+        required=False,
+        max_length=TIMEZONE_MAX_LENGTH,
+        widget=forms.HiddenInput(attrs={"data-browser-timezone": ""}),
     )
 
     def clean(self) -> dict:
@@ -65,10 +73,44 @@ class ProfileForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="At most 200 characters.",
     )
+    # A text field, not a <select> of ~600 zones: the page stays light. The three
+    # preferences may be left out of a post (they keep their value: see changes()).
+    timezone = forms.CharField(
+        label="Time zone",
+        required=False,
+        max_length=TIMEZONE_MAX_LENGTH,
+        validators=[validate_timezone],
+        help_text="An IANA name such as Europe/Berlin, America/New_York or UTC. "
+        "\u201cToday\u201d and \u201coverdue\u201d follow it.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    week_start = forms.ChoiceField(
+        label="Week starts on", choices=WeekStart.choices, required=False
+    )
+    date_format = forms.ChoiceField(label="Date format", choices=DateFormat.choices, required=False)
+
+    PREFERENCES = ("timezone", "week_start", "date_format")
+
+    def changes(self) -> dict[str, str]:
+        """The cleaned values for accounts.services; empty preferences are left out."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value or name not in self.PREFERENCES
+        }
 
     @classmethod
     def for_user(cls, user: User) -> ProfileForm:
-        return cls(initial={"name": user.name, "email": user.email, "bio": user.bio})
+        return cls(
+            initial={
+                "name": user.name,
+                "email": user.email,
+                "bio": user.bio,
+                "timezone": user.timezone,
+                "week_start": user.week_start,
+                "date_format": user.date_format,
+            }
+        )
 
 
 class PasswordChangeForm(forms.Form):

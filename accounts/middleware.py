@@ -1,4 +1,6 @@
-"""A refused login attempt becomes a 429, whichever door it came through.
+"""Account middleware: the user's time zone, and refused logins as 429s.
+
+A refused login attempt becomes a 429, whichever door it came through.
 
 DRF views answer LoginRateLimited themselves (it is an APIException). Django's own
 login views (the admin's, the browsable API's /api-auth/login/) let it escape from
@@ -11,7 +13,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 
+from accounts.preferences import activate_for
 from taskflow.ratelimit import LoginRateLimited
 
 
@@ -39,3 +43,20 @@ class LoginRateLimitMiddleware:
             response = HttpResponse(page, status=429)
         response["Retry-After"] = str(wait)
         return response
+
+
+class UserTimezoneMiddleware:
+    """Activates the signed-in user's time zone for the request (pages and the
+    browsable API); JWT requests authenticate inside DRF, where
+    ``RevocableJWTAuthentication`` activates it. Deactivated afterwards either way, so
+    no zone leaks into the next request served by this thread."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        activate_for(getattr(request, "user", None))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

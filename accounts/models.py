@@ -8,6 +8,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from accounts.preferences import (
+    DEFAULT_TIMEZONE,
+    TIMEZONE_MAX_LENGTH,
+    DateFormat,
+    WeekStart,
+    validate_timezone,
+)
 from taskflow.ids import new_id
 
 
@@ -49,6 +56,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Bumped by logout-all and password change; every JWT carries the generation it was
     # issued under, so older tokens fail on the user lookup authentication already does.
     token_generation = models.PositiveIntegerField(default=0, editable=False)
+    # Time preferences (accounts/preferences.py): "today" and "overdue" follow the zone.
+    timezone = models.CharField(
+        max_length=TIMEZONE_MAX_LENGTH, default=DEFAULT_TIMEZONE, validators=[validate_timezone]
+    )
+    week_start = models.CharField(max_length=8, choices=WeekStart.choices, default=WeekStart.MONDAY)
+    date_format = models.CharField(max_length=8, choices=DateFormat.choices, default=DateFormat.ISO)
 
     objects = UserManager()
 

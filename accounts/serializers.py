@@ -5,13 +5,24 @@ from rest_framework import serializers
 
 from accounts.login_sessions import describe_device
 from accounts.models import ApiToken, LoginSession, User
+from accounts.preferences import DateFormat, WeekStart, available_timezones
 from taskflow.fields import StrictCharField
+
+
+def timezone_field(**kwargs: object) -> serializers.ChoiceField:
+    # An enum in the schema: clients (and the fuzz suite) see exactly which names pass.
+    return serializers.ChoiceField(
+        choices=sorted(available_timezones()),
+        help_text="An IANA time zone name, e.g. Europe/Berlin.",
+        **kwargs,
+    )
 
 
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)
     name = StrictCharField(max_length=150, required=False, allow_blank=True, default="")
+    timezone = timezone_field(required=False)
 
 
 class LoginSerializer(serializers.Serializer):
@@ -31,7 +42,16 @@ class TokenPairSerializer(serializers.Serializer):
 class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "email", "name", "bio", "date_joined"]
+        fields = [
+            "id",
+            "email",
+            "name",
+            "bio",
+            "date_joined",
+            "timezone",
+            "week_start",
+            "date_format",
+        ]
         read_only_fields = ["id", "date_joined"]
 
 
@@ -45,6 +65,9 @@ class ProfileUpdateSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, required=False)
     name = StrictCharField(max_length=150, required=False, allow_blank=True)
     bio = StrictCharField(max_length=200, required=False, allow_blank=True)
+    timezone = timezone_field(required=False)
+    week_start = serializers.ChoiceField(choices=WeekStart.choices, required=False)
+    date_format = serializers.ChoiceField(choices=DateFormat.choices, required=False)
 
 
 class PasswordChangeSerializer(serializers.Serializer):

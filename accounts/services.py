@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from accounts import login_sessions, personal_tokens, revocation, selectors
 from accounts.models import ApiToken, LoginSession, User, normalize_email
+from accounts.preferences import DEFAULT_TIMEZONE, is_valid_timezone
 from taskflow.ids import is_valid_id
 
-PROFILE_FIELDS = ("name", "email", "bio")
+PROFILE_FIELDS = ("name", "email", "bio", "timezone", "week_start", "date_format")
 
 
 EMAIL_TAKEN = "email_taken"
@@ -42,9 +43,12 @@ def _check_email_free(email: str, *, exclude_pk: str | None = None) -> None:
         raise _email_taken_error()
 
 
-def user_register(*, email: str, password: str, name: str = "") -> User:
+def user_register(*, email: str, password: str, name: str = "", timezone: str = "") -> User:
+    """Create an account. ``timezone`` is the browser's guess at registration: a name
+    that is not an IANA zone (or none) means UTC, changeable on the profile."""
     email = normalize_email(email)
-    user = User(email=email, name=(name or "").strip())
+    zone = timezone if is_valid_timezone(timezone) else DEFAULT_TIMEZONE
+    user = User(email=email, name=(name or "").strip(), timezone=zone)
     user.full_clean(exclude=["password"], validate_unique=False)
     # The password is judged before the address is looked up, so a weak password gets
     # the same answer for a new and a taken address.

@@ -54,7 +54,10 @@ def register(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 user = services.user_register(
-                    email=data["email"], password=data["password"], name=data["name"]
+                    email=data["email"],
+                    password=data["password"],
+                    name=data["name"],
+                    timezone=data["timezone"],
                 )
             except ValidationError as exc:
                 if verification.hides_taken_addresses() and services.is_email_taken_error(exc):
@@ -121,7 +124,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         profile_form = ProfileForm(request.POST)
         if profile_form.is_valid():
             try:
-                services.user_update_profile(user=user, changes=profile_form.cleaned_data)
+                services.user_update_profile(user=user, changes=profile_form.changes())
             except ValidationError as exc:
                 add_service_errors(profile_form, exc)
                 user.refresh_from_db()

@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Ends a browser session revoked on another instance; keeps the sessions page fresh.
     "accounts.login_sessions.LoginSessionMiddleware",
+    # "Today" and "overdue" in the signed-in user's zone (accounts/preferences.py).
+    "accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # allauth's request context (its stages, rate limits and flows read it).
     "allauth.account.middleware.AccountMiddleware",

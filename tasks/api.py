@@ -33,6 +33,8 @@ from tasks.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, page_url, paginate,
 from tasks.serializers import (
     BulkActionSerializer,
     BulkResultSerializer,
+    QuickAddPreviewSerializer,
+    QuickAddSerializer,
     StatsSerializer,
     TaskSerializer,
 )
@@ -359,6 +361,36 @@ class TaskViewSet(viewsets.GenericViewSet):
                 lambda rows: CommentSerializer(rows, many=True).data,
             )
         )
+
+    @extend_schema(
+        request=QuickAddSerializer,
+        parameters=[
+            OpenApiParameter(
+                "preview",
+                str,
+                enum=["true", "false"],
+                description="true: answer 200 with what would be saved, write nothing.",
+            )
+        ],
+        responses={201: TaskSerializer, 200: QuickAddPreviewSerializer, 400: ERROR},
+    )
+    @action(detail=False, methods=["post"])
+    def quick(self, request: Request) -> Response:
+        """Quick add: one line of text ("Pay rent fri 9am !high #home every month")
+        becomes a task; words not understood stay in the title."""
+        preview = request.query_params.get("preview", "false")
+        if preview not in ("true", "false"):
+            raise ValidationError({"preview": "Enter true or false."})
+        data = QuickAddSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        understood, task = services.task_quick_add(
+            actor=request.user, text=data.validated_data["text"], preview=preview == "true"
+        )
+        if task is None:
+            return Response(QuickAddPreviewSerializer(understood).data)
+        response = Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+        response["Location"] = reverse("api:task-detail", kwargs={"pk": task.pk})
+        return _with_etag(response, task)
 
     @extend_schema(responses={200: StatsSerializer})
     @action(detail=False, methods=["get"])

@@ -7,14 +7,17 @@ from typing import Any
 from django import forms
 
 from taskflow.ids import ID_LENGTH
+from tasks import recurrence
 from tasks.exchange import FORMATS
 from tasks.filters import ORDERING_FIELDS
 from tasks.models import (
     DESCRIPTION_MAX,
+    REPEAT_MAX,
     TAG_MAX_LENGTH,
     TAGS_MAX,
     TITLE_MAX,
     Priority,
+    RepeatFrom,
     Status,
     Task,
 )
@@ -42,6 +45,13 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class TaskForm(forms.Form):
     title = forms.CharField(max_length=TITLE_MAX)
     description = forms.CharField(
@@ -54,6 +64,19 @@ class TaskForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices, initial=Status.TODO)
     priority = forms.ChoiceField(choices=PRIORITY_CHOICES, initial=Priority.MEDIUM.api_name)
     due_date = forms.DateField(required=False, widget=DateInput())
+    due_time = forms.TimeField(
+        required=False, widget=TimeInput(), help_text="Optional; needs a due date."
+    )
+    # A <select> of common rules (plus the task's own, if it is another): the API and
+    # quick add take any rule tasks.recurrence accepts.
+    repeat = forms.CharField(required=False, max_length=REPEAT_MAX, widget=forms.Select())
+    repeat_from = forms.ChoiceField(
+        label="Repeat from",
+        choices=RepeatFrom.choices,
+        initial=RepeatFrom.DUE,
+        required=False,
+        help_text="The next occurrence counts from the due date or from when you complete it.",
+    )
     tags = forms.CharField(
         required=False,
         max_length=(TAG_MAX_LENGTH + 2) * TAGS_MAX,
@@ -71,10 +94,21 @@ class TaskForm(forms.Form):
                 "status": task.status,
                 "priority": task.priority_name,
                 "due_date": task.due_date,
+                "due_time": task.due_time,
                 "tags": ", ".join(task.tags),
+                "repeat": task.repeat,
+                "repeat_from": task.repeat_from,
                 "version": task.version,
             }
         )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.data.get("repeat") if self.is_bound else self.initial.get("repeat")
+        choices = list(recurrence.PRESETS)
+        if current and current not in dict(choices):
+            choices.append((current, recurrence.describe(current) or current))
+        self.fields["repeat"].widget.choices = choices
 
     def changes(self) -> dict[str, Any]:
         """The cleaned values in the shape tasks.services expects."""
@@ -85,6 +119,9 @@ class TaskForm(forms.Form):
             "status": data["status"],
             "priority": Priority.from_name(data["priority"]).value,
             "due_date": data["due_date"],
+            "due_time": data["due_time"],
+            "repeat": data["repeat"],
+            "repeat_from": data["repeat_from"] or RepeatFrom.DUE,
             # Comma-separated text becomes a list; services.clean_tags normalises it.
             "tags": data["tags"].split(","),
         }

@@ -34,6 +34,14 @@ class Priority(models.IntegerChoices):
         return self.name.lower()
 
 
+class RepeatFrom(models.TextChoices):
+    DUE = "due", "the due date"
+    COMPLETION = "completion", "the completion date"
+
+
+REPEAT_MAX = 200
+
+
 class Task(models.Model):
     id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
     # Who created the task (``created_by`` in the API and filters). Kept under its first
@@ -56,6 +64,14 @@ class Task(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.TODO)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
     due_date = models.DateField(null=True, blank=True)
+    # A wall-clock time in the viewer's zone (SPEC §9); only with a due date.
+    due_time = models.TimeField(null=True, blank=True)
+    # An RFC 5545 RRULE ("FREQ=WEEKLY;BYDAY=MO"; tasks/recurrence.py checks it), and
+    # whether the next occurrence counts from the due date or the completion date.
+    repeat = models.CharField(max_length=REPEAT_MAX, blank=True, default="")
+    repeat_from = models.CharField(
+        max_length=16, choices=RepeatFrom.choices, default=RepeatFrom.DUE
+    )
     # The tag list as the user wrote it (rendered without a join); TaskTag rows mirror
     # it so that "filter by tag" works on every backend (JSON __contains does not).
     tags = models.JSONField(default=list, blank=True)
@@ -96,11 +112,13 @@ class Task(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return (
-            self.due_date is not None
-            and self.status != Status.DONE
-            and self.due_date < timezone.localdate()
-        )
+        """Past its due date, or past its due time today, in the current zone."""
+        if self.due_date is None or self.status == Status.DONE:
+            return False
+        now = timezone.localtime()
+        if self.due_date != now.date() or self.due_time is None:
+            return self.due_date < now.date()
+        return self.due_time < now.time().replace(microsecond=0)
 
     @property
     def priority_name(self) -> str:

@@ -29,18 +29,24 @@ __all__ = [
 DUE_SOON_DAYS = 7
 
 
-def overdue_q(today: date | None = None) -> Q:
-    today = today or timezone.localdate()
-    return Q(due_date__lt=today) & ~Q(status=Status.DONE)
+def overdue_q(now: datetime | None = None) -> Q:
+    """Not done and past due: an earlier due date, or today's date with a due time
+    already past. ``now`` in the current zone (the user's, see accounts.preferences):
+    due dates and times are wall-clock values."""
+    local = timezone.localtime(now)
+    moment = local.time().replace(microsecond=0)
+    past = Q(due_date__lt=local.date()) | Q(due_date=local.date(), due_time__lt=moment)
+    return past & ~Q(status=Status.DONE)
 
 
 def _compute_stats(tasks: QuerySet[Task]) -> dict[str, Any]:
-    today = timezone.localdate()
-    week_ago = timezone.now() - timedelta(days=7)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    week_ago = now - timedelta(days=7)
     pk = "pk"
     counts = tasks.aggregate(
         total=Count(pk),
-        overdue=Count(pk, filter=overdue_q(today)),
+        overdue=Count(pk, filter=overdue_q(now)),
         due_today=Count(pk, filter=Q(due_date=today) & ~Q(status=Status.DONE)),
         completed_last_7_days=Count(pk, filter=Q(status=Status.DONE, completed_at__gte=week_ago)),
         **{f"status_{s.value}": Count(pk, filter=Q(status=s.value)) for s in Status},

@@ -1,19 +1,25 @@
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+import re
+from datetime import datetime, time, tzinfo
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from taskflow.fields import StrictCharField
 from taskflow.ids import ID_LENGTH
+from tasks import recurrence
 from tasks.models import (
     DESCRIPTION_MAX,
+    REPEAT_MAX,
     TAG_MAX_LENGTH,
     TAGS_MAX,
     TITLE_MAX,
     Priority,
+    RepeatFrom,
     Status,
     Task,
 )
@@ -33,6 +39,52 @@ class PriorityField(serializers.ChoiceField):
         return Priority(value).api_name
 
 
+TIME_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": TIME_PATTERN, "example": "09:30", "nullable": True}
+)
+class WallTimeField(serializers.Field):
+    """A due time as "HH:MM" (24 h, a wall-clock time in the user's zone): no seconds,
+    no UTC offset, so the schema says exactly what is accepted."""
+
+    default_error_messages = {"invalid": "Enter a time as HH:MM (24-hour)."}
+
+    def to_internal_value(self, data: Any) -> time:
+        if not isinstance(data, str) or not re.match(TIME_PATTERN, data):
+            self.fail("invalid")
+        hours, minutes = data.split(":")
+        return time(int(hours), int(minutes))
+
+    def to_representation(self, value: time) -> str:
+        return value.strftime("%H:%M")
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": REPEAT_MAX,
+        "pattern": recurrence.RRULE_PATTERN,
+        "description": recurrence.HELP,
+    }
+)
+class RepeatField(serializers.CharField):
+    """The RRULE text: the schema's pattern is the grammar tasks.recurrence accepts,
+    whose check (with its specific messages) runs here."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=REPEAT_MAX, allow_blank=True, trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return recurrence.clean_repeat(super().to_internal_value(data))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["repeat"]) from None
+
+
 class TaskSerializer(serializers.Serializer):
     """Input validation of types and sizes; the business rules live in services."""
 
@@ -48,6 +100,7 @@ class TaskSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False, default=Status.TODO)
     priority = PriorityField(required=False, default=Priority.MEDIUM.value)
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    due_time = WallTimeField(required=False, allow_null=True, default=None)
     tags = serializers.ListField(
         # Tags are comma-free (the HTML form and CSV imports split on commas).
         child=StrictCharField(max_length=TAG_MAX_LENGTH, forbid=","),
@@ -69,6 +122,10 @@ class TaskSerializer(serializers.Serializer):
         help_text="User id of a project member with role editor or above, or null.",
     )
     created_by = serializers.CharField(source="owner_id", read_only=True)
+    repeat = RepeatField(required=False, default="")
+    repeat_from = serializers.ChoiceField(
+        choices=RepeatFrom.choices, required=False, default=RepeatFrom.DUE
+    )
     completed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
@@ -109,15 +166,40 @@ def task_representation(task: Task) -> dict[str, Any]:
         "status": str(task.status),
         "priority": None if task.priority is None else _PRIORITY_NAMES[Priority(task.priority)],
         "due_date": (due if isinstance(due, str) else due.isoformat()) if due else None,
+        "due_time": task.due_time.strftime("%H:%M") if task.due_time else None,
         "tags": None if tags is None else [None if t is None else str(t) for t in tags],
         "project": None if task.project_id is None else str(task.project_id),
         "assignee": None if task.assignee_id is None else str(task.assignee_id),
         "created_by": None if task.owner_id is None else str(task.owner_id),
+        "repeat": str(task.repeat),
+        "repeat_from": str(task.repeat_from),
         "completed_at": _datetime(task.completed_at, zone),
         "created_at": _datetime(task.created_at, zone),
         "updated_at": _datetime(task.updated_at, zone),
         "version": None if task.version is None else int(task.version),
     }
+
+
+QUICK_TEXT_MAX = 500
+
+
+class QuickAddSerializer(serializers.Serializer):
+    text = StrictCharField(max_length=QUICK_TEXT_MAX)
+
+
+class QuickAddPreviewSerializer(serializers.Serializer):
+    """What quick add understood: the task it would save, plus the assignee hint."""
+
+    title = serializers.CharField()
+    due_date = serializers.DateField(allow_null=True)
+    due_time = WallTimeField(allow_null=True)
+    priority = PriorityField()
+    tags = serializers.ListField(child=serializers.CharField())
+    repeat = serializers.CharField(allow_blank=True)
+    assignee_hint = serializers.CharField(
+        allow_null=True,
+        help_text="The @name, kept in the title: assigning needs project members.",
+    )
 
 
 class BulkActionSerializer(serializers.Serializer):

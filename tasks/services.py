@@ -18,7 +18,7 @@ import contextlib
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -27,16 +27,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.preferences import zone_for
 from projects.inbox import inbox_id_of
 from projects.models import Membership, Role, roles_at_least
 from taskflow.ids import derived_id
-from tasks import events, permissions
+from tasks import events, permissions, quickadd, recurrence
 from tasks.exceptions import IdempotencyConflict, PreconditionFailed, WriteConflict
 from tasks.models import (
     DESCRIPTION_MAX,
     TAG_MAX_LENGTH,
     TAGS_MAX,
     Priority,
+    RepeatFrom,
     Status,
     Task,
     TaskTag,
@@ -53,6 +55,7 @@ __all__ = [
     "request_fingerprint",
     "task_create",
     "task_delete",
+    "task_quick_add",
     "task_update",
     "tasks_bulk_assign",
     "tasks_bulk_delete",
@@ -67,7 +70,10 @@ EDITABLE_FIELDS = (
     "status",
     "priority",
     "due_date",
+    "due_time",
     "tags",
+    "repeat",
+    "repeat_from",
     "project_id",
     "assignee_id",
 )
@@ -108,6 +114,12 @@ def _prepare(task: Task) -> None:
     task.title = (task.title or "").strip()
     task.description = task.description or ""
     task.tags = clean_tags(task.tags)
+    task.repeat = recurrence.clean_repeat(task.repeat)
+    if task.due_time is not None:
+        if task.due_date is None:
+            raise ValidationError({"due_time": "Set a due date to set a due time."})
+        # Minutes are the unit of a due time (pages, API and quick add speak HH:MM).
+        task.due_time = task.due_time.replace(second=0, microsecond=0)
     if len(task.description) > DESCRIPTION_MAX:
         # TextField's max_length is a form hint only; full_clean does not check it.
         raise ValidationError({"description": f"At most {DESCRIPTION_MAX} characters."})
@@ -181,7 +193,10 @@ def task_create(
     status: str = Status.TODO,
     priority: int = Priority.MEDIUM,
     due_date: date | None = None,
+    due_time: time | None = None,
     tags: Iterable[str] | None = None,
+    repeat: str = "",
+    repeat_from: str = RepeatFrom.DUE,
     idempotency_key: str | None = None,
     fingerprint: str = "",
 ) -> tuple[Task, bool]:
@@ -211,7 +226,10 @@ def task_create(
         status=status,
         priority=priority,
         due_date=due_date,
+        due_time=due_time,
         tags=list(tags or []),
+        repeat=repeat,
+        repeat_from=repeat_from,
         created_at=now,
         updated_at=now,
         idempotency_key=idempotency_key or None,
@@ -234,6 +252,31 @@ def task_create(
         return _replay(existing, fingerprint), False
     events.task_written(actor=actor, action=events.CREATED, tasks=[task])
     return task, True
+
+
+def task_quick_add(*, actor: Any, text: str, preview: bool = False) -> tuple[dict, Task | None]:
+    """Parse one line of quick add (tasks/quickadd.py) in the actor's zone and week
+    start; create the task unless ``preview``. Returns (what was understood, task or
+    None). A preview is validated like a create, so a 200 preview saves as shown."""
+    now = timezone.localtime(timezone.now(), zone_for(actor))
+    parsed = quickadd.parse(text, now=now, week_start=actor.week_start)
+    if not parsed.title:
+        raise ValidationError({"text": "Nothing is left for the title; add a few words."})
+    values = {
+        "title": parsed.title,
+        "due_date": parsed.due_date,
+        "due_time": parsed.due_time,
+        "priority": parsed.priority or Priority.MEDIUM,
+        "tags": parsed.tags,
+        "repeat": parsed.repeat,
+    }
+    if preview:
+        candidate = Task(owner=actor, **values)
+        _prepare(candidate)
+        values.update(title=candidate.title, tags=candidate.tags)
+        return {**values, "assignee_hint": parsed.assignee_hint}, None
+    task, _ = task_create(actor=actor, **values)
+    return {**values, "assignee_hint": parsed.assignee_hint}, task
 
 
 def _replay(task: Task, fingerprint: str) -> Task:
@@ -265,6 +308,8 @@ def task_update(
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
     if expected_version is not None and expected_version != task.version:
         raise PreconditionFailed(task.version)
+    if "due_date" in changes and changes["due_date"] is None and "due_time" not in changes:
+        changes = {**changes, "due_time": None}  # no date, no time of day either
     current = task
     for _ in range(_UPDATE_RETRIES):
         candidate = Task(**{f.attname: getattr(current, f.attname) for f in Task._meta.fields})

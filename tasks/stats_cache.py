@@ -62,8 +62,10 @@ def get_or_compute(
     if ttl <= 0:
         return compute()
     versions = hashlib.sha256(":".join(current_versions(scopes)).encode()).hexdigest()[:32]
-    # The date is part of the key because "overdue" and "due today" change at midnight.
-    key = f"stats:{reader_id}:{versions}:{timezone.localdate().isoformat()}"
+    # "Overdue" and "due today" depend on the reader's zone and change at its midnight
+    # (and, for tasks with a due time, during the day: the short TTL bounds that).
+    zone = timezone.get_current_timezone_name()
+    key = f"stats:{reader_id}:{versions}:{zone}:{timezone.localdate().isoformat()}"
     value = cache.get(key)
     if value is not None:
         record_lookup(hit=True)

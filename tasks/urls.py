@@ -11,6 +11,7 @@ urlpatterns = [
     path("tasks/bulk/", views.task_bulk, name="bulk"),
     path("tasks/import/", views.task_import, name="import"),
     path("markdown/preview/", views.markdown_preview, name="markdown-preview"),
+    path("tasks/quick/", views.task_quick_add, name="quick-add"),
     path("tasks/<str:task_id>/", views.task_detail, name="detail"),
     path("tasks/<str:task_id>/edit/", views.task_edit, name="edit"),
     path("tasks/<str:task_id>/delete/", views.task_delete, name="delete"),

@@ -108,8 +108,31 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "next_url": page_url(request.path, params, page.next_params),
         "previous_url": page_url(request.path, params, page.previous_params),
         "current_url": request.get_full_path(),
+        "quick_text": params.get("quick", "")[:500],
     }
     return render(request, "tasks/list.html", context, status=status)
+
+
+@login_required
+@require_POST
+def task_quick_add(request: HttpRequest) -> HttpResponse:
+    """Quick add without JavaScript: a post shows "We understood: ..." with Save and
+    Edit; Save (save=1) creates the task. The same service as POST /api/tasks/quick/."""
+    text = request.POST.get("text", "").strip()[:500]
+    save = request.POST.get("save") == "1"
+    context: dict[str, Any] = {"text": text, "understood": None, "error": ""}
+    try:
+        if not text:
+            raise ValidationError("Type what the task is, e.g. “Pay rent fri 9am”.")
+        understood, task = services.task_quick_add(actor=request.user, text=text, preview=not save)
+    except ValidationError as exc:
+        context["error"] = " ".join(exc.messages)
+        return render(request, "tasks/quick_add.html", context, status=400)
+    if task is not None:
+        messages.success(request, f"Task “{task.title}” created.")
+        return redirect("tasks:list")
+    context["understood"] = understood
+    return render(request, "tasks/quick_add.html", context)
 
 
 @login_required

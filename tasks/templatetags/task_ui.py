@@ -13,6 +13,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString
 
+from accounts.preferences import format_user_date
+from tasks import recurrence
 from tasks.models import Priority, Status
 
 register = template.Library()
@@ -134,3 +136,20 @@ def complete_button(context: template.Context, task: Any, back: str) -> SafeStri
         "true" if done else "false",
         task.title,
     )
+
+
+@register.filter
+def due_text(task: Any, user: Any) -> str:
+    """The due date in the user's date format, with the due time if there is one.
+    ``task`` is a Task or quick add's dict of what it understood."""
+    values = task if isinstance(task, dict) else vars(task)
+    due_date, due_time = values.get("due_date"), values.get("due_time")
+    if due_date is None:
+        return ""
+    text = format_user_date(due_date, user)
+    return f"{text} {due_time.strftime('%H:%M')}" if due_time else text
+
+
+@register.filter
+def repeat_text(rule: str) -> str:
+    return recurrence.describe(rule)

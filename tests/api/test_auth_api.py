@@ -313,7 +313,16 @@ def test_password_change_rejects_bad_input_and_keeps_tokens(anon_client, user, p
 
 def test_me_returns_the_profile(api_client, user):
     body = api_client.get(f"{AUTH}/me/").json()
-    assert set(body) == {"id", "email", "name", "bio", "date_joined"}
+    assert set(body) == {
+        "id",
+        "email",
+        "name",
+        "bio",
+        "date_joined",
+        "timezone",
+        "week_start",
+        "date_format",
+    }
     assert (body["id"], body["email"], body["name"]) == (user.pk, "alice@example.com", "Alice")
 
 

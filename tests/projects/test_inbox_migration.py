@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from taskflow.ids import new_id
 
-BEFORE = [("tasks", "0002_projects_comments_activity"), ("projects", "0001_initial")]
+# Accounts before the time preferences (accounts 0003): the historical User of this
+# state has no date_format, so the column must not exist yet either.
+BEFORE = [
+    ("tasks", "0002_projects_comments_activity"),
+    ("projects", "0001_initial"),
+    ("accounts", "0002_api_tokens_and_login_sessions"),
+]
 DATA = importlib.import_module("tasks.migrations.0003_inbox_for_every_user")
 
 
