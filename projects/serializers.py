@@ -8,15 +8,16 @@ from typing import Any
 from rest_framework import serializers
 
 from projects.models import DESCRIPTION_MAX, NAME_MAX, Role
+from taskflow.fields import StrictBooleanField, StrictCharField
 
 
 class ProjectSerializer(serializers.Serializer):
     id = serializers.CharField(read_only=True)
-    name = serializers.CharField(max_length=NAME_MAX)
-    description = serializers.CharField(
+    name = StrictCharField(max_length=NAME_MAX)
+    description = StrictCharField(
         max_length=DESCRIPTION_MAX, required=False, allow_blank=True, default=""
     )
-    archived = serializers.BooleanField(required=False, default=False)
+    archived = StrictBooleanField(required=False, default=False)
     is_inbox = serializers.BooleanField(read_only=True)
     created_by = serializers.CharField(source="created_by_id", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
@@ -53,7 +54,7 @@ class InviteSerializer(serializers.Serializer):
 
 
 class TransferSerializer(serializers.Serializer):
-    user_id = serializers.CharField(max_length=26)
+    user_id = StrictCharField(max_length=26)
 
 
 class InvitationSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from taskflow.fields import StrictCharField
 from tasks.models import COMMENT_MAX, Activity
 
 
@@ -30,7 +31,7 @@ class CommentSerializer(serializers.Serializer):
     task = serializers.CharField(source="task_id", read_only=True)
     author = serializers.CharField(source="author_id", read_only=True, allow_null=True)
     author_name = serializers.SerializerMethodField()
-    body = serializers.CharField(max_length=COMMENT_MAX, help_text="Markdown source.")
+    body = StrictCharField(max_length=COMMENT_MAX, help_text="Markdown source.")
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 

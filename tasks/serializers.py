@@ -108,13 +108,13 @@ class TaskSerializer(serializers.Serializer):
         required=False,
         default=list,
     )
-    project = serializers.CharField(
+    project = StrictCharField(
         source="project_id",
         max_length=ID_LENGTH,
         required=False,
         help_text="Project id (role editor or above); default: your Inbox.",
     )
-    assignee = serializers.CharField(
+    assignee = StrictCharField(
         source="assignee_id",
         max_length=ID_LENGTH,
         required=False,
@@ -213,8 +213,8 @@ class BulkActionSerializer(serializers.Serializer):
     )
     action = serializers.ChoiceField(choices=ACTIONS)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
-    project = serializers.CharField(max_length=ID_LENGTH, required=False, help_text="For move.")
-    assignee = serializers.CharField(
+    project = StrictCharField(max_length=ID_LENGTH, required=False, help_text="For move.")
+    assignee = StrictCharField(
         max_length=ID_LENGTH, required=False, allow_null=True, help_text="For assign (null: none)."
     )
 
