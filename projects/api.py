@@ -207,13 +207,15 @@ class MemberViewSet(viewsets.GenericViewSet):
 
     def partial_update(self, request: Request, project_pk: str, user_id: str) -> Response:
         membership = self._membership()
-        data = RoleSerializer(data=request.data)
+        # A PATCH may name no field (the schema's PATCH body has none required): then
+        # nothing changes, as for any other partial update.
+        data = RoleSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         target = services.member_change_role(
             actor=request.user,
             membership=membership,
             user_id=user_id,
-            role=data.validated_data["role"],
+            role=data.validated_data.get("role"),
         )
         return Response(MemberSerializer(target).data)
 

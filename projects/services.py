@@ -180,19 +180,20 @@ def _owner_count(project: Project) -> int:
 
 
 def member_change_role(
-    *, actor: Any, membership: Membership, user_id: str, role: str
+    *, actor: Any, membership: Membership, user_id: str, role: str | None
 ) -> Membership:
     """Change a member's role. Admins change roles below admin to roles below admin;
     owners change any; the last owner cannot step down. A member demoted to viewer is
-    unassigned from the project's tasks (assignees must be editors)."""
+    unassigned from the project's tasks (assignees must be editors). ``role=None`` (a
+    PATCH naming no role) changes nothing and answers the member as they are."""
     project = membership.project
-    if role not in Role.values:
+    if role is not None and role not in Role.values:
         raise ValidationError({"role": f"'{role}' is not a valid role."})
     roles.require_role(membership.role, roles.MANAGE)
     if project.is_inbox:
         raise InboxRule()
     target = _member(project, user_id)
-    if target.role == role:
+    if role is None or target.role == role:
         return target
     if not (_may_manage(membership.role, target.role) and _may_manage(membership.role, role)):
         raise ProjectPermissionDenied()

@@ -132,6 +132,10 @@ def test_shortcuts_navigate_search_add_and_never_fire_while_typing(page, user, c
     page.keyboard.type("Call the bank")
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    # Quick add shows what it understood before saving (issue 13).
+    assert page.inner_text("#understood-h") == "We understood:"
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
     assert "Task “Call the bank” created." in page.inner_text(".messages")
     assert Task.objects.filter(owner=user, title="Call the bank").exists()
     page.keyboard.press("?")

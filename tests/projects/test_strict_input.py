@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from projects.models import Membership, Role
+
 pytestmark = pytest.mark.django_db
 
 
@@ -28,3 +30,12 @@ def test_bulk_assignee_must_be_a_string(api_client):
     response = api_client.post("/api/tasks/bulk/", body, format="json")
     assert response.status_code == 400
     assert "assignee" in response.json()
+
+
+def test_a_member_patch_without_a_role_changes_nothing(api_client, user, other_user):
+    project = api_client.post("/api/projects/", {"name": "Team"}, format="json").json()
+    Membership.objects.create(project_id=project["id"], user=other_user, role=Role.EDITOR)
+    url = f"/api/projects/{project['id']}/members/{other_user.pk}/"
+    response = api_client.patch(url, {}, format="json")
+    assert response.status_code == 200
+    assert response.json()["role"] == "editor"

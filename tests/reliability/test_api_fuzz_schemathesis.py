@@ -69,6 +69,26 @@ CONFIG = SchemathesisConfig.from_dict(
             _accepts("/api/auth/me/", "PATCH", 400, why="email taken by another account"),
             _accepts("/api/auth/tokens/", "POST", 400, why="expires_at must be in the future"),
             *(
+                _accepts(
+                    path,
+                    method,
+                    400,
+                    why="project rules (projects/exceptions.py): the Inbox cannot be shared,"
+                    " archived, deleted or transferred; a project keeps an owner; an"
+                    " invitation is used once; a member is invited once",
+                )
+                for method, path in (
+                    ("PATCH", "/api/projects/{id}/"),
+                    ("DELETE", "/api/projects/{id}/"),
+                    ("POST", "/api/projects/{id}/transfer/"),
+                    ("POST", "/api/projects/{project_pk}/members/"),
+                    ("PATCH", "/api/projects/{project_pk}/members/{user_id}/"),
+                    ("DELETE", "/api/projects/{project_pk}/members/{user_id}/"),
+                    ("POST", "/api/invitations/{id}/accept/"),
+                    ("POST", "/api/invitations/{id}/decline/"),
+                )
+            ),
+            *(
                 _accepts(path, "GET", 400, why="cursor is opaque: only ours decode")
                 for path in (
                     "/api/tasks/",
