@@ -248,12 +248,32 @@ def page_queryset(queryset: QuerySet, ordering: str, cursor: str | None = None) 
     return queryset.order_by(*_order(field, desc=desc, forward=forward))
 
 
+def _check_paging_params(params: Any) -> None:
+    """400 for what the schema does not admit: a blank cursor, page or page_size (the
+    schema says string / integer; leave a parameter out instead), or a page or
+    page_size that is not a whole number."""
+    from rest_framework.exceptions import ValidationError
+
+    errors: dict[str, str] = {}
+    for name in ("cursor", "page", "page_size"):
+        value = params.get(name)
+        if value is None:
+            continue
+        if not value.strip():
+            errors[name] = "May not be blank; leave the parameter out instead."
+        elif name != "cursor" and not value.isdigit():
+            errors[name] = "Enter a whole number."
+    if errors:
+        raise ValidationError(errors)
+
+
 def paginated_body(
     request: Any, queryset: QuerySet, ordering: str, serialize: Any
 ) -> dict[str, Any]:
     """The {next, previous[, count], results} body of a cursor-paged list ordered by
     ``ordering`` (a created_at key; id breaks ties): activity, comments, members,
     projects, invitations. ``serialize(items)`` renders the page's rows."""
+    _check_paging_params(request.query_params)
     page = paginate(queryset, request.query_params, ordering)
     base = request.build_absolute_uri(request.path)
     body: dict[str, Any] = {

@@ -106,7 +106,11 @@ def test_register_to_sign_out(page, check_a11y):
     with page.expect_response(re.compile(r"/status/$")):
         row.get_by_role("button", name="Set").click()
     assert page.url == url
-    page.wait_for_function("document.getElementById('live').textContent.includes('In progress')")
+    # A function, not an expression string: Playwright polls a string with the page's
+    # eval, which the CSP (no 'unsafe-eval') refuses once it has to poll.
+    page.wait_for_function(
+        "() => document.getElementById('live').textContent.includes('In progress')"
+    )
     assert "updated" in row.get_attribute("class")
     page.get_by_label("Select all tasks on this page").check()
     assert page.inner_text("#bulk-count") == "3 selected:"

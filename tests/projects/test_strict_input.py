@@ -39,3 +39,11 @@ def test_a_member_patch_without_a_role_changes_nothing(api_client, user, other_u
     response = api_client.patch(url, {}, format="json")
     assert response.status_code == 200
     assert response.json()["role"] == "editor"
+
+
+@pytest.mark.parametrize("query", ["page_size=", "page=", "cursor=", "page_size=ten", "page=1.5"])
+@pytest.mark.parametrize("path", ["/api/invitations/", "/api/projects/"])
+def test_cursor_lists_refuse_blank_or_non_numeric_paging(api_client, path, query):
+    response = api_client.get(f"{path}?{query}")
+    assert response.status_code == 400
+    assert list(response.json()) == [query.split("=")[0]]

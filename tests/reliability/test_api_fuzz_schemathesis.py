@@ -73,7 +73,9 @@ CONFIG = SchemathesisConfig.from_dict(
                     path,
                     method,
                     400,
-                    why="project rules (projects/exceptions.py): the Inbox cannot be shared,"
+                    *([412] if path == "/api/projects/{id}/" else []),
+                    why="If-Match that is not the project's ETag (412); project rules"
+                    " (projects/exceptions.py): the Inbox cannot be shared,"
                     " archived, deleted or transferred; a project keeps an owner; an"
                     " invitation is used once; a member is invited once",
                 )
