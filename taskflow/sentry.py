@@ -32,8 +32,29 @@ SENTRY_SDK_CDN = "https://browser.sentry-cdn.com"
 DEFAULT_INGEST_ORIGINS = ("https://*.ingest.sentry.io", "https://*.ingest.us.sentry.io")
 
 
+def _drop_query_parameters(event: dict[str, Any]) -> None:
+    """SQL and Redis breadcrumbs keep the statement or command, never its values: a
+    session key (in a Redis key such as `…cached_db<session key>`), a token hash or an
+    email sits there as a bare value no key-based mask can recognise."""
+    crumbs = event.get("breadcrumbs")
+    values = crumbs.get("values") if isinstance(crumbs, dict) else crumbs
+    for crumb in values if isinstance(values, list) else []:
+        if not isinstance(crumb, dict):
+            continue
+        data = crumb.get("data")
+        if crumb.get("category") == "query" and isinstance(data, dict):
+            for key in [k for k in data if "param" in k]:
+                del data[key]
+        if "redis" in (crumb.get("category"), crumb.get("type")):
+            crumb["message"] = str(crumb.get("message") or "").split(" ", 1)[0]
+            if isinstance(data, dict):
+                for key in [k for k in data if "key" in k or "statement" in k]:
+                    del data[key]
+
+
 def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
     """Mask secrets anywhere in the event and make sure the request id is attached."""
+    _drop_query_parameters(event)
     event = scrub(event)
     tags = event.get("tags")
     if not isinstance(tags, dict):

@@ -9,7 +9,7 @@ from typing import Any
 from wsgiref.util import setup_testing_defaults
 
 import pytest
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import Client
@@ -42,13 +42,16 @@ def _call_wsgi(path: str, body: dict[str, Any], headers: dict[str, str]) -> tupl
     def start_response(status: str, response_headers: list, exc_info: Any = None) -> None:
         started.update(status=status, headers=dict(response_headers))
 
-    # As Django's test client does: keep the test's transaction open across the request.
+    # As Django's test client does: keep the test's transaction open across the request
+    # (on PostgreSQL, request_started's close_old_connections would close it mid-test).
+    request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
         response = get_wsgi_application()(environ, start_response)
         b"".join(response)
         response.close()
     finally:
+        request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
     return started["status"], started["headers"]
 
