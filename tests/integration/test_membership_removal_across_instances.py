@@ -6,8 +6,9 @@ him (or deletes the project) through instance 1 and Ben reads again, at once, th
 instances 2 and 3.
 
 Reads covered: the project, the project's task list, a task's detail, the project's
-stats, "mine" stats (/api/tasks/stats/), the export, the list of my projects.
-TODO when they exist on main, add to READS and to the assertions after the removal:
+stats, "mine" stats (/api/tasks/stats/), the export, the list of my projects (API,
+JWT), and the task page and the task list page (signed in with a session cookie).
+TODO when they exist on main, add to ``reads`` and to the assertions after the removal:
 - the board (SPEC §8: GET /api/projects/{id}/board/ → 404 after the removal; the board
   page → 404);
 - the project's pages (/projects/{id}/, members page) → 404;
@@ -17,12 +18,18 @@ TODO when they exist on main, add to READS and to the assertions after the remov
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 import requests
 
+from tests.factories import DEFAULT_PASSWORD
 from tests.integration.conftest import TIMEOUT, bearer, new_account
+
+# What nginx tells the instances (it terminates TLS); without it the production
+# settings' Secure cookies and CSRF origin checks would refuse the form login.
+HTTPS = {"X-Forwarded-Proto": "https"}
 
 pytestmark = pytest.mark.integration
 
@@ -34,6 +41,30 @@ class Member:
         self.email, tokens = new_account(base_url)
         self.headers = bearer(tokens)
         self.id = self.get(base_url, "/api/auth/me/").json()["id"]
+        self.session = self._sign_in(base_url)
+
+    def _sign_in(self, base: str) -> str:
+        """The session cookie of a form login (sessions are shared by every instance).
+        Cookies go in a header: they are Secure, and the test speaks plain HTTP."""
+        form = requests.get(f"{base}/accounts/login/", headers=HTTPS, timeout=TIMEOUT)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)[1]
+        signed_in = requests.post(
+            f"{base}/accounts/login/",
+            data={"email": self.email, "password": DEFAULT_PASSWORD, "csrfmiddlewaretoken": token},
+            headers={
+                **HTTPS,
+                "Origin": base.replace("http://", "https://"),
+                "Cookie": f"csrftoken={form.cookies['csrftoken']}",
+            },
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        )
+        assert signed_in.status_code == 302, signed_in.text
+        return signed_in.cookies["sessionid"]
+
+    def page(self, base: str, path: str) -> requests.Response:
+        headers = {**HTTPS, "Cookie": f"sessionid={self.session}"}
+        return requests.get(f"{base}{path}", headers=headers, timeout=TIMEOUT)
 
     def get(self, base: str, path: str) -> requests.Response:
         return requests.get(f"{base}{path}", headers=self.headers, timeout=TIMEOUT)
@@ -70,7 +101,9 @@ def reads(member: Member, base: str, project: str, task: str) -> dict[str, Any]:
     everything = member.get(base, "/api/tasks/")
     exported = member.get(base, "/api/tasks/export/?format=json")
     projects = member.get(base, "/api/projects/")
+    list_page = member.page(base, "/tasks/")
     assert (listed.status_code, everything.status_code, exported.status_code) == (200, 200, 200)
+    assert list_page.status_code == 200
     return {
         "project": member.get(base, f"/api/projects/{project}/").status_code,
         "project_stats": member.get(base, f"/api/projects/{project}/stats/"),
@@ -80,11 +113,27 @@ def reads(member: Member, base: str, project: str, task: str) -> dict[str, Any]:
         "exported": task in [row["id"] for row in json.loads(exported.text)],
         "in_my_projects": project in [row["id"] for row in projects.json()["results"]],
         "mine_total": member.get(base, "/api/tasks/stats/").json()["total"],
+        "task_page": member.page(base, f"/tasks/{task}/").status_code,
+        "on_list_page": f"/tasks/{task}/" in list_page.text,
     }
 
 
-SEEN = {"project": 200, "detail": 200, "in_all_tasks": True, "exported": True}
-GONE = {"project": 404, "detail": 404, "in_all_tasks": False, "exported": False}
+SEEN = {
+    "project": 200,
+    "detail": 200,
+    "in_all_tasks": True,
+    "exported": True,
+    "task_page": 200,
+    "on_list_page": True,
+}
+GONE = {
+    "project": 404,
+    "detail": 404,
+    "in_all_tasks": False,
+    "exported": False,
+    "task_page": 404,
+    "on_list_page": False,
+}
 
 
 def _summary(read: dict[str, Any]) -> dict[str, Any]:
