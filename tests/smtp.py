@@ -1,8 +1,16 @@
-"""A real SMTP server for tests (aiosmtpd) on a free loopback port.
+"""The one real SMTP server for tests: aiosmtpd, in a thread of the test process, on a
+free loopback port. Every test that reads email uses the ``smtp_server`` fixture from
+here (tests/conftest.py makes it available everywhere), whoever sends the email:
 
-``smtp_server`` starts it, points Django's SMTP backend at it and hands the test the
-list of messages it received (``email.message.Message``). Emails are then read the way
-a user's mail client would see them: after a real SMTP conversation.
+- code in the test process: the fixture points Django's SMTP backend at the server;
+- a worker process (`manage.py run_huey`): pass ``smtp_server.url`` as its EMAIL_URL.
+
+Emails are read the way a user's mail client would see them, after a real SMTP
+conversation: ``smtp_server.messages`` (``email.message.EmailMessage``, parsed with
+the modern policy; the server is also a sequence of them: ``len(smtp_server)``,
+``smtp_server[0]``), ``smtp_server.envelopes`` ((MAIL FROM, RCPT TOs) per message).
+``smtp_server.refuse_first = n`` answers "451 try again later" to the first n
+deliveries (``attempts`` counts every delivery tried), for retry tests.
 """
 
 from __future__ import annotations
@@ -18,15 +26,48 @@ import pytest
 
 from devservers.process import free_port
 
+HOST = "127.0.0.1"
 
-class _Inbox:
-    def __init__(self) -> None:
+
+class SMTPServer:
+    """What the server received, and where it listens (also the aiosmtpd handler)."""
+
+    def __init__(self, port: int) -> None:
+        self.host = HOST
+        self.port = port
         self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.attempts = 0
+        self.refuse_first = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.attempts += 1
+        if self.attempts <= self.refuse_first:
+            return "451 4.3.0 Try again later"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.messages.append(message)  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
+
+    @property
+    def url(self) -> str:
+        """The EMAIL_URL that sends here (for worker processes)."""
+        return f"smtp://{self.host}:{self.port}"
+
+    @property
+    def inbox(self) -> SMTPServer:
+        """The same object: tests written for the former tests/jobs fixture read
+        ``smtp_server.inbox.messages``."""
+        return self
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def __getitem__(self, index: int) -> EmailMessage:
+        return self.messages[index]
+
+    def __iter__(self) -> Iterator[EmailMessage]:
+        return iter(list(self.messages))
 
 
 def body_of(message: Any) -> str:
@@ -45,19 +86,19 @@ def link_in(message: Any, pattern: str) -> str:
 
 
 @pytest.fixture
-def smtp_server(settings) -> Iterator[list[EmailMessage]]:
+def smtp_server(settings) -> Iterator[SMTPServer]:
     from aiosmtpd.controller import Controller
 
-    inbox = _Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    server = SMTPServer(free_port())
+    controller = Controller(server, hostname=server.host, port=server.port)
+    controller.start()  # returns once the server answers
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST = server.host
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_TIMEOUT = 10
     try:
-        yield inbox.messages
+        yield server
     finally:
         controller.stop()

@@ -1,66 +1,25 @@
-"""Real services for job tests: an SMTP server (aiosmtpd, in a thread of the test
-process), redis-server, and `manage.py run_huey` worker processes."""
+"""Real services for job tests: redis-server and `manage.py run_huey` worker processes.
+The SMTP server is the one of every test, ``smtp_server`` (tests/smtp.py): workers
+send to it with ``EMAIL_URL=smtp_server.url``."""
 
 from __future__ import annotations
 
 import contextlib
-import email
 import json
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from huey.storage import MemoryStorage
 
-from devservers import JobWorker, free_port
+from devservers import JobWorker
 from taskflow.jobs import queue
 from tests.production import ROOT, production_env
-
-
-class Inbox:
-    """aiosmtpd handler: keeps every accepted message; answers 451 (try again later)
-    to the first ``refuse_first`` deliveries."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-        self.attempts = 0
-        self.refuse_first = 0
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.attempts += 1
-        if self.attempts <= self.refuse_first:
-            return "451 4.3.0 Try again later"
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-
-class SMTPServer:
-    def __init__(self, inbox: Inbox, port: int) -> None:
-        self.inbox = inbox
-        self.port = port
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SMTPServer]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()  # returns once the server answers
-    yield SMTPServer(inbox, port)
-    controller.stop()
 
 
 @contextlib.contextmanager

@@ -20,10 +20,9 @@ def _send_and_receive(smtp_server, worker, request_id: str) -> None:
     with structlog.contextvars.bound_contextvars(request_id=request_id):
         send_email(to=["ana@example.com"], subject="Your reminder", body="Pay rent")
 
-    inbox = smtp_server.inbox
-    wait_until(lambda: inbox.messages, timeout=60, what="the email at the SMTP server")
-    assert inbox.messages[0]["Subject"] == "Your reminder"
-    assert inbox.envelopes[0][1] == ["ana@example.com"]
+    wait_until(lambda: smtp_server.messages, timeout=60, what="the email at the SMTP server")
+    assert smtp_server.messages[0]["Subject"] == "Your reminder"
+    assert smtp_server.envelopes[0][1] == ["ana@example.com"]
     (sent,) = wait_until(lambda: worker.named("email_sent"), timeout=30, what="email_sent")
     assert sent["request_id"] == request_id
     assert sent["job"] == "deliver_email"
@@ -49,7 +48,7 @@ def test_worker_on_redis_sends_email_with_the_request_id(redis_server, smtp_serv
 def test_email_refused_twice_is_retried_with_backoff_and_arrives_once(
     tmp_path, smtp_server, start_worker, monkeypatch
 ):
-    smtp_server.inbox.refuse_first = 2  # "451 try again later", twice
+    smtp_server.refuse_first = 2  # "451 try again later", twice
     # The retry policy travels with the job: the enqueuer's 1 s, doubling (not 30 s).
     monkeypatch.setattr(deliver_email.task_class, "default_retry_delay", 1)
     queue_file = tmp_path / "jobs.sqlite3"
@@ -57,12 +56,12 @@ def test_email_refused_twice_is_retried_with_backoff_and_arrives_once(
 
     with enqueue_into(SqliteStorage("taskflow", filename=str(queue_file))):
         send_email(to=["ana@example.com"], subject="Retry me", body="text")
-        wait_until(lambda: smtp_server.inbox.messages, timeout=60, what="the email")
+        wait_until(lambda: smtp_server.messages, timeout=60, what="the email")
         wait_until(lambda: worker.named("email_sent"), timeout=30, what="email_sent")
 
     failures = worker.named("job_failed")
-    assert smtp_server.inbox.attempts == 3
-    assert len(smtp_server.inbox.messages) == 1
+    assert smtp_server.attempts == 3
+    assert len(smtp_server.messages) == 1
     assert [f["retries_left"] for f in failures] == [6, 5]
     # Both retries waited in the schedule (1 s, then 2 s), not in the queue.
     requeued = [e["event"] for e in worker.events() if "to schedule, eta" in e["event"]]

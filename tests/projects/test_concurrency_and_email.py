@@ -5,17 +5,15 @@ link brings a new user through registration into the project."""
 from __future__ import annotations
 
 import re
-import socket
-from email import message_from_bytes
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from projects import services
 from tasks import services as task_services
 from tasks.exceptions import PreconditionFailed
 from tasks.models import Activity
 from tests.conftest import client_for
+from tests.smtp import body_of
 
 
 def test_same_if_match_from_two_members_one_200_one_412_one_activity_row(world):
@@ -44,34 +42,6 @@ def test_the_conditional_update_decides_a_race_both_read_before_either_wrote(wor
     assert Activity.objects.filter(task_id=world.task.pk, action="updated").count() == 1
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope.content)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server(settings):
-    handler = _Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield handler
-    controller.stop()
-
-
 def test_invitation_email_over_smtp_leads_a_new_user_into_the_project(world, smtp_server):
     from projects import roles
 
@@ -79,11 +49,9 @@ def test_invitation_email_over_smtp_leads_a_new_user_into_the_project(world, smt
     services.member_invite(
         actor=world.users["owner"], membership=membership, email="ben@example.com", role="editor"
     )
-    (raw,) = smtp_server.messages
-    message = message_from_bytes(raw)
+    (message,) = smtp_server.messages
     assert message["To"] == "ben@example.com"
-    body = message.get_payload(decode=True).decode()
-    token = re.search(r"/invitations/([^/\s]+)/", body).group(1)
+    token = re.search(r"/invitations/([^/\s]+)/", body_of(message)).group(1)
 
     registered = client_for(world.users["owner"])
     registered.credentials()

@@ -5,7 +5,7 @@
 - the project package's shared modules import no app, accounts imports nothing of
   tasks, and bench/ uses public functions only;
 - the app never imports the devservers toolkit; tests and bench start servers only
-  through it.
+  through it; every test reads email through one SMTP server (tests/smtp.py).
 """
 
 from __future__ import annotations
@@ -104,4 +104,12 @@ def test_tests_and_bench_start_servers_through_the_toolkit_only():
     # The tests of the deploy files and of the toolkit itself name these on purpose.
     exempt = {"test_architecture.py", "test_deploy_files.py", "test_devservers.py"}
     paths = [p for p in sources("bench", "tests") if p.name not in exempt]
+    assert offending_lines(paths, pattern) == []
+
+
+def test_one_smtp_server_for_every_test():
+    # Three aiosmtpd fixtures had drifted apart (parsed or raw messages, retries or
+    # not); tests read email through tests/smtp.py's smtp_server only.
+    pattern = re.compile(r"^\s*(from|import)\s+aiosmtpd\b")
+    paths = [p for p in sources("tests") if p != ROOT / "tests" / "smtp.py"]
     assert offending_lines(paths, pattern) == []
