@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.helpers import STEP_TIMEOUT_MS
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
@@ -63,7 +65,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser, live_server) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(STEP_TIMEOUT_MS)
     tab = context.new_page()
     dialogs: list[str] = []
     tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

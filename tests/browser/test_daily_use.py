@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tasks import services
 from tasks.models import Status, Task
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import STEP_TIMEOUT_MS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ def _status(pk: str) -> str:
 @pytest.fixture
 def nojs_page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(STEP_TIMEOUT_MS)
     yield context.new_page()
     context.close()
 
@@ -185,7 +185,7 @@ def test_on_a_phone_the_first_task_shows_without_scrolling(
         has_touch=True,
         java_script_enabled=javascript,
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(STEP_TIMEOUT_MS)
     page = context.new_page()
     sign_in(page, user.email)
     page.goto("/tasks/?status=todo")

@@ -3,7 +3,7 @@
 import pytest
 
 from tasks import services
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import STEP_TIMEOUT_MS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def nojs_page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(STEP_TIMEOUT_MS)
     yield context.new_page()
     context.close()
 
