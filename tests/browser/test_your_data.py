@@ -1,4 +1,4 @@
-""""Your data" in a real browser: the transfer-first message with its link, the
+""" "Your data" in a real browser: the transfer-first message with its link, the
 download (a real ZIP), and deleting the account; axe-clean at each step."""
 
 from __future__ import annotations

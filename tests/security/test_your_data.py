@@ -402,3 +402,13 @@ def test_page_needs_the_confirmation_box(team):
     response = _browser(team.ben).post("/accounts/data/", {"password": DEFAULT_PASSWORD})
     assert response.status_code == 400
     assert User.objects.get(pk=team.ben.pk).is_active
+
+
+def test_the_prune_command_finishes_an_interrupted_deletion(team):
+    from django.core.management import call_command
+
+    deletion.start(user=team.ben)
+    out = io.StringIO()
+    call_command("prune_expired", stdout=out)
+    assert "Finished 1 interrupted account deletions." in out.getvalue()
+    assert not User.objects.filter(pk=team.ben.pk).exists()
