@@ -118,10 +118,13 @@ def finish(*, user: User) -> None:
 
 
 def pending() -> list[User]:
-    """Accounts whose deletion started but did not finish (a crash)."""
-    return list(
-        User.objects.filter(is_active=False, email__endswith=f"@{TOMBSTONE_DOMAIN}").order_by("pk")
-    )
+    """Accounts whose deletion started but did not finish (a crash): inactive, and the
+    address is exactly their own tombstone (someone who registered an address at
+    deleted.invalid and was deactivated by an admin is not one of them)."""
+    candidates = User.objects.filter(
+        is_active=False, email__endswith=f"@{TOMBSTONE_DOMAIN}"
+    ).order_by("pk")
+    return [user for user in candidates if user.email == tombstone_email(user.pk)]
 
 
 def finish_pending() -> int:

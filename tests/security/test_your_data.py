@@ -412,3 +412,11 @@ def test_the_prune_command_finishes_an_interrupted_deletion(team):
     call_command("prune_expired", stdout=out)
     assert "Finished 1 interrupted account deletions." in out.getvalue()
     assert not User.objects.filter(pk=team.ben.pk).exists()
+
+
+def test_only_a_started_deletion_is_finished_by_the_sweep(db):
+    lookalike = UserFactory(email="deleted-someone@deleted.invalid", is_active=False)
+    deactivated = UserFactory(email="old@example.com", is_active=False)
+    assert deletion.pending() == []
+    assert deletion.finish_pending() == 0
+    assert User.objects.filter(pk__in=[lookalike.pk, deactivated.pk]).count() == 2
