@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
 from allauth.account.forms import ResetPasswordForm
 from allauth.core import ratelimit as allauth_ratelimit
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import second_factor, services, tokens, verification
+from accounts import data, deletion, second_factor, services, tokens, verification
 from accounts.authentication import RefusesPersonalTokens
 from accounts.serializers import (
+    AccountDeleteSerializer,
     LoginMfaRequiredSerializer,
     LoginMfaSerializer,
     LoginSerializer,
@@ -27,6 +35,7 @@ from accounts.serializers import (
     RegisteredUserSerializer,
     RegisterSerializer,
     TokenPairSerializer,
+    TransferFirstSerializer,
     UserSerializer,
 )
 from taskflow import metrics, ratelimit
@@ -278,6 +287,80 @@ class MeView(APIView):
         data.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request.user, changes=data.validated_data)
         return Response(UserSerializer(user).data)
+
+    @extend_schema(
+        request=AccountDeleteSerializer,
+        responses={
+            204: None,
+            400: OpenApiResponse(
+                description="Wrong password or code (field errors), or "
+                '`{"code": "mfa_required"}`: the account has a second factor and no code '
+                "was given"
+            ),
+            401: ERRORS[401],
+            403: OpenApiResponse(description="Personal API tokens cannot delete accounts"),
+            409: OpenApiResponse(
+                response=TransferFirstSerializer,
+                description="The user is the only owner of shared projects (listed): "
+                "transfer them first",
+            ),
+            429: ERRORS[429],
+        },
+        description="Delete the account and everything it owns (Inbox, projects with no "
+        "other member, tokens, sessions) at once, on every instance. Comments and "
+        "activity in other people's projects stay, by a deleted user; tasks created "
+        "there are handed to the project's owner. Needs the password and, when the "
+        "account has one, a TOTP or recovery code. Password failures count in the "
+        "login limits.",
+        tags=["auth"],
+    )
+    def delete(self, request: Request) -> Response:
+        body = AccountDeleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            deletion.account_delete(
+                user=request.user,
+                password=body.validated_data["password"],
+                code=body.validated_data["code"],
+                request=request._request,
+            )
+        except deletion.TransferFirst as refused:
+            return Response(
+                {
+                    "detail": refused.detail,
+                    "code": refused.code,
+                    "blockers": [asdict(b) for b in refused.blockers],
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ExportView(RefusesPersonalTokens, APIView):
+    """ "Download my data": one ZIP of JSON files, streamed."""
+
+    @extend_schema(
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, 401: ERRORS[401]},
+        description="One ZIP: `export.json` (format version, time, files) and one JSON "
+        "list per kind of data: `profile` (never the password hash or factor secrets), "
+        "`api_tokens` (metadata, never the hash), `sessions` (never the session key), "
+        "`memberships`, `tasks` (those the user created that they can still see, and "
+        "every task of the projects they own), `comments` (all they wrote), `activity` "
+        "(theirs, in projects they are a member of). Personal API tokens are refused.",
+        tags=["auth"],
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(
+            data.stream_export(request.user), content_type="application/zip"
+        )
+        stamp = timezone.now().strftime("%Y%m%d")
+        response["Content-Disposition"] = f'attachment; filename="taskflow-data-{stamp}.zip"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # The body is a ZIP whatever the Accept header says; errors stay JSON.
+        return JSONRenderer(), JSONRenderer.media_type
 
 
 class PasswordChangeView(RefusesPersonalTokens, APIView):

@@ -18,6 +18,7 @@ urlpatterns = [
     path("logout/", api.LogoutView.as_view(), name="logout"),
     path("logout-all/", api.LogoutAllView.as_view(), name="logout-all"),
     path("me/", api.MeView.as_view(), name="me"),
+    path("me/export/", api.ExportView.as_view(), name="me-export"),
     path("password/", api.PasswordChangeView.as_view(), name="password"),
     path("tokens/", security_api.ApiTokenListView.as_view(), name="tokens"),
     path("tokens/<str:pk>/", security_api.ApiTokenDetailView.as_view(), name="token"),

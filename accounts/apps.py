@@ -20,6 +20,13 @@ class AccountsConfig(AppConfig):
         user_logged_in.connect(_logged_in, dispatch_uid="accounts.login_sessions.in")
         user_logged_out.connect(_logged_out, dispatch_uid="accounts.login_sessions.out")
 
+        # "Your data": accounts' own files of the export (other apps add theirs).
+        from accounts import data, selectors
+
+        data.register_exporter("profile", selectors.export_profile)
+        data.register_exporter("api_tokens", selectors.export_api_tokens)
+        data.register_exporter("sessions", selectors.export_login_sessions)
+
 
 def _logged_in(sender: type, request: Any, user: Any, **kwargs: Any) -> None:
     from accounts import login_sessions

@@ -168,3 +168,30 @@ class AdminLoginForm(_RefuseSecondFactorUsers, AdminAuthenticationForm):
 
 class BrowsableApiLoginForm(_RefuseSecondFactorUsers, AuthenticationForm):
     pass
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        label="Authenticator or recovery code",
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text"}),
+    )
+    confirm = forms.BooleanField(
+        label="I understand that my account and everything it owns are deleted for good.",
+    )
+
+    def __init__(self, *args: Any, needs_code: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if needs_code:
+            code = self.fields["code"]
+            code.required = True
+            code.help_text = "A code from your authenticator app, or one of your recovery codes."
+        else:
+            del self.fields["code"]

@@ -59,3 +59,21 @@ def ticket_redeem(*, ticket: str, code: str) -> User:
     # here: the API answers with tokens).
     form.authenticator.record_usage()
     return user
+
+
+def needs_code(user: User) -> bool:
+    """Whether deleting the account asks for a code: a TOTP authenticator or recovery
+    codes. A passkey alone cannot type a code (allauth's code form skips WebAuthn), so
+    a passkey-only account is confirmed by its password."""
+    from allauth.mfa.models import Authenticator
+
+    return is_mfa_enabled(user, types=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES])
+
+
+def verify_code(*, user: User, code: str) -> None:
+    """Check a TOTP or recovery code of ``user`` with allauth's own form (replay of a
+    TOTP code and reuse of a recovery code refused, failures limited per user)."""
+    form = AuthenticateForm(user=user, data={"code": code})
+    if not form.is_valid():
+        raise ValidationError({"code": form.errors.get("code", ["Incorrect code."])})
+    form.authenticator.record_usage()

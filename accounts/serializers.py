@@ -145,3 +145,28 @@ class PasswordResetConfirmSerializer(serializers.Serializer):
     uid = StrictCharField(max_length=64)
     token = StrictCharField(max_length=128)
     new_password = StrictCharField(max_length=128, trim_whitespace=False)
+
+
+class AccountDeleteSerializer(serializers.Serializer):
+    password = StrictCharField(max_length=128, trim_whitespace=False)
+    code = StrictCharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A TOTP or recovery code; required when the account has one.",
+    )
+
+
+class BlockerSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    id = serializers.CharField()
+    name = serializers.CharField()
+    url = serializers.CharField(help_text="Where to resolve it (the project's page).")
+    reason = serializers.CharField()
+
+
+class TransferFirstSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    blockers = BlockerSerializer(many=True)

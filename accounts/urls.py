@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import security_views, views
+from accounts import data_views, security_views, views
 
 app_name = "accounts"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("tokens/<str:pk>/revoke/", security_views.api_token_revoke, name="api-token-revoke"),
     path("sessions/", security_views.sessions, name="sessions"),
     path("sessions/<str:pk>/revoke/", security_views.session_revoke, name="session-revoke"),
+    path("data/", data_views.your_data, name="your-data"),
+    path("data/download/", data_views.download, name="data-download"),
 ]

@@ -8,6 +8,13 @@ class ProjectsConfig(AppConfig):
     verbose_name = "Projects"
 
     def ready(self) -> None:
-        # Every new user gets an Inbox. A receiver registered here, not a call in
-        # accounts.services: accounts knows nothing of projects or tasks.
-        from projects import signals  # noqa: F401
+        # Every new user gets an Inbox (projects.signals): a receiver registered here,
+        # not a call in accounts.services: accounts knows nothing of projects or tasks.
+        # "Your data" (accounts.data): memberships in the export, the transfer-first
+        # rule and the projects' part of deleting an account.
+        from accounts import data
+        from projects import account_data, signals  # noqa: F401
+
+        data.register_exporter("memberships", account_data.export_memberships)
+        data.register_deletion_guard(account_data.deletion_guard)
+        data.register_eraser("projects", account_data.erase_user)

@@ -69,6 +69,22 @@ def created_by(tasks: QuerySet[Task], user_id: str) -> QuerySet[Task]:
     return tasks.filter(owner_id=user_id)
 
 
+def exportable_tasks(user: Any) -> QuerySet[Task]:
+    """ "Download my data": the visible tasks ``user`` created, plus every task of the
+    projects they own (their Inbox included). Tasks they created in a project they
+    have since left are not theirs to read any more."""
+    if not _is_user(user):
+        return Task.objects.none()
+    owned = roles.member_project_ids(user, Role.OWNER)
+    return visible_tasks(user).filter(Q(owner_id=user.pk) | Q(project_id__in=owned))
+
+
+def tasks_created_by_user(user: Any) -> QuerySet[Task]:
+    """Every task ``user`` created, in any project, visible or not: only for deleting
+    the account, which hands these over (tasks.account_data)."""
+    return Task.objects.filter(owner_id=user.pk)
+
+
 def mine_tasks(user: Any) -> QuerySet[Task]:
     """ "Mine": the visible tasks assigned to ``user`` plus those in their Inbox."""
     if not _is_user(user):

@@ -8,6 +8,7 @@ import structlog
 from django.conf import settings
 from huey import crontab
 
+from accounts import deletion as account_deletion
 from accounts import services as account_services
 from taskflow.jobs import periodic_job
 from tasks import services
@@ -33,4 +34,8 @@ def prune_expired_records() -> tuple[int, int]:
 @periodic_job(schedule_from_cron(settings.PRUNE_SCHEDULE), period=timedelta(days=1))
 def prune_expired() -> None:
     tokens, keys = prune_expired_records()
-    logger.info("pruned_expired", revocations=tokens, idempotency_keys=keys)
+    # Account deletions a crash interrupted (accounts/deletion.py) finish here.
+    finished = account_deletion.finish_pending()
+    logger.info(
+        "pruned_expired", revocations=tokens, idempotency_keys=keys, deletions_finished=finished
+    )

@@ -67,6 +67,7 @@ CONFIG = SchemathesisConfig.from_dict(
             _accepts("/api/auth/register/", "POST", 400, why="weak password, email taken"),
             _accepts("/api/auth/password/", "POST", 400, why="wrong old or weak new password"),
             _accepts("/api/auth/me/", "PATCH", 400, why="email taken by another account"),
+            _accepts("/api/auth/me/", "DELETE", 400, why="wrong password or second factor"),
             _accepts("/api/auth/tokens/", "POST", 400, why="expires_at must be in the future"),
             *(
                 _accepts(

@@ -1,4 +1,5 @@
-"""manage.py prune_expired: forget expired revocation records and Idempotency-Keys.
+"""manage.py prune_expired: forget expired revocation records and Idempotency-Keys, and
+finish account deletions that a crash interrupted (accounts/deletion.py).
 
 The workers already run this daily (the ``prune_expired`` job, PRUNE_SCHEDULE); the
 command stays for cron and for operators. Safe at any frequency: both deletes only
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from accounts import deletion
 from tasks.tasks import prune_expired_records
 
 
@@ -21,3 +23,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Removed {tokens} expired revocation records; cleared {keys} idempotency keys."
         )
+        finished = deletion.finish_pending()
+        if finished:
+            self.stdout.write(f"Finished {finished} interrupted account deletions.")
