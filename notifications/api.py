@@ -98,7 +98,7 @@ class ReminderViewSet(viewsets.GenericViewSet):
 @extend_schema_view(
     list=extend_schema(
         parameters=LIST_PARAMETERS,
-        responses={200: NotificationPage, 400: ERROR},
+        responses={200: NotificationPage, 400: ERROR, 404: ERROR},
         description="Your notifications: unread first, then newest first.",
     ),
 )
