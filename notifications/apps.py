@@ -8,8 +8,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Reminders and notifications"
 
     def ready(self) -> None:
-        from notifications import reminders
+        from notifications import assignments, reminders
         from tasks import events
 
         # A changed due date or time moves the task's relative reminders.
         events.subscribe(reminders.on_task_written)
+        # A new assignee hears about it.
+        events.subscribe(assignments.on_task_written)

@@ -61,6 +61,7 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         REMINDER = "reminder", "Reminder"
+        ASSIGNED = "assigned", "Assigned to you"
 
     id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
     user = models.ForeignKey(
