@@ -48,9 +48,7 @@ def test_the_sweep_delivers_a_due_reminder_once(user, due_now):
 
 
 def test_a_reminder_not_yet_due_waits(user, due_task):
-    reminders.reminder_create(
-        actor=user, task=due_task, at=timezone.now() + timedelta(minutes=5)
-    )
+    reminders.reminder_create(actor=user, task=due_task, at=timezone.now() + timedelta(minutes=5))
     assert jobs.sweep() == 0
     assert not Notification.objects.exists()
 
@@ -135,9 +133,7 @@ def test_a_member_removed_from_the_project_is_not_reminded(db):
     assert mail.outbox == []
 
 
-def test_a_sent_relative_reminder_is_armed_again_when_the_due_date_moves_ahead(
-    user, due_task
-):
+def test_a_sent_relative_reminder_is_armed_again_when_the_due_date_moves_ahead(user, due_task):
     reminder = reminders.reminder_create(actor=user, task=due_task, before_due_minutes=60)
     Reminder.objects.update(fire_at=timezone.now() - timedelta(minutes=1))
     jobs.sweep()

@@ -92,10 +92,10 @@ def test_unread_count_is_cached_and_follows_every_change(user):
 
 
 def test_a_derived_id_is_created_once(user):
-    first, created = services.notification_create(
+    _first, created = services.notification_create(
         user_id=user.pk, kind="reminder", title="A", notification_id="0" * 26
     )
-    again, created_again = services.notification_create(
+    _again, created_again = services.notification_create(
         user_id=user.pk, kind="reminder", title="A", notification_id="0" * 26
     )
     assert (created, created_again) == (True, False)

@@ -32,7 +32,8 @@ def test_the_bell_shows_the_unread_count(user, web):
 
 def test_add_list_and_delete_reminders_on_the_task_page(user, web, due_task):
     page = web.get(f"/tasks/{due_task.pk}/").content.decode()
-    assert 'id="reminders"' in page and "No reminders." in page
+    assert 'id="reminders"' in page
+    assert "No reminders." in page
 
     added = web.post(f"/tasks/{due_task.pk}/reminders/", {"before_due_minutes": "60"})
     assert added.status_code == 302
@@ -74,7 +75,8 @@ def test_notifications_page_marks_one_and_all_read(user, web):
     first, _ = services.notification_create(user_id=user.pk, kind="reminder", title="Reminder: A")
     services.notification_create(user_id=user.pk, kind="reminder", title="Reminder: B")
     page = web.get("/notifications/").content.decode()
-    assert "2 unread." in page and "Reminder: A" in page
+    assert "2 unread." in page
+    assert "Reminder: A" in page
 
     web.post("/notifications/read/", {"id": first.pk})
     assert Notification.objects.get(pk=first.pk).read_at is not None
