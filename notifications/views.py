@@ -62,7 +62,7 @@ def notification_read(request: HttpRequest) -> HttpResponse:
         messages.success(request, "All notifications marked read.")
     elif is_valid_id(request.POST.get("id")):
         services.mark_read(user=request.user, ids=[request.POST["id"]])
-    return redirect(reverse("notifications:list"))
+    return redirect(reverse("notifications:index"))
 
 
 def _parse_local(value: str) -> datetime | None:
