@@ -3,6 +3,8 @@
 The unread count is one indexed COUNT, cached per user under a version that every
 write here bumps (``tasks.stats_cache``'s version keys, scope ``notifications:<id>``):
 a new or read notification changes the version, so no instance serves a stale count.
+Cached only when the cache is shared (NOTIFICATIONS_UNREAD_TTL, 300 s with Redis, else
+0): with a per-process cache the worker's bump would not reach the web processes.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError
 from django.db.models import QuerySet
@@ -19,7 +22,6 @@ from notifications.models import TITLE_MAX, Notification, notification_rank
 from tasks import stats_cache
 
 MARK_READ_MAX = 100  # ids in one mark-read request
-UNREAD_TTL = 300  # seconds; the version key is what keeps it right, this bounds memory
 
 
 def _scope(user_id: str) -> str:
@@ -96,10 +98,17 @@ def user_notifications(user: Any) -> QuerySet[Notification]:
 
 def unread_count(user: Any) -> int:
     """The bell's number: cached per user and version (one COUNT on a miss)."""
+    ttl = settings.NOTIFICATIONS_UNREAD_TTL
+    if ttl <= 0:  # a per-process cache would miss the worker's new notifications
+        return _count_unread(user)
     (version,) = stats_cache.current_versions([_scope(user.pk)])
     key = f"notifications:unread:{user.pk}:{version}"
     value = cache.get(key)
     if value is None:
-        value = Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
-        cache.set(key, value, timeout=UNREAD_TTL)
+        value = _count_unread(user)
+        cache.set(key, value, timeout=ttl)
     return int(value)
+
+
+def _count_unread(user: Any) -> int:
+    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()

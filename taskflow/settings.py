@@ -241,6 +241,9 @@ else:
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 STATS_CACHE_TTL = env.int("STATS_CACHE_TTL", default=60)
+# The bell's unread count is cached only in a cache every process shares (Redis): the
+# worker that creates a notification must reach the web processes' cached count.
+NOTIFICATIONS_UNREAD_TTL = env.int("NOTIFICATIONS_UNREAD_TTL", default=300 if REDIS_URL else 0)
 
 # --- Background jobs (taskflow.jobs, docs/operations.md) ------------------------------
 # Redis when there is one (any number of workers on any number of machines), else a

@@ -79,7 +79,8 @@ def test_others_notifications_are_never_listed(user, other_user, other_client):
     assert other_client.get("/api/notifications/").json()["results"] == []
 
 
-def test_unread_count_is_cached_and_follows_every_change(user):
+def test_unread_count_is_cached_and_follows_every_change(user, settings):
+    settings.NOTIFICATIONS_UNREAD_TTL = 300  # as with Redis
     make(user, 2)
     assert services.unread_count(user) == 2
     with CaptureQueriesContext(connection) as queries:
@@ -100,3 +101,11 @@ def test_a_derived_id_is_created_once(user):
     )
     assert (created, created_again) == (True, False)
     assert Notification.objects.count() == 1
+
+
+def test_without_a_shared_cache_the_count_is_never_cached(user, settings):
+    settings.NOTIFICATIONS_UNREAD_TTL = 0  # per-process cache: a worker's bump is unseen
+    assert services.unread_count(user) == 0
+    # A notification written as another process would (no version bump here).
+    Notification.objects.create(user=user, kind="reminder", title="From the worker")
+    assert services.unread_count(user) == 1
