@@ -8,9 +8,11 @@ EMAIL_URL chose (SMTP in production, a file per message in var/mail/ under `make
 A temporary failure (SMTP server down, 4xx answer, timeout) raises in the job, which
 is retried with backoff (taskflow.jobs). When the queue itself cannot be reached,
 ``send_email`` raises ``taskflow.queue.QueueUnavailable`` and nothing is sent.
-Idempotency belongs to the caller: a flow that must not send twice records that it
-sent (e.g. a reminder's ``sent_at``) with a conditional update before calling
-``send_email``.
+Idempotency belongs to the caller: ``send_email``'s job is delivered at most once per
+enqueue (a worker killed mid-job loses it). A flow that must send exactly once keeps
+its own outbox row, claims it with a conditional update, and sends with ``send_now``
+from its own job, recording the success after the SMTP server accepted the message
+(reminders: notifications/delivery.py).
 """
 
 from __future__ import annotations
@@ -88,8 +90,38 @@ def deliver_email(
     from_email: str | None,
     reply_to: list[str],
 ) -> None:
+    send_now(
+        to=to,
+        subject=subject,
+        body=body,
+        html_body=html_body,
+        from_email=from_email,
+        reply_to=reply_to,
+    )
+
+
+def send_now(
+    *,
+    to: Sequence[str],
+    subject: str,
+    body: str,
+    html_body: str | None = None,
+    from_email: str | None = None,
+    reply_to: Sequence[str] = (),
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Send one message now, in this process: the body of ``deliver_email``, and the
+    last step of a job that keeps its own outbox state and so must know whether the
+    SMTP server accepted the message (reminders: notifications/delivery.py). Raises on
+    failure. ``headers`` e.g. a Message-ID derived from the outbox row, so that a
+    message sent twice after a crash is recognisably the same message."""
     message = EmailMultiAlternatives(
-        subject=subject, body=body, from_email=from_email, to=to, reply_to=reply_to
+        subject=subject,
+        body=body,
+        from_email=from_email,
+        to=list(to),
+        reply_to=list(reply_to),
+        headers=headers,
     )
     if html_body:
         message.attach_alternative(html_body, "text/html")

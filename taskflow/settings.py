@@ -92,6 +92,7 @@ INSTALLED_APPS = backends.installed_apps(
         "accounts",
         "projects",
         "tasks",
+        "notifications",
         # After accounts: our templates (templates/account/, templates/mfa/) win anyway
         # (DIRS come first), and our login/register pages keep their URLs.
         "allauth",
@@ -240,6 +241,9 @@ else:
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 STATS_CACHE_TTL = env.int("STATS_CACHE_TTL", default=60)
+# The bell's unread count is cached only in a cache every process shares (Redis): the
+# worker that creates a notification must reach the web processes' cached count.
+NOTIFICATIONS_UNREAD_TTL = env.int("NOTIFICATIONS_UNREAD_TTL", default=300 if REDIS_URL else 0)
 
 # --- Background jobs (taskflow.jobs, docs/operations.md) ------------------------------
 # Redis when there is one (any number of workers on any number of machines), else a
@@ -253,6 +257,12 @@ JOBS_IMMEDIATE = env.bool("JOBS_IMMEDIATE", default=False)
 JOBS_RETRY_DELAY = env.float("JOBS_RETRY_DELAY", default=30.0)
 # When the daily prune job runs (cron syntax, UTC): expired revocations and keys.
 PRUNE_SCHEDULE = env.str("PRUNE_SCHEDULE", default="17 3 * * *")
+# When the workers look for due reminders (cron syntax, UTC; once per minute at most,
+# however many workers: notifications/delivery.py).
+REMINDER_SCHEDULE = env.str("REMINDER_SCHEDULE", default="* * * * *")
+# How long a worker's claim on a reminder holds before another may take it: longer
+# than one delivery (EMAIL_TIMEOUT included); a killed worker's reminder waits this long.
+REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=300)
 HUEY = {
     "name": "taskflow",
     "immediate": JOBS_IMMEDIATE,

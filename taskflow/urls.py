@@ -11,6 +11,7 @@ from taskflow.metrics import metrics_view
 
 api_patterns = [
     path("auth/", include("accounts.api_urls")),
+    path("", include("notifications.api_urls")),
     path("", include("tasks.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script from a URL: no inline script, so the
@@ -31,6 +32,7 @@ urlpatterns = [
     # django-allauth: reset, email verification and change, two factors, passkeys. Our
     # login/register/logout above keep their URLs; allauth's signup is closed.
     path("accounts/", include("allauth.urls")),
+    path("", include("notifications.urls")),
     path("", include("tasks.urls")),
 ]
 

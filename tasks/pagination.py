@@ -56,6 +56,7 @@ _PARSERS = {
     "due_date": parse_date,
     "priority": _parse_priority,
     "title": str,
+    "rank": str,  # notifications: "unread first, newest first" (notifications/models.py)
 }
 
 

@@ -102,8 +102,16 @@ CONFIG = SchemathesisConfig.from_dict(
                     "/api/projects/{project_pk}/members/",
                     "/api/projects/{project_pk}/invitations/",
                     "/api/invitations/",
+                    "/api/notifications/",
                 )
             ),
+            _accepts(
+                "/api/tasks/{task_pk}/reminders/",
+                "POST",
+                400,
+                why="at or before_due_minutes, not both nor neither; relative needs a due date",
+            ),
+            _accepts("/api/notifications/read/", "POST", 400, why="ids or all: true"),
             _accepts(
                 "/api/tasks/",
                 "POST",
