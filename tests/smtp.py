@@ -19,6 +19,7 @@ import email
 import email.policy
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from typing import Any
 
@@ -83,6 +84,22 @@ def link_in(message: Any, pattern: str) -> str:
     match = re.search(r"https?://\S*" + pattern + r"\S*", body_of(message))
     assert match, f"no link matching {pattern!r} in:\n{body_of(message)}"
     return match.group(0)
+
+
+@contextmanager
+def serving(handler: Any) -> Iterator[int]:
+    """Run aiosmtpd with a test's own handler (e.g. one that holds a conversation open)
+    on a free loopback port; yields the port. The one place besides the fixture that
+    starts an SMTP server, so every test gets the same real server."""
+    from aiosmtpd.controller import Controller
+
+    port = free_port()
+    controller = Controller(handler, hostname=HOST, port=port)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
 
 
 @pytest.fixture

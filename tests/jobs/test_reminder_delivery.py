@@ -23,11 +23,11 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from devservers import free_port, pid_alive
+from devservers import pid_alive
 from tests.jobs.conftest import wait_until
 from tests.production import ROOT, production_env
+from tests.smtp import serving
 
 pytestmark = pytest.mark.slow
 
@@ -107,54 +107,51 @@ def test_killing_a_worker_mid_delivery_still_sends_each_reminder_once(
     database = tmp_path / "db.sqlite3"
     shutil.copy(migrated_sqlite, database)
     inbox = HoldingInbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        env = {
-            "DATABASE_URL": f"sqlite:///{database}",
-            "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"),
-            "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-            "REMINDER_LEASE_SECONDS": str(LEASE),
-        }
-        shell_env = production_env(tmp_path, **env)
-        assert manage_shell(shell_env, SETUP) == str(REMINDERS)  # all claimed, all queued
+    with serving(inbox) as port:
+        try:
+            env = {
+                "DATABASE_URL": f"sqlite:///{database}",
+                "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"),
+                "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+                "REMINDER_LEASE_SECONDS": str(LEASE),
+            }
+            shell_env = production_env(tmp_path, **env)
+            assert manage_shell(shell_env, SETUP) == str(REMINDERS)  # all claimed, all queued
 
-        first = start_worker("worker1", **env)
-        assert inbox.held.wait(timeout=120), "the worker never reached the held delivery"
-        # The worker is inside its SMTP conversation for reminder HOLD_AT: kill -9.
-        os.kill(first.pid, signal.SIGKILL)
-        wait_until(lambda: not pid_alive(first.pid), timeout=30, what="the worker to die")
-        killed_at = time.monotonic()
-        first.pid = None  # nothing left to stop
-        inbox.released.set()
-        assert len(inbox.messages) == HOLD_AT - 1
+            first = start_worker("worker1", **env)
+            assert inbox.held.wait(timeout=120), "the worker never reached the held delivery"
+            # The worker is inside its SMTP conversation for reminder HOLD_AT: kill -9.
+            os.kill(first.pid, signal.SIGKILL)
+            wait_until(lambda: not pid_alive(first.pid), timeout=30, what="the worker to die")
+            killed_at = time.monotonic()
+            first.pid = None  # nothing left to stop
+            inbox.released.set()
+            assert len(inbox.messages) == HOLD_AT - 1
 
-        # Two fresh workers drain what was still queued...
-        second = start_worker("worker2", **env)
-        third = start_worker("worker3", **env)
-        wait_until(
-            lambda: len(inbox.messages) >= REMINDERS - 1,
-            timeout=120,
-            what="the queued reminders' emails",
-        )
-        # ...and once the dead worker's claim has expired, a sweep takes its reminder
-        # again (the workers' own sweep runs each minute; this one saves the wait).
-        time.sleep(max(0.0, killed_at + LEASE + 1 - time.monotonic()))
-        manage_shell(shell_env, SWEEP)
-        wait_until(lambda: len(inbox.messages) >= REMINDERS, timeout=120, what="the last email")
-        wait_until(
-            lambda: json.loads(manage_shell(shell_env, STATE))["unsent"] == 0,
-            timeout=60,
-            what="every reminder marked sent",
-        )
-        # Anything that would be a duplicate has had its chance: both workers idle, no
-        # claim left to expire (all sent), so the count is final.
-        time.sleep(2)
-        state = json.loads(manage_shell(shell_env, STATE))
-    finally:
-        inbox.released.set()
-        controller.stop()
+            # Two fresh workers drain what was still queued...
+            second = start_worker("worker2", **env)
+            third = start_worker("worker3", **env)
+            wait_until(
+                lambda: len(inbox.messages) >= REMINDERS - 1,
+                timeout=120,
+                what="the queued reminders' emails",
+            )
+            # ...and once the dead worker's claim has expired, a sweep takes its reminder
+            # again (the workers' own sweep runs each minute; this one saves the wait).
+            time.sleep(max(0.0, killed_at + LEASE + 1 - time.monotonic()))
+            manage_shell(shell_env, SWEEP)
+            wait_until(lambda: len(inbox.messages) >= REMINDERS, timeout=120, what="the last email")
+            wait_until(
+                lambda: json.loads(manage_shell(shell_env, STATE))["unsent"] == 0,
+                timeout=60,
+                what="every reminder marked sent",
+            )
+            # Anything that would be a duplicate has had its chance: both workers idle, no
+            # claim left to expire (all sent), so the count is final.
+            time.sleep(2)
+            state = json.loads(manage_shell(shell_env, STATE))
+        finally:
+            inbox.released.set()
 
     subjects = Counter(message["Subject"] for message in inbox.messages)
     assert len(inbox.messages) == REMINDERS
