@@ -8,8 +8,12 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Reminders and notifications"
 
     def ready(self) -> None:
-        from notifications import assignments, reminders
+        from accounts import data
+        from notifications import account_data, assignments, reminders
         from tasks import events
+
+        data.register_exporter("reminders", account_data.export_reminders)
+        data.register_exporter("notifications", account_data.export_notifications)
 
         # A changed due date or time moves the task's relative reminders.
         events.subscribe(reminders.on_task_written)

@@ -42,6 +42,8 @@ EXPECTED_FILES = {
     "tasks.json",
     "comments.json",
     "activity.json",
+    "reminders.json",
+    "notifications.json",
 }
 
 
@@ -119,6 +121,26 @@ def test_export_is_a_zip_of_json_files_with_the_users_data(team):
     assert {c["body"] for c in files["comments.json"]} == {"Ben's comment"}
     assert {m["project_name"] for m in files["memberships.json"]} == {"Inbox", "Launch"}
     assert {a["action"] for a in files["activity.json"]} == {"created", "commented"}
+
+
+def test_export_holds_the_users_reminders_and_notifications_only(team):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications.reminders import reminder_create
+
+    at = timezone.now() + timedelta(days=1)
+    reminder_create(actor=team.ben, task=team.shared_task, at=at)
+    reminder_create(actor=team.ana, task=team.ana_task, at=at)
+    # Ana assigns her task to Ben: Ben is notified (notifications.assignments).
+    task_services.task_update(
+        actor=team.ana, task=team.ana_task, changes={"assignee_id": team.ben.pk}
+    )
+    files = _zip(client_for(team.ben).get(EXPORT))
+    assert [r["task"] for r in files["reminders.json"]] == [team.shared_task.pk]
+    assert [n["task"] for n in files["notifications.json"]] == [team.ana_task.pk]
+    assert _zip(client_for(team.cleo).get(EXPORT))["reminders.json"] == []
 
 
 def test_an_owner_exports_every_task_of_their_projects(team):
