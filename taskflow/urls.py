@@ -12,6 +12,7 @@ from taskflow.metrics import metrics_view
 api_patterns = [
     path("auth/", include("accounts.api_urls")),
     path("", include("tasks.api_urls")),
+    path("", include("calendars.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script from a URL: no inline script, so the
     # Content-Security-Policy (taskflow.security) needs no 'unsafe-inline' for scripts.
@@ -32,6 +33,7 @@ urlpatterns = [
     # login/register/logout above keep their URLs; allauth's signup is closed.
     path("accounts/", include("allauth.urls")),
     path("", include("tasks.urls")),
+    path("", include("calendars.urls")),
 ]
 
 # JSON {"detail", "code"} under /api/, the HTML templates elsewhere (taskflow/errors.py).
