@@ -14,7 +14,7 @@ next occurrence of a repeating task is a new task with its own UID).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -25,6 +25,8 @@ from tasks.models import Priority, Task
 
 PRODID = "-//TaskFlow//Calendar feed//EN"
 UID_DOMAIN = "taskflow"
+# How many years of DST transitions the VTIMEZONE carries past the last due date.
+VTIMEZONE_YEARS = 5
 # RFC 5545 PRIORITY: 1 highest, 9 lowest.
 _PRIORITY = {Priority.HIGH: 1, Priority.MEDIUM: 5, Priority.LOW: 9}
 
@@ -58,6 +60,7 @@ def build_feed(*, user: Any, tasks: Iterable[Task], name: str, task_url: Any) ->
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", str(zone))
     now = timezone.now().astimezone(UTC)
+    timed: list[date] = []
     for task in tasks:
         event = Event()
         event.add("uid", task_uid(task))
@@ -68,6 +71,7 @@ def build_feed(*, user: Any, tasks: Iterable[Task], name: str, task_url: Any) ->
         start = None
         if task.due_time is not None:
             start = datetime.combine(task.due_date, task.due_time, tzinfo=zone)
+            timed.append(task.due_date)
             event.add("dtstart", start)
         else:
             event.add("dtstart", task.due_date)
@@ -83,5 +87,13 @@ def build_feed(*, user: Any, tasks: Iterable[Task], name: str, task_url: Any) ->
             event.add("categories", list(task.tags))
         event.add("transp", "TRANSPARENT")  # a due date does not make the user busy
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+    if timed:
+        # The VTIMEZONE lists the zone's transitions from the first timed task to some
+        # years past the last one (or today). Its default, 1970 to 2038, is a list of
+        # 68 years of RDATEs that vobject (dateutil) misreads as standard time only.
+        last = max(*timed, now.date())
+        calendar.add_missing_timezones(
+            first_date=max(min(timed), date.min + timedelta(days=1)) - timedelta(days=1),
+            last_date=last.replace(year=min(last.year + VTIMEZONE_YEARS, 9999), day=1),
+        )
     return calendar.to_ical()
