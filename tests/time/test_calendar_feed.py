@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -244,3 +245,18 @@ def test_two_first_calls_end_with_one_feed(user):
     second = calendar_services.feed_for(user=UserFactory())
     assert second.pk != first.pk
     assert CalendarFeed.objects.count() == 2
+
+
+def test_nginx_logs_the_feed_path_without_its_secret():
+    """deploy/nginx.conf logs a rewritten request line (checked by hand against a real
+    nginx: `"GET /calendar/feed/[Filtered].ics?project=x HTTP/1.1" 502`); here, that the
+    log format uses it and that its pattern masks the secret (PCRE and Python agree on
+    this pattern once the named groups are spelled the Python way)."""
+    conf = (Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf").read_text()
+    assert '"$taskflow_logged_request" $status' in conf
+    pattern = re.search(r'"~(\^\(\?<head>.*\$)" "\$\{head\}\[Filtered\]\$\{tail\}"', conf)[1]
+    line = f"GET /calendar/feed/{'a' * 64}.ics?project=x HTTP/1.1"
+    match = re.match(pattern.replace("(?<", "(?P<"), line)
+    assert f"{match['head']}[Filtered]{match['tail']}" == (
+        "GET /calendar/feed/[Filtered].ics?project=x HTTP/1.1"
+    )
