@@ -29,9 +29,13 @@ _PAIR = re.compile(
     r"(?i)\b((?:old_|new_|raw_)?password|passwd|secret|token|refresh|access|sessionid|csrftoken)"
     r"(['\"]?\s*[:=]\s*['\"]?)([^\s'\",;&}]+)"
 )
+# The secret in an iCal feed URL (calendars/urls.py): the path itself is the credential.
+_FEED = re.compile(r"(/calendar/feed/)[^/?#\s]+(\.ics)")
 
-# Every pattern above needs one of these words: one scan of a harmless string, not three.
-_TRIGGER = re.compile(r"eyJ|(?i:bearer|basic|token|pass|secret|refresh|access|session|csrf)")
+# Every pattern above needs one of these words: one scan of a harmless string, not four.
+_TRIGGER = re.compile(
+    r"eyJ|/calendar/feed/|(?i:bearer|basic|token|pass|secret|refresh|access|session|csrf)"
+)
 
 _MAX_DEPTH = 12
 
@@ -50,6 +54,7 @@ def scrub_text(text: str) -> str:
     if not _TRIGGER.search(text):
         return text
     text = _JWT.sub(FILTERED, text)
+    text = _FEED.sub(rf"\g<1>{FILTERED}\g<2>", text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {FILTERED}", text)
     return _PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{FILTERED}", text)
 

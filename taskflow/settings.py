@@ -93,6 +93,7 @@ INSTALLED_APPS = backends.installed_apps(
         "projects",
         "tasks",
         "notifications",
+        "calendars",
         # After accounts: our templates (templates/account/, templates/mfa/) win anyway
         # (DIRS come first), and our login/register pages keep their URLs.
         "allauth",

@@ -13,6 +13,7 @@ api_patterns = [
     path("auth/", include("accounts.api_urls")),
     path("", include("notifications.api_urls")),
     path("", include("tasks.api_urls")),
+    path("", include("calendars.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script from a URL: no inline script, so the
     # Content-Security-Policy (taskflow.security) needs no 'unsafe-inline' for scripts.
@@ -34,6 +35,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("notifications.urls")),
     path("", include("tasks.urls")),
+    path("", include("calendars.urls")),
 ]
 
 # JSON {"detail", "code"} under /api/, the HTML templates elsewhere (taskflow/errors.py).

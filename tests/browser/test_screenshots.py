@@ -6,7 +6,7 @@ Screenshots go to a temporary directory; to refresh the ones in the docs run
 """
 
 import os
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -86,3 +86,85 @@ def test_dashboard_and_list_in_each_color_scheme(
     page.screenshot(path=str(path))
     assert path.stat().st_size > 10_000
     phone.close()
+
+
+def _seed_calendar(user) -> None:
+    """A month with all-day and timed tasks, a repeating one and a busy day."""
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    services.task_create(
+        actor=user,
+        title="Team stand-up",
+        due_date=first,
+        due_time=time(9, 30),
+        repeat="FREQ=WEEKLY;BYDAY=MO,WE,FR",
+    )
+    for offset, title, priority in (
+        (2, "Renew passport", Priority.HIGH),
+        (6, "Book dentist appointment", Priority.MEDIUM),
+        (11, "Quarterly report due", Priority.HIGH),
+        (19, "Plan team offsite", Priority.LOW),
+    ):
+        services.task_create(
+            actor=user, title=title, priority=priority, due_date=first + timedelta(days=offset)
+        )
+    busy = first + timedelta(days=14)
+    for title in ("Pay rent", "Water plants", "Call the bank", "Send invoices", "Gym"):
+        services.task_create(actor=user, title=title, due_date=busy)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_calendar_in_each_color_scheme_and_on_a_phone(
+    browser, live_server, user, scheme, check_a11y, tmp_path
+):
+    _seed_calendar(user)
+    out = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    for name, viewport in (
+        ("calendar", {"width": 1280, "height": 900}),
+        ("calendar-phone", {"width": 390, "height": 844}),
+    ):
+        context = browser.new_context(
+            base_url=live_server.url,
+            viewport=viewport,
+            is_mobile=name.endswith("phone"),
+            color_scheme=scheme,
+        )
+        page = context.new_page()
+        sign_in(page, user.email)
+        page.goto("/calendar/")
+        check_a11y(page)
+        grid, agenda = page.locator("table.cal-grid"), page.locator("section.cal-agenda")
+        # The grid on wide screens, the agenda on a phone (a CSS media query, no JS).
+        assert grid.is_visible() != name.endswith("phone")
+        assert agenda.is_visible() == name.endswith("phone")
+        path = out / f"{name}-{scheme}.png"
+        page.screenshot(path=str(path), full_page=name.endswith("phone"))
+        assert path.stat().st_size > 10_000
+        context.close()
+
+
+def test_calendar_is_usable_by_keyboard(page, user):
+    _seed_calendar(user)
+    sign_in(page, user.email)
+    page.goto("/calendar/")
+    # Tab from the page's start reaches the month links, then the tasks, each with a
+    # visible focus outline; Enter follows a link.
+    page.locator("#main").focus()
+    seen = []
+    for _ in range(40):  # bounded: the page has fewer stops than this before the tasks
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate("document.activeElement.textContent.trim()"))
+        if page.evaluate("document.activeElement.classList.contains('cal-task')"):
+            break
+    assert any("(next month, " in label for label in seen)
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+    title = page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/tasks/*/")
+    assert page.locator("h1").first.text_content().strip() in title
+    page.goto("/calendar/")
+    page.get_by_role("link", name="Next month").focus()
+    page.keyboard.press("Enter")
+    next_month = (timezone.localdate().replace(day=1) + timedelta(days=32)).strftime("%Y-%m")
+    page.wait_for_url(f"**/calendar/?month={next_month}")

@@ -57,6 +57,7 @@ def _all_forms(signed_in: Client, user) -> list[dict]:
         reverse("accounts:profile"),
         reverse("accounts:api-tokens"),
         reverse("accounts:sessions"),
+        reverse("calendars:month"),
     ]
     forms = [form for url in pages for form in _post_forms(signed_in, url)]
     anonymous = Client(enforce_csrf_checks=True)

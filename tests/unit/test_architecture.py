@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_DIRS = ("accounts", "bench", "taskflow", "tasks")
+APP_DIRS = ("accounts", "bench", "calendars", "taskflow", "tasks")
 
 
 def sources(*dirs: str) -> list[Path]:

@@ -40,6 +40,7 @@ def test_signed_in_pages_are_light_with_a_full_page_of_tasks(web, user):
         f"/tasks/{task.pk}/delete/",
         "/accounts/profile/",
         "/tasks/import/",
+        "/calendar/",
     ]
     weights = {url: _first_load_bytes(web, url) for url in pages}
     assert max(weights.values()) < BUDGET, weights
