@@ -1,0 +1,380 @@
+"""The board's task side (SPEC §8): where a task sits (column + position key), moves,
+rebalancing, and the board read.
+
+Status and column agree both ways, through the one write path:
+- a move sets the task's status to the target column's category (``task_move``);
+- a new task, a status change and a project change put the task at the end of the
+  first column of its status's category (``placement``, called by tasks.services).
+
+Each move writes one task row: a single conditional update on its version (no
+transaction, so the same on MongoDB), ending in ``events.task_written`` ("moved").
+
+Rebalancing (``column_rebalance``) rewrites a column's keys evenly spaced. It runs only
+when a new key would be longer than ``positions.KEY_SOFT_MAX`` (about 200 inserts
+into one gap) or two neighbours share a key (two concurrent moves into the same gap),
+so it is rare; it is bounded (one read of the column's ids and keys, at most one
+one-row update per card). It is safe under concurrent moves: each update is
+conditional on the card still being in that column with the key read, so a card
+moved meanwhile keeps its new place and is never lost or duplicated; order is total
+at every instant because cards sort by (position, id). A move that computed its key
+from neighbours read just before a rebalance may land one slot from where it was
+dropped; it is never refused for that, and the mover sees the result.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from projects.columns import first_column_of, get_column, project_columns
+from projects.models import Column
+from taskflow.ids import is_valid_id
+from tasks import events
+from tasks.exceptions import PreconditionFailed, WriteConflict
+from tasks.models import Comment, Status, Task
+from tasks.positions import KEY_SOFT_MAX, key_between, spread_keys
+
+PER_COLUMN_DEFAULT = 20
+PER_COLUMN_MAX = 100
+_MOVE_RETRIES = 5
+
+
+class InvalidBoardCursor(ValueError):
+    """A column cursor that this module did not write."""
+
+
+def _last_key(column_id: str, *, exclude: str | None = None) -> str | None:
+    query = Task.objects.filter(column_id=column_id)
+    if exclude is not None:
+        query = query.exclude(pk=exclude)
+    return query.order_by("-position", "-id").values_list("position", flat=True).first()
+
+
+def placement(project_id: str, status: str) -> tuple[str, str]:
+    """(column id, position) for a task entering the board with ``status``: the end of
+    the first column of that category. Two queries."""
+    column = first_column_of(project_id, status)
+    return column.pk, key_between(_last_key(column.pk), None)
+
+
+def column_rebalance(column_id: str) -> int:
+    """Give the column's cards evenly spaced short keys, in their current order;
+    returns how many rows were rewritten (see the module docstring for safety)."""
+    rows = list(
+        Task.objects.filter(column_id=column_id)
+        .order_by("position", "id")
+        .values_list("pk", "position")
+    )
+    written = 0
+    for (pk, old), new in zip(rows, spread_keys(len(rows)), strict=True):
+        if old != new:
+            # Not a user-visible change (same order): no version bump, no event.
+            written += Task.objects.filter(pk=pk, column_id=column_id, position=old).update(
+                position=new
+            )
+    return written
+
+
+def _anchor(column: Column, task_id: Any, field: str) -> Task:
+    if not is_valid_id(task_id):
+        raise ValidationError({field: "Not a task id."})
+    anchor = Task.objects.filter(pk=task_id, column_id=column.pk).only("pk", "position").first()
+    if anchor is None:
+        raise ValidationError({field: "Not a task in the target column."})
+    return anchor
+
+
+def _key_for(column: Column, task: Task, before: Any, after: Any) -> str:
+    """The key that puts ``task`` right before ``before`` / after ``after`` / at the
+    end; rebalances the column once when no short key fits."""
+    for attempt in range(2):
+        cards = Task.objects.filter(column_id=column.pk).exclude(pk=task.pk)
+        if after is not None:
+            anchor = _anchor(column, after, "after")
+            low: str | None = anchor.position
+            following = cards.filter(
+                Q(position__gt=anchor.position) | Q(position=anchor.position, pk__gt=anchor.pk)
+            )
+            high = following.order_by("position", "id").values_list("position", flat=True).first()
+        elif before is not None:
+            anchor = _anchor(column, before, "before")
+            high = anchor.position
+            preceding = cards.filter(
+                Q(position__lt=anchor.position) | Q(position=anchor.position, pk__lt=anchor.pk)
+            )
+            low = preceding.order_by("-position", "-id").values_list("position", flat=True).first()
+        else:
+            low, high = _last_key(column.pk, exclude=task.pk), None
+        try:
+            key = key_between(low, high)
+        except ValueError:
+            key = ""
+        if key and len(key) <= KEY_SOFT_MAX:
+            return key
+        if attempt == 0:
+            column_rebalance(column.pk)
+    if key:
+        return key  # long but valid: rebalancing could not shorten it (a concurrent move)
+    raise WriteConflict("The column is being reordered by others; try again.")
+
+
+def _status_values(old_status: str, new_status: str, completed_at: Any) -> dict[str, Any]:
+    if old_status == new_status:
+        return {}
+    return {
+        "status": new_status,
+        "completed_at": timezone.now() if new_status == Status.DONE else None,
+    }
+
+
+def task_move(
+    *,
+    actor: Any,
+    task: Task,
+    column_id: Any,
+    before: Any = None,
+    after: Any = None,
+    expected_version: int | None = None,
+) -> Task:
+    """Move ``task`` (from ``permissions.get_task_for_update``: role >= editor) into a
+    column of its project, right before ``before`` or after ``after`` (task ids in that
+    column; neither: the end). The task takes the column's category as its status.
+
+    With ``expected_version`` a concurrent write makes this fail with
+    PreconditionFailed (412); without it the move is re-applied on the latest version.
+    A move to where the task already is writes nothing."""
+    if before is not None and after is not None:
+        raise ValidationError({"before": "Name before or after, not both."})
+    if expected_version is not None and expected_version != task.version:
+        raise PreconditionFailed(task.version)
+    try:
+        column = get_column(task.project_id, column_id)
+    except Exception:
+        raise ValidationError({"column": "Not a column of this task's project."}) from None
+    if task.pk in (before, after):
+        raise ValidationError({"before" if before else "after": "Not the task itself."})
+    current = task
+    for _ in range(_MOVE_RETRIES):
+        position = _key_for(column, current, before, after)
+        values: dict[str, Any] = {"column_id": column.pk, "position": position}
+        values.update(_status_values(current.status, column.category, current.completed_at))
+        if current.column_id == column.pk and before is None and after is None:
+            return current  # already in that column; "the end" is not a reason to write
+        values["updated_at"] = timezone.now()
+        won = Task.objects.filter(pk=current.pk, version=current.version).update(
+            **values, version=F("version") + 1
+        )
+        if won:
+            moved = Task(**{f.attname: getattr(current, f.attname) for f in Task._meta.fields})
+            for name, value in values.items():
+                setattr(moved, name, value)
+            moved.version = current.version + 1
+            changes: dict[str, tuple[Any, Any]] = {"column_id": (current.column_id, column.pk)}
+            if "status" in values:
+                changes["status"] = (current.status, column.category)
+            events.task_written(
+                actor=actor,
+                action=events.MOVED,
+                tasks=[moved],
+                changes=changes,
+                previous=[current],
+            )
+            return moved
+        latest = Task.objects.filter(pk=current.pk).first()
+        if expected_version is not None or latest is None:
+            raise PreconditionFailed(latest.version if latest else None)
+        current = latest
+    raise WriteConflict()
+
+
+def column_has_tasks(column: Column) -> bool:
+    return Task.objects.filter(column_id=column.pk).exists()
+
+
+def _move_rows(
+    *, actor: Any, tasks: Iterable[Task], target: Column, condition: dict[str, Any]
+) -> int:
+    """Append ``tasks`` to ``target`` in their order (one conditional update each,
+    skipping a task that changed meanwhile); one event for all."""
+    key = _last_key(target.pk)
+    moved: list[Task] = []
+    before: list[Task] = []
+    now = timezone.now()
+    for task in tasks:
+        key = key_between(key, None)
+        values: dict[str, Any] = {"column_id": target.pk, "position": key, "updated_at": now}
+        values.update(_status_values(task.status, target.category, task.completed_at))
+        won = Task.objects.filter(pk=task.pk, **condition).update(
+            **values, version=F("version") + 1
+        )
+        if won:
+            after = Task(pk=task.pk, owner_id=task.owner_id, project_id=task.project_id)
+            after.assignee_id = task.assignee_id
+            after.status = values.get("status", task.status)
+            moved.append(after)
+            before.append(task)
+    if moved:
+        events.task_written(
+            actor=actor,
+            action=events.MOVED,
+            tasks=moved,
+            changes={"column_id": (None, target.pk)},
+            previous=before,
+        )
+    return len(moved)
+
+
+_ROW_FIELDS = ("pk", "owner_id", "project_id", "assignee_id", "status", "completed_at")
+
+
+def move_all(*, actor: Any, source: Column, target: Column) -> int:
+    """Move every card of ``source`` to the end of ``target`` (a column being deleted;
+    projects.columns checked the role)."""
+    tasks = list(
+        Task.objects.filter(column_id=source.pk).order_by("position", "id").only(*_ROW_FIELDS)
+    )
+    return _move_rows(actor=actor, tasks=tasks, target=target, condition={"column_id": source.pk})
+
+
+def column_recategorised(*, actor: Any, column: Column, old_category: str) -> int:
+    """The column's cards take its new category as their status (one update, one
+    event)."""
+    targets = list(
+        Task.objects.filter(column_id=column.pk).exclude(status=column.category).only(*_ROW_FIELDS)
+    )
+    if not targets:
+        return 0
+    values = _status_values(old_category, column.category, None)
+    updated = Task.objects.filter(pk__in=[t.pk for t in targets], column_id=column.pk).update(
+        **values, updated_at=timezone.now(), version=F("version") + 1
+    )
+    after = []
+    for task in targets:
+        copy = Task(pk=task.pk, owner_id=task.owner_id, project_id=task.project_id)
+        copy.assignee_id = task.assignee_id
+        copy.status = column.category
+        after.append(copy)
+    events.task_written(
+        actor=actor,
+        action=events.UPDATED,
+        tasks=after,
+        changes={"status": (None, column.category)},
+        previous=targets,
+    )
+    return updated
+
+
+def place_unplaced(project_id: str) -> int:
+    """Put tasks without a column (rows written outside the services: seeds, old
+    imports) at the end of their status's first column. One query when there are none;
+    idempotent (each update is conditional on the column still being empty)."""
+    rows = list(
+        Task.objects.filter(project_id=project_id, column__isnull=True)
+        .order_by("created_at", "id")
+        .values_list("pk", "status")[:1000]
+    )
+    placed = 0
+    ends: dict[str, tuple[str, str | None]] = {}
+    for pk, status in rows:
+        if status not in ends:
+            column = first_column_of(project_id, status)
+            ends[status] = (column.pk, _last_key(column.pk))
+        column_id, key = ends[status]
+        key = key_between(key, None)
+        ends[status] = (column_id, key)
+        placed += Task.objects.filter(pk=pk, column__isnull=True).update(
+            column_id=column_id, position=key
+        )
+    return placed
+
+
+# --- Reads ----------------------------------------------------------------------------
+
+
+def encode_cursor(task: Task) -> str:
+    raw = json.dumps([task.position, task.pk], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        position, pk = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error):
+        raise InvalidBoardCursor() from None
+    if not isinstance(position, str) or not is_valid_id(pk) or len(position) > 255:
+        raise InvalidBoardCursor()
+    return position, pk
+
+
+@dataclass
+class ColumnPage:
+    column: Column
+    cards: list[Task]
+    next_cursor: str | None
+    count: int = 0
+
+    @property
+    def over_limit(self) -> bool:
+        return self.column.wip_limit is not None and self.count > self.column.wip_limit
+
+
+def column_cards(
+    tasks: QuerySet[Task], column: Column, *, limit: int, cursor: str | None = None
+) -> ColumnPage:
+    """One page of a column's cards in board order, from the (filtered, permission
+    scoped) ``tasks``: a keyset read on (column, position, id)."""
+    query = tasks.filter(column_id=column.pk)
+    if cursor:
+        position, pk = decode_cursor(cursor)
+        query = query.filter(Q(position__gt=position) | Q(position=position, pk__gt=pk))
+    rows = list(query.order_by("position", "id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ColumnPage(column, rows, encode_cursor(rows[-1]) if more and rows else None)
+
+
+def annotate_cards(cards: list[Task]) -> None:
+    """Set ``comment_count`` and ``assignee`` on cards: two queries for any number."""
+    from accounts.models import User
+
+    ids = [card.pk for card in cards]
+    counts = dict(
+        Comment.objects.filter(task_id__in=ids)
+        .values("task_id")
+        .annotate(n=Count("pk"))
+        .values_list("task_id", "n")
+    )
+    assignee_ids = list({card.assignee_id for card in cards if card.assignee_id})
+    users = {u.pk: u for u in User.objects.filter(pk__in=assignee_ids)} if assignee_ids else {}
+    for card in cards:
+        card.comment_count = counts.get(card.pk, 0)
+        if card.assignee_id:
+            card.assignee = users.get(card.assignee_id)
+
+
+def board(project_id: str, tasks: QuerySet[Task], *, per_column: int) -> list[ColumnPage]:
+    """Every column of the project with its first ``per_column`` cards (of ``tasks``,
+    the filtered project tasks), its card count and WIP state. The number of queries
+    depends on the number of columns, never on the number of tasks."""
+    place_unplaced(project_id)
+    columns = project_columns(project_id)
+    totals = dict(
+        Task.objects.filter(project_id=project_id)
+        .values("column_id")
+        .annotate(n=Count("pk"))
+        .values_list("column_id", "n")
+    )
+    pages = [column_cards(tasks, column, limit=per_column) for column in columns]
+    for page in pages:
+        page.count = totals.get(page.column.pk, 0)
+    annotate_cards([card for page in pages for card in page.cards])
+    return pages
