@@ -167,7 +167,9 @@ def task_move(
         values: dict[str, Any] = {"column_id": column.pk, "position": position}
         values.update(_status_values(current.status, column.category, current.completed_at))
         if current.column_id == column.pk and before is None and after is None:
-            return current  # already in that column; "the end" is not a reason to write
+            last = _last_key(column.pk, exclude=current.pk)
+            if last is None or (last, "") < (current.position, current.pk):
+                return current  # already the last card there: nothing to write
         values["updated_at"] = timezone.now()
         won = Task.objects.filter(pk=current.pk, version=current.version).update(
             **values, version=F("version") + 1

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from projects import columns, roles
 from projects.models import Column
+from taskflow.ids import ID_LENGTH
 from tasks import board, permissions
 from tasks.api import ERROR, IF_MATCH, _check_list_params, expected_version
 from tasks.board_serializers import (
@@ -25,8 +26,8 @@ from tasks.board_serializers import (
     CardSerializer,
     ColumnSerializer,
 )
-from tasks.filters import TaskFilter
-from tasks.models import Task
+from tasks.filters import SEARCH_MAX, TaskFilter
+from tasks.models import TAG_MAX_LENGTH, Priority, Task
 
 _WHOLE = re.compile(r"^\d{1,4}$")
 
@@ -60,9 +61,17 @@ def _filtered(request: Request, project_id: str) -> Any:
     return filters.qs
 
 
+# The list's filters (tasks/filters.py), with the same exact rules as on tasks/.
 FILTERS = [
-    OpenApiParameter(name, str, description=f"As on tasks/: `{name}`.")
-    for name in ("assignee", "tag", "priority", "search", "due_after", "due_before", "overdue")
+    OpenApiParameter(
+        "assignee", {"type": "string", "maxLength": ID_LENGTH}, description="A user id or `me`."
+    ),
+    OpenApiParameter("tag", {"type": "string", "maxLength": TAG_MAX_LENGTH}),
+    OpenApiParameter("priority", {"type": "string", "enum": [p.api_name for p in Priority]}),
+    OpenApiParameter("search", {"type": "string", "maxLength": SEARCH_MAX}),
+    OpenApiParameter("due_after", {"type": "string", "format": "date"}),
+    OpenApiParameter("due_before", {"type": "string", "format": "date"}),
+    OpenApiParameter("overdue", {"type": "string", "enum": ["true", "false"]}),
 ]
 PER_COLUMN = OpenApiParameter(
     "per_column",
