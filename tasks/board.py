@@ -380,3 +380,34 @@ def board(project_id: str, tasks: QuerySet[Task], *, per_column: int) -> list[Co
         page.count = totals.get(page.column.pk, 0)
     annotate_cards([card for page in pages for card in page.cards])
     return pages
+
+
+STEPS = ("up", "down", "left", "right")
+
+
+def step_target(task: Task, direction: str) -> tuple[str, str | None, str | None] | None:
+    """(column, before, after) for the board page's move buttons: up/down pass the
+    neighbouring card, left/right go to the end of the neighbouring column. None for a
+    step past the edge (nothing to do)."""
+    cards = Task.objects.filter(column_id=task.column_id).exclude(pk=task.pk)
+    here = Q(position=task.position)
+    if direction == "up":
+        above = (
+            cards.filter(Q(position__lt=task.position) | (here & Q(pk__lt=task.pk)))
+            .order_by("-position", "-id")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        return None if above is None else (task.column_id, above, None)
+    if direction == "down":
+        below = (
+            cards.filter(Q(position__gt=task.position) | (here & Q(pk__gt=task.pk)))
+            .order_by("position", "id")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        return None if below is None else (task.column_id, None, below)
+    ids = [column.pk for column in project_columns(task.project_id)]
+    index = ids.index(task.column_id) if task.column_id in ids else 0
+    target = index + (1 if direction == "right" else -1)
+    return (ids[target], None, None) if 0 <= target < len(ids) else None
