@@ -63,6 +63,8 @@
       filter: "form, a, button, select",
       preventOnFilter: false,
       animation: 0,
+      // Pointer events instead of HTML5 drag and drop: the same on touch screens.
+      forceFallback: true,
       onEnd: function (event) {
         if (event.from === event.to && event.oldIndex === event.newIndex) { return; }
         board.setAttribute("data-busy", "true");
