@@ -65,6 +65,11 @@ def placement(project_id: str, status: str) -> tuple[str, str]:
     return column.pk, key_between(_last_key(column.pk), None)
 
 
+def key_after(key: str) -> str:
+    """The next key at the end of a column after ``key``."""
+    return key_between(key, None)
+
+
 def column_rebalance(column_id: str) -> int:
     """Give the column's cards evenly spaced short keys, in their current order;
     returns how many rows were rewritten (see the module docstring for safety)."""
@@ -163,13 +168,15 @@ def task_move(
         raise ValidationError({"before" if before else "after": "Not the task itself."})
     current = task
     for _ in range(_MOVE_RETRIES):
+        if current.column_id == column.pk and before is None and after is None:
+            later = Task.objects.filter(column_id=column.pk).filter(
+                Q(position__gt=current.position) | Q(position=current.position, pk__gt=current.pk)
+            )
+            if not later.exists():
+                return current  # already the last card there: nothing to write
         position = _key_for(column, current, before, after)
         values: dict[str, Any] = {"column_id": column.pk, "position": position}
         values.update(_status_values(current.status, column.category, current.completed_at))
-        if current.column_id == column.pk and before is None and after is None:
-            last = _last_key(column.pk, exclude=current.pk)
-            if last is None or (last, "") < (current.position, current.pk):
-                return current  # already the last card there: nothing to write
         values["updated_at"] = timezone.now()
         won = Task.objects.filter(pk=current.pk, version=current.version).update(
             **values, version=F("version") + 1

@@ -5,9 +5,10 @@ key strictly between two neighbours, so a move writes one row. The scheme follow
 rocicorp's fractional-indexing (an integer part, then a fraction), with two changes:
 
 - Only ``0-9a-z``: for these characters every backend's string order agrees
-  (SQLite's BINARY, MongoDB's binary compare, and PostgreSQL under C *and* the usual
-  locale collations, which would put ``"Z"`` after ``"a"``). The PyPI port uses upper
-  case for its length headers, so its keys can sort differently on PostgreSQL.
+  (SQLite's BINARY, MongoDB's binary compare, PostgreSQL under C, and locale
+  collations such as en_US, whose first level puts digits before letters and ignores
+  case, so they would sort ``"Z"`` after ``"a"``). The PyPI port (fractional-indexing)
+  uses upper case for its length headers, so its keys can sort differently there.
 - The integer part has a fixed width (6 base-36 digits): appending or prepending
   steps it by one (a billion appends before it fills), so keys at the ends stay
   short; only repeated inserts into the same gap grow the fraction, by about one

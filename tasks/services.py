@@ -620,6 +620,7 @@ def tasks_import(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[int,
     if errors:
         raise ImportRowsInvalid(errors)
     new = _without_known(actor, tasks, sources)
+    _place_at_ends(project_id, new)
     try:
         with transaction.atomic():
             for start in range(0, len(new), IMPORT_BATCH):
@@ -638,6 +639,19 @@ def tasks_import(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[int,
     if new:
         events.task_written(actor=actor, action=events.CREATED, tasks=new)
     return len(new), len(tasks) - len(new)
+
+
+def _place_at_ends(project_id: str, tasks: list[Task]) -> None:
+    """Put new tasks at the end of their status's first column, in list order (two
+    queries per status, however many tasks)."""
+    ends: dict[str, tuple[str, str]] = {}
+    for task in tasks:
+        if task.status not in ends:
+            ends[task.status] = board.placement(project_id, task.status)
+        else:
+            column_id, key = ends[task.status]
+            ends[task.status] = (column_id, board.key_after(key))
+        task.column_id, task.position = ends[task.status]
 
 
 def _without_known(owner: Any, tasks: list[Task], sources: list[str | None]) -> list[Task]:

@@ -323,3 +323,45 @@ def test_tasks_written_outside_the_services_are_placed_on_first_read(world):
     TaskFactory(owner=world.users["editor"], project_id=world.project.pk, title="Seeded")
     body = world.client("viewer").get(f"/api/projects/{world.project.pk}/board/").data
     assert "Seeded" in [c["title"] for c in body["columns"][0]["cards"]]
+
+
+def test_the_database_sorts_keys_as_python_does(world):
+    # Digits against letters and prefixes against longer keys: the cases where a
+    # locale collation (PostgreSQL's en_US) could differ from byte order.
+    keys = ["i00000", "i00009", "i0000a", "i0000z", "i0000z1", "i0000zz", "i00010", "i000a0"]
+    todo = column_services.project_columns(world.project.pk)[0]
+    for index, key in enumerate(reversed(keys)):
+        Task.objects.create(
+            owner=world.users["editor"],
+            project=world.project,
+            title=f"K{index}",
+            column=todo,
+            position=key,
+        )
+    stored = list(
+        Task.objects.filter(column_id=todo.pk, title__startswith="K")
+        .order_by("position", "id")
+        .values_list("position", flat=True)
+    )
+    assert stored == sorted(keys)
+
+
+def test_imported_tasks_land_in_their_columns_in_file_order(world):
+    from tasks.services import tasks_import
+
+    editor = world.users["editor"]
+    rows = [{"title": f"I{i}", "status": "done" if i % 2 else "todo"} for i in range(4)]
+    assert tasks_import(actor=editor, rows=rows) == (4, 0)
+    imported = Task.objects.filter(title__startswith="I")
+    for task in imported:
+        column = Column.objects.get(pk=task.column_id)
+        assert column.category == task.status
+    todo = next(c for c in column_services.project_columns(imported[0].project_id))
+    assert _order(todo) == ["I0", "I2"]
+
+
+def test_moving_the_last_card_to_the_end_writes_nothing(world):
+    todo = _columns(world)["todo"]
+    response = _move(world, "editor", world.task, column=todo.pk, version=1)
+    assert response.status_code == 200
+    assert response.data["version"] == 1
