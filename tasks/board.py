@@ -1,5 +1,5 @@
-"""The board's task side (SPEC §8): where a task sits (column + position key), moves,
-rebalancing, and the board read.
+"""The board's task side (SPEC §8): where a task sits (column + position key), moves
+and rebalancing (writes; reads are in tasks.board_selectors).
 
 Status and column agree both ways, through the one write path:
 - a move sets the task's status to the target column's category (``task_move``);
@@ -23,15 +23,12 @@ dropped; it is never refused for that, and the mover sees the result.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q
+from django.http import Http404
 from django.utils import timezone
 
 from projects.columns import first_column_of, get_column, project_columns
@@ -39,16 +36,10 @@ from projects.models import Column
 from taskflow.ids import is_valid_id
 from tasks import events
 from tasks.exceptions import PreconditionFailed, WriteConflict
-from tasks.models import Comment, Status, Task
+from tasks.models import Status, Task
 from tasks.positions import KEY_SOFT_MAX, key_between, spread_keys
 
-PER_COLUMN_DEFAULT = 20
-PER_COLUMN_MAX = 100
 _MOVE_RETRIES = 5
-
-
-class InvalidBoardCursor(ValueError):
-    """A column cursor that this module did not write."""
 
 
 def _last_key(column_id: str, *, exclude: str | None = None) -> str | None:
@@ -162,7 +153,7 @@ def task_move(
         raise PreconditionFailed(task.version)
     try:
         column = get_column(task.project_id, column_id)
-    except Exception:
+    except Http404:
         raise ValidationError({"column": "Not a column of this task's project."}) from None
     if task.pk in (before, after):
         raise ValidationError({"before" if before else "after": "Not the task itself."})
@@ -303,90 +294,6 @@ def place_unplaced(project_id: str) -> int:
             column_id=column_id, position=key
         )
     return placed
-
-
-# --- Reads ----------------------------------------------------------------------------
-
-
-def encode_cursor(task: Task) -> str:
-    raw = json.dumps([task.position, task.pk], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[str, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        position, pk = json.loads(raw)
-    except (ValueError, TypeError, binascii.Error):
-        raise InvalidBoardCursor() from None
-    if not isinstance(position, str) or not is_valid_id(pk) or len(position) > 255:
-        raise InvalidBoardCursor()
-    return position, pk
-
-
-@dataclass
-class ColumnPage:
-    column: Column
-    cards: list[Task]
-    next_cursor: str | None
-    count: int = 0
-
-    @property
-    def over_limit(self) -> bool:
-        return self.column.wip_limit is not None and self.count > self.column.wip_limit
-
-
-def column_cards(
-    tasks: QuerySet[Task], column: Column, *, limit: int, cursor: str | None = None
-) -> ColumnPage:
-    """One page of a column's cards in board order, from the (filtered, permission
-    scoped) ``tasks``: a keyset read on (column, position, id)."""
-    query = tasks.filter(column_id=column.pk)
-    if cursor:
-        position, pk = decode_cursor(cursor)
-        query = query.filter(Q(position__gt=position) | Q(position=position, pk__gt=pk))
-    rows = list(query.order_by("position", "id")[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return ColumnPage(column, rows, encode_cursor(rows[-1]) if more and rows else None)
-
-
-def annotate_cards(cards: list[Task]) -> None:
-    """Set ``comment_count`` and ``assignee`` on cards: two queries for any number."""
-    from accounts.models import User
-
-    ids = [card.pk for card in cards]
-    counts = dict(
-        Comment.objects.filter(task_id__in=ids)
-        .values("task_id")
-        .annotate(n=Count("pk"))
-        .values_list("task_id", "n")
-    )
-    assignee_ids = list({card.assignee_id for card in cards if card.assignee_id})
-    users = {u.pk: u for u in User.objects.filter(pk__in=assignee_ids)} if assignee_ids else {}
-    for card in cards:
-        card.comment_count = counts.get(card.pk, 0)
-        if card.assignee_id:
-            card.assignee = users.get(card.assignee_id)
-
-
-def board(project_id: str, tasks: QuerySet[Task], *, per_column: int) -> list[ColumnPage]:
-    """Every column of the project with its first ``per_column`` cards (of ``tasks``,
-    the filtered project tasks), its card count and WIP state. The number of queries
-    depends on the number of columns, never on the number of tasks."""
-    place_unplaced(project_id)
-    columns = project_columns(project_id)
-    totals = dict(
-        Task.objects.filter(project_id=project_id)
-        .values("column_id")
-        .annotate(n=Count("pk"))
-        .values_list("column_id", "n")
-    )
-    pages = [column_cards(tasks, column, limit=per_column) for column in columns]
-    for page in pages:
-        page.count = totals.get(page.column.pk, 0)
-    annotate_cards([card for page in pages for card in page.cards])
-    return pages
 
 
 STEPS = ("up", "down", "left", "right")

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from projects import columns, roles
 from projects.models import Column
 from taskflow.ids import ID_LENGTH
-from tasks import board, permissions
+from tasks import board_selectors, permissions
 from tasks.api import ERROR, IF_MATCH, _check_list_params, expected_version
 from tasks.board_serializers import (
     BoardSerializer,
@@ -32,7 +32,7 @@ from tasks.models import TAG_MAX_LENGTH, Priority, Task
 _WHOLE = re.compile(r"^\d{1,4}$")
 
 
-def _column_body(page: board.ColumnPage) -> dict[str, Any]:
+def _column_body(page: board_selectors.ColumnPage) -> dict[str, Any]:
     return {
         "column": ColumnSerializer(page.column).data,
         "count": page.count,
@@ -46,8 +46,8 @@ def _count(params: Any, name: str, default: int) -> int:
     raw = params.get(name)
     if raw is None:
         return default
-    if not _WHOLE.match(raw) or not 1 <= int(raw) <= board.PER_COLUMN_MAX:
-        raise ValidationError({name: f"A whole number from 1 to {board.PER_COLUMN_MAX}."})
+    if not _WHOLE.match(raw) or not 1 <= int(raw) <= board_selectors.PER_COLUMN_MAX:
+        raise ValidationError({name: f"A whole number from 1 to {board_selectors.PER_COLUMN_MAX}."})
     return int(raw)
 
 
@@ -75,8 +75,8 @@ FILTERS = [
 ]
 PER_COLUMN = OpenApiParameter(
     "per_column",
-    {"type": "integer", "minimum": 1, "maximum": board.PER_COLUMN_MAX},
-    description=f"Cards per column, default {board.PER_COLUMN_DEFAULT}.",
+    {"type": "integer", "minimum": 1, "maximum": board_selectors.PER_COLUMN_MAX},
+    description=f"Cards per column, default {board_selectors.PER_COLUMN_DEFAULT}.",
 )
 
 
@@ -91,8 +91,10 @@ class BoardViewSet(viewsets.GenericViewSet):
     )
     def list(self, request: Request, project_pk: str) -> Response:
         project = roles.get_project_for(request.user, project_pk)
-        per_column = _count(request.query_params, "per_column", board.PER_COLUMN_DEFAULT)
-        pages = board.board(project.pk, _filtered(request, project.pk), per_column=per_column)
+        per_column = _count(request.query_params, "per_column", board_selectors.PER_COLUMN_DEFAULT)
+        pages = board_selectors.board(
+            project.pk, _filtered(request, project.pk), per_column=per_column
+        )
         return Response({"project": project.pk, "columns": [_column_body(p) for p in pages]})
 
     @extend_schema(
@@ -100,8 +102,8 @@ class BoardViewSet(viewsets.GenericViewSet):
             OpenApiParameter("cursor", str, description="`next` of the column."),
             OpenApiParameter(
                 "limit",
-                {"type": "integer", "minimum": 1, "maximum": board.PER_COLUMN_MAX},
-                description=f"Cards, default {board.PER_COLUMN_DEFAULT}.",
+                {"type": "integer", "minimum": 1, "maximum": board_selectors.PER_COLUMN_MAX},
+                description=f"Cards, default {board_selectors.PER_COLUMN_DEFAULT}.",
             ),
             *FILTERS,
         ],
@@ -111,17 +113,17 @@ class BoardViewSet(viewsets.GenericViewSet):
     def cards(self, request: Request, project_pk: str, column_pk: str) -> Response:
         project = roles.get_project_for(request.user, project_pk)
         column = columns.get_column(project.pk, column_pk)
-        limit = _count(request.query_params, "limit", board.PER_COLUMN_DEFAULT)
+        limit = _count(request.query_params, "limit", board_selectors.PER_COLUMN_DEFAULT)
         try:
-            page = board.column_cards(
+            page = board_selectors.column_cards(
                 _filtered(request, project.pk),
                 column,
                 limit=limit,
                 cursor=request.query_params.get("cursor") or None,
             )
-        except board.InvalidBoardCursor:
+        except board_selectors.InvalidBoardCursor:
             raise ValidationError({"cursor": "Not a cursor of this column."}) from None
-        board.annotate_cards(page.cards)
+        board_selectors.annotate_cards(page.cards)
         return Response(
             {"cards": CardSerializer(page.cards, many=True).data, "next": page.next_cursor}
         )

@@ -11,7 +11,7 @@ from projects import columns
 from projects.models import COLUMN_NAME_MAX, ColumnCategory
 from taskflow.fields import StrictCharField
 from taskflow.ids import ID_LENGTH
-from tasks import board
+from tasks import board_selectors
 from tasks.models import Task
 from tasks.serializers import PriorityField, WallTimeField
 
@@ -104,5 +104,5 @@ class MoveSerializer(serializers.Serializer):
 
 def card_body(task: Task) -> dict[str, Any]:
     """One card (a moved task) with its comment count and assignee."""
-    board.annotate_cards([task])
+    board_selectors.annotate_cards([task])
     return CardSerializer(task).data

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from projects import roles
 from projects.columns import get_column
-from tasks import board, permissions
+from tasks import board, board_selectors, permissions
 from tasks.exceptions import PreconditionFailed, WriteConflict
 from tasks.filters import TaskFilter
 from tasks.forms import PRIORITY_CHOICES
@@ -37,16 +37,18 @@ def board_page(request: HttpRequest, project_id: str) -> HttpResponse:
     tasks = permissions.visible_tasks(request.user).filter(project_id=project.pk)
     filters = TaskFilter(request.GET, queryset=tasks, request=request)
     filtered = filters.qs if filters.is_valid() else tasks
-    pages = board.board(project.pk, filtered, per_column=PER_COLUMN)
+    pages = board_selectors.board(project.pk, filtered, per_column=PER_COLUMN)
     # "Show more" of one column: that column continues after its cursor (a keyset page).
     more_column, cursor = request.GET.get("column"), request.GET.get("cursor")
     for index, page in enumerate(pages):
         if page.column.pk == more_column and cursor:
             try:
-                later = board.column_cards(filtered, page.column, limit=PER_COLUMN, cursor=cursor)
-            except board.InvalidBoardCursor:
+                later = board_selectors.column_cards(
+                    filtered, page.column, limit=PER_COLUMN, cursor=cursor
+                )
+            except board_selectors.InvalidBoardCursor:
                 break
-            board.annotate_cards(later.cards)
+            board_selectors.annotate_cards(later.cards)
             later.count = page.count
             pages[index] = later
     query = request.GET.copy()
