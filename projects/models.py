@@ -153,3 +153,44 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.PENDING and self.expires_at > timezone.now()
+
+
+class ColumnCategory(models.TextChoices):
+    # The same values as tasks.models.Status: a task's status is its column's category.
+    TODO = "todo", "To do"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+
+
+COLUMN_NAME_MAX = 60
+# The columns every project starts with (SPEC §8), in board order.
+DEFAULT_COLUMNS = (
+    ("To do", ColumnCategory.TODO),
+    ("In progress", ColumnCategory.IN_PROGRESS),
+    ("Done", ColumnCategory.DONE),
+)
+
+
+class Column(models.Model):
+    """A board column (SPEC §8). Ordered by ``position`` (a tasks.positions key); the
+    category is the status of every task in it. The default three have derived ids
+    (projects.columns), so creating them twice at once inserts them once."""
+
+    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="columns")
+    name = models.CharField(max_length=COLUMN_NAME_MAX)
+    position = models.CharField(max_length=255)
+    category = models.CharField(max_length=16, choices=ColumnCategory.choices)
+    # Optional; exceeding it warns (the board marks the column), it never refuses.
+    wip_limit = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [
+            models.Index(fields=["project", "position", "id"], name="tf_column_project_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.category})"

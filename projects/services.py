@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts import selectors as accounts_selectors
 from accounts.models import normalize_email
 from projects import notify, roles
+from projects.columns import columns_ensure
 from projects.exceptions import (
     AlreadyMember,
     InboxRule,
@@ -70,6 +71,7 @@ def project_create(*, actor: Any, name: str, description: str = "") -> Project:
     _clean_project(project)
     project.save(force_insert=True)
     Membership.objects.create(project=project, user_id=actor.pk, role=Role.OWNER)
+    columns_ensure(project.pk)  # To do / In progress / Done (SPEC §8)
     return project
 
 

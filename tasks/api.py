@@ -25,8 +25,9 @@ from rest_framework.response import Response
 from projects import roles
 from taskflow.errors import PreconditionFailedError
 from taskflow.ids import ID_PATTERN
-from tasks import comments, exchange, permissions, selectors, services
+from tasks import board, comments, exchange, permissions, selectors, services
 from tasks.activity_serializers import ActivitySerializer, CommentSerializer
+from tasks.board_serializers import CardSerializer, MoveSerializer, card_body
 from tasks.filters import TaskFilter
 from tasks.models import Task
 from tasks.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, page_url, paginate, paginated_body
@@ -315,6 +316,29 @@ class TaskViewSet(viewsets.GenericViewSet):
                 actor=request.user, ids=ids, status=data.validated_data["status"]
             )
         return Response({"updated": count})
+
+    @extend_schema(
+        parameters=[TASK_ID, IF_MATCH],
+        request=MoveSerializer,
+        responses={200: CardSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 412: ERROR},
+        description="Move the card to a column (its status becomes the column's), right "
+        "before or after a task of that column, or at its end. Stale version: 412.",
+    )
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, pk: str) -> Response:
+        task = permissions.get_task_for_update(request.user, pk)
+        data = MoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        expected = data.validated_data.get("version")
+        moved = board.task_move(
+            actor=request.user,
+            task=task,
+            column_id=data.validated_data["column"],
+            before=data.validated_data.get("before"),
+            after=data.validated_data.get("after"),
+            expected_version=_expected_version(request) if expected is None else expected,
+        )
+        return _with_etag(Response(card_body(moved)), moved)
 
     @extend_schema(
         parameters=LIST_PARAMETERS,

@@ -11,6 +11,7 @@ from projects.api import (
     ProjectViewSet,
 )
 from tasks.api import CommentViewSet, TaskViewSet
+from tasks.board_api import BoardViewSet, ColumnViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -24,6 +25,8 @@ router.register(
     basename="project-invitation",
 )
 router.register("invitations", InvitationViewSet, basename="invitation")
+router.register(r"projects/(?P<project_pk>[^/]+)/board", BoardViewSet, basename="board")
+router.register(r"projects/(?P<project_pk>[^/]+)/columns", ColumnViewSet, basename="column")
 
 
 class NoSuchTask(APIView):

@@ -35,7 +35,9 @@ logger = logging.getLogger(__name__)
 CREATED = "created"
 UPDATED = "updated"
 DELETED = "deleted"
-ACTIONS = (CREATED, UPDATED, DELETED)
+# A board move (tasks.board): a column and position change, and with it the status.
+MOVED = "moved"
+ACTIONS = (CREATED, UPDATED, DELETED, MOVED)
 
 
 @dataclass(frozen=True)

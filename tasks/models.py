@@ -75,6 +75,13 @@ class Task(models.Model):
     # The tag list as the user wrote it (rendered without a join); TaskTag rows mirror
     # it so that "filter by tag" works on every backend (JSON __contains does not).
     tags = models.JSONField(default=list, blank=True)
+    # The board (SPEC §8): the column (its category is the status) and the card's
+    # sortable key inside it (tasks.positions). Set by the write path on every create,
+    # status change, project change and move; null only before the first write.
+    column = models.ForeignKey(
+        "projects.Column", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    position = models.CharField(max_length=255, blank=True, default="")
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -96,6 +103,8 @@ class Task(models.Model):
             models.Index(fields=["project", "updated_at", "id"], name="tf_task_proj_updated"),
             models.Index(fields=["assignee", "status"], name="tf_task_assignee_status"),
             models.Index(fields=["status", "completed_at"], name="tf_task_status_completed"),
+            # The board reads each column in card order with (position, id) keysets.
+            models.Index(fields=["column", "position", "id"], name="tf_task_column_pos"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -181,6 +190,7 @@ class Activity(models.Model):
         COMMENTED = "commented", "commented"
         COMMENT_EDITED = "comment_edited", "edited a comment"
         COMMENT_DELETED = "comment_deleted", "deleted a comment"
+        MOVED = "moved", "moved"
 
     id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
     project = models.ForeignKey(

@@ -31,7 +31,7 @@ from accounts.preferences import zone_for
 from projects.inbox import inbox_id_of
 from projects.models import Membership, Role, roles_at_least
 from taskflow.ids import derived_id
-from tasks import events, permissions, quickadd, recurrence
+from tasks import board, events, permissions, quickadd, recurrence
 from tasks.exceptions import IdempotencyConflict, PreconditionFailed, WriteConflict
 from tasks.models import (
     DESCRIPTION_MAX,
@@ -237,6 +237,8 @@ def task_create(
     )
     _prepare(task)
     task.completed_at = _completed_at(None, task.status, None)
+    # The end of the first column of its status (SPEC §8).
+    task.column_id, task.position = board.placement(project_id, task.status)
     try:
         with transaction.atomic():
             task.save(force_insert=True)
@@ -329,9 +331,17 @@ def task_update(
             return current
         if "project_id" in changed or "assignee_id" in changed:
             _check_assignee(candidate.project_id, candidate.assignee_id)
+        if "project_id" in changed or "status" in changed or current.column_id is None:
+            # Status and column agree (SPEC §8): the end of the first column of the
+            # new status's category, in the (new) project.
+            candidate.column_id, candidate.position = board.placement(
+                candidate.project_id, candidate.status
+            )
+            if candidate.column_id != current.column_id:
+                changed["column_id"] = (current.column_id, candidate.column_id)
         values = {
             name: getattr(candidate, name)
-            for name in (*EDITABLE_FIELDS, "completed_at", "updated_at")
+            for name in (*EDITABLE_FIELDS, "completed_at", "updated_at", "column_id", "position")
         }
         won = Task.objects.filter(pk=current.pk, version=current.version).update(
             **values, version=F("version") + 1
@@ -386,11 +396,19 @@ def tasks_bulk_set_status(*, actor: Any, ids: Iterable[str], status: str) -> int
         return 0
     changes: dict[str, Any] = {"status": status, "updated_at": now}
     changes["completed_at"] = now if status == Status.DONE else None
-    updated = (
-        Task.objects.filter(pk__in=[task.pk for task in targets])
-        .exclude(status=status)
-        .update(**changes, version=F("version") + 1)
-    )
+    updated = 0
+    # One update per project: its tasks go to the end of the first column of the
+    # status's category, sharing one key (ordered by id among themselves; a later move
+    # between two of them rebalances that column once, tasks.board).
+    for project_id in sorted({task.project_id for task in targets}):
+        column_id, position = board.placement(project_id, status)
+        updated += (
+            Task.objects.filter(
+                pk__in=[task.pk for task in targets if task.project_id == project_id]
+            )
+            .exclude(status=status)
+            .update(**changes, column_id=column_id, position=position, version=F("version") + 1)
+        )
     if updated:
         events.task_written(
             actor=actor, action=events.UPDATED, tasks=targets, changes={"status": (None, status)}
@@ -446,10 +464,18 @@ def tasks_bulk_move(*, actor: Any, ids: Iterable[str], project_id: str) -> int:
         else set()
     )
     now = timezone.now()
-    pks = [t.pk for t in targets]
-    updated = Task.objects.filter(pk__in=pks).update(
-        project_id=project_id, updated_at=now, version=F("version") + 1
-    )
+    updated = 0
+    # One update per status: the end of that category's first column in the target
+    # project (one shared key, as in tasks_bulk_set_status).
+    for status in sorted({t.status for t in targets}):
+        column_id, position = board.placement(project_id, status)
+        updated += Task.objects.filter(pk__in=[t.pk for t in targets if t.status == status]).update(
+            project_id=project_id,
+            column_id=column_id,
+            position=position,
+            updated_at=now,
+            version=F("version") + 1,
+        )
     dropped = [t.pk for t in targets if t.assignee_id and t.assignee_id not in keep]
     if dropped:
         Task.objects.filter(pk__in=dropped).update(assignee_id=None)
@@ -594,6 +620,7 @@ def tasks_import(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[int,
     if errors:
         raise ImportRowsInvalid(errors)
     new = _without_known(actor, tasks, sources)
+    _place_at_ends(project_id, new)
     try:
         with transaction.atomic():
             for start in range(0, len(new), IMPORT_BATCH):
@@ -612,6 +639,19 @@ def tasks_import(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[int,
     if new:
         events.task_written(actor=actor, action=events.CREATED, tasks=new)
     return len(new), len(tasks) - len(new)
+
+
+def _place_at_ends(project_id: str, tasks: list[Task]) -> None:
+    """Put new tasks at the end of their status's first column, in list order (two
+    queries per status, however many tasks)."""
+    ends: dict[str, tuple[str, str]] = {}
+    for task in tasks:
+        if task.status not in ends:
+            ends[task.status] = board.placement(project_id, task.status)
+        else:
+            column_id, key = ends[task.status]
+            ends[task.status] = (column_id, board.key_after(key))
+        task.column_id, task.position = ends[task.status]
 
 
 def _without_known(owner: Any, tasks: list[Task], sources: list[str | None]) -> list[Task]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks import views
+from tasks import board_views, views
 
 app_name = "tasks"
 
@@ -16,4 +16,10 @@ urlpatterns = [
     path("tasks/<str:task_id>/edit/", views.task_edit, name="edit"),
     path("tasks/<str:task_id>/delete/", views.task_delete, name="delete"),
     path("tasks/<str:task_id>/status/", views.task_set_status, name="set-status"),
+    path("projects/<str:project_id>/board/", board_views.board_page, name="board"),
+    path(
+        "projects/<str:project_id>/board/move/<str:task_id>/",
+        board_views.board_move,
+        name="board-move",
+    ),
 ]

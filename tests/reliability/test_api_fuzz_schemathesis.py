@@ -103,6 +103,25 @@ CONFIG = SchemathesisConfig.from_dict(
                     "/api/projects/{project_pk}/invitations/",
                     "/api/invitations/",
                     "/api/notifications/",
+                    "/api/projects/{project_pk}/board/columns/{column_pk}/cards/",
+                )
+            ),
+            *(
+                _accepts(
+                    path,
+                    method,
+                    400,
+                    *([412] if method == "PATCH" or path.endswith("/move/") else []),
+                    why="board rules (projects/columns.py, tasks/board.py): a board keeps a "
+                    "column per status; a column with tasks is deleted with move_to; before/"
+                    "after/move_to/column must name this project's columns and tasks; a "
+                    "stale version or If-Match is a 412",
+                )
+                for method, path in (
+                    ("POST", "/api/projects/{project_pk}/columns/"),
+                    ("PATCH", "/api/projects/{project_pk}/columns/{id}/"),
+                    ("DELETE", "/api/projects/{project_pk}/columns/{id}/"),
+                    ("POST", "/api/tasks/{id}/move/"),
                 )
             ),
             _accepts(

@@ -258,8 +258,10 @@ def test_import_query_count_does_not_grow_with_rows(user, django_assert_max_num_
     data = json.dumps(records).encode()
     # Batched now: a few lookups of known ids, inserts of as many rows as the database
     # takes per statement (SQLite: ~90 tasks) for tasks, tags and activity rows (the
-    # write path records one per created task, in bulk), one savepoint. 21 measured.
-    with django_assert_max_num_queries(24):
+    # write path records one per created task, in bulk), one savepoint. 21 measured;
+    # + 14 once per project for the board (issue 12): the Inbox's default columns, made
+    # on first use (a check, three inserts in savepoints, the re-read) and the column's end.
+    with django_assert_max_num_queries(38):
         report = exchange.import_tasks(user, exchange.read_rows(data, "json"))
     assert report.created == 400
     assert TaskTag.objects.count() == 800

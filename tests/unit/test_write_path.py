@@ -68,7 +68,8 @@ def test_an_api_patch_that_changes_something_sends_one_event(api_client, user, r
     response = api_client.patch(f"/api/tasks/{task.pk}/", {"status": "done"}, format="json")
     assert response.status_code == 200
     assert [e.action for e in recorded] == [events.UPDATED]
-    assert set(recorded[0].changes) == {"status", "completed_at"}
+    # A new status moves the card to that status's column (SPEC §8), in the same write.
+    assert set(recorded[0].changes) == {"status", "completed_at", "column_id"}
 
 
 def test_bulk_writes_send_one_event_per_call(api_client, user, recorded):
