@@ -32,6 +32,7 @@ urlpatterns = [
     # login/register/logout above keep their URLs; allauth's signup is closed.
     path("accounts/", include("allauth.urls")),
     path("", include("tasks.urls")),
+    path("", include("projects.urls")),
 ]
 
 # JSON {"detail", "code"} under /api/, the HTML templates elsewhere (taskflow/errors.py).
