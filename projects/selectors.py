@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import normalize_email
 from projects import roles
-from projects.models import Invitation, Membership, Project, roles_at_least
+from projects.models import Invitation, Membership, Project
 
 
 def my_projects(user: Any) -> QuerySet[Project]:
@@ -67,11 +67,7 @@ def assignable_members(user: Any, project_id: str | None = None) -> list[Any]:
     ``project_id`` (a project the caller may see), or else of any project where the
     caller is an editor (the service checks the pair on save). One query, de-duplicated
     here (no DISTINCT over a join: MongoDB)."""
-    editors = Membership.objects.filter(role__in=roles_at_least(roles.EDIT))
-    if project_id is not None:
-        editors = editors.filter(project_id=project_id)
-    else:
-        editors = editors.filter(project_id__in=roles.member_project_ids(user, roles.EDIT))
+    editors = roles.members_at_least(roles.EDIT, project_id=project_id, of_user_projects=user)
     seen: dict[Any, Any] = {}
     for membership in editors.select_related("user").order_by("user__name", "user_id")[:500]:
         seen.setdefault(membership.user_id, membership.user)
