@@ -109,6 +109,7 @@ def project_settings(request: HttpRequest, project_id: str) -> HttpResponse:
         "membership": membership,
         "form": form,
         "is_owner": membership.role == Role.OWNER,
+        "board_url": _board_url(project.pk),
     }
     return render(request, "projects/settings.html", context, status=400 if form.errors else 200)
 
@@ -178,6 +179,7 @@ def project_members(request: HttpRequest, project_id: str) -> HttpResponse:
         "can_manage": can_manage,
         "role_choices": Role.choices,
         "form": form,
+        "board_url": _board_url(project.pk),
     }
     return render(request, "projects/members.html", context, status=status)
 

@@ -507,3 +507,12 @@ def test_activity_shows_who_what_old_new_newest_first_and_pages(team):
     assert "<strong>Owner</strong> created" in older
     # A bad page number shows a page, never a 500.
     assert client.get(f"/tasks/{task.pk}/?activity=zzz").status_code == 200
+
+
+def test_archived_project_offers_no_new_task_and_quick_add_stays_on_all_tasks(team):
+    owner = _signed_in(team["people"]["owner"])
+    pid = team["project"].pk
+    assert b'action="/tasks/quick/"' not in owner.get(f"/projects/{pid}/").content
+    assert b'action="/tasks/quick/"' in owner.get("/tasks/").content
+    owner.post(f"/projects/{pid}/archive/", {"archived": "1"})
+    assert f"/tasks/new/?project={pid}".encode() not in owner.get(f"/projects/{pid}/").content
