@@ -45,7 +45,9 @@ def _too_many(request: HttpRequest, template: str, form: Form, wait: int) -> Htt
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
-    form = RegisterForm(request.POST or None)
+    # An invitation link (projects.views.invitation_link) sends ?next= back to itself
+    # and ?email= with the invited address.
+    form = RegisterForm(request.POST or None, initial={"email": request.GET.get("email", "")})
     if request.method == "POST":
         limited = ratelimit.hit(request, "register")
         if limited:
@@ -69,8 +71,9 @@ def register(request: HttpRequest) -> HttpResponse:
                     return verification.start(request, user)
                 login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
                 messages.success(request, "Welcome to TaskFlow! Create your first task.")
-                return redirect(settings.LOGIN_REDIRECT_URL)
-    return render(request, "accounts/register.html", {"form": form})
+                return redirect(_next_url(request))
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    return render(request, "accounts/register.html", {"form": form, "next": next_url})
 
 
 def login_view(request: HttpRequest) -> HttpResponse:

@@ -42,6 +42,18 @@ def member_project_ids(user: Any, min_role: str = Role.VIEWER) -> QuerySet[Membe
     return memberships.values("project_id")
 
 
+def members_at_least(
+    min_role: str, *, project_id: Any = None, of_user_projects: Any = None
+) -> QuerySet[Membership]:
+    """Memberships with at least ``min_role`` in one project (``project_id``, which the
+    caller may see) or in every project where ``of_user_projects`` is at least
+    ``min_role`` too (the task form's assignee choices)."""
+    memberships = Membership.objects.filter(role__in=roles_at_least(min_role))
+    if project_id is not None:
+        return memberships.filter(project_id=project_id)
+    return memberships.filter(project_id__in=member_project_ids(of_user_projects, min_role))
+
+
 def visible_projects(user: Any) -> QuerySet[Project]:
     """The projects ``user`` is a member of."""
     return Project.objects.filter(pk__in=member_project_ids(user))

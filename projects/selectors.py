@@ -35,3 +35,56 @@ def my_invitations(user: Any) -> QuerySet[Invitation]:
         status=Invitation.Status.PENDING,
         expires_at__gt=timezone.now(),
     ).select_related("project", "invited_by")
+
+
+# The switcher lists at most this many projects (one bounded query on every page); the
+# projects page lists them all.
+SWITCHER_MAX = 50
+
+
+def switcher_projects(user: Any) -> list[Project]:
+    """The user's projects for the switcher on every page: the Inbox first, then by
+    name, each with ``my_role`` (one query; sorted here because NULLS ordering of
+    ``inbox_owner`` differs between backends)."""
+    rows = list(
+        my_projects(user)
+        .filter(archived=False)
+        .only("id", "name", "inbox_owner_id", "archived")
+        .order_by("name", "id")[:SWITCHER_MAX]
+    )
+    return sorted(rows, key=lambda p: (not p.is_inbox, p.name.casefold()))
+
+
+def editable_projects(user: Any) -> QuerySet[Project]:
+    """Projects where the user may create and move tasks (editor+, not archived)."""
+    return Project.objects.filter(
+        pk__in=roles.member_project_ids(user, roles.EDIT), archived=False
+    ).order_by("name", "id")
+
+
+def assignable_members(user: Any, project_id: str | None = None) -> list[Any]:
+    """Users a task may be assigned to in the task form: editors and above of
+    ``project_id`` (a project the caller may see), or else of any project where the
+    caller is an editor (the service checks the pair on save). One query, de-duplicated
+    here (no DISTINCT over a join: MongoDB)."""
+    editors = roles.members_at_least(roles.EDIT, project_id=project_id, of_user_projects=user)
+    seen: dict[Any, Any] = {}
+    for membership in editors.select_related("user").order_by("user__name", "user_id")[:500]:
+        seen.setdefault(membership.user_id, membership.user)
+    return list(seen.values())
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The invitation a signed link names (with project and inviter), or None for a
+    bad, expired or superseded link. The caller decides what the visitor may do."""
+    from projects import notify
+
+    read = notify.read_invitation_token(token)
+    if read is None:
+        return None
+    invitation_id, nonce = read
+    return (
+        Invitation.objects.select_related("project", "invited_by")
+        .filter(pk=invitation_id, nonce=nonce)
+        .first()
+    )

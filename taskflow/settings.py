@@ -143,6 +143,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "taskflow.sentry.browser_reporting",
+                "projects.context_processors.project_switcher",
             ],
         },
     },

@@ -35,6 +35,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("notifications.urls")),
     path("", include("tasks.urls")),
+    path("", include("projects.urls")),
     path("", include("calendars.urls")),
 ]
 

@@ -58,6 +58,10 @@ def board_page(request: HttpRequest, project_id: str) -> HttpResponse:
         "project": project,
         "pages": pages,
         "can_move": roles.has_role(membership.role, roles.EDIT),
+        # The project's tabs (templates/projects/tabs.html), as on its other pages.
+        "tab": "board",
+        "board_url": request.path,
+        "can_manage": roles.has_role(membership.role, roles.MANAGE),
         "filter_form": filters.form,
         "values": {key: request.GET.get(key, "") for key in FILTER_KEYS},
         "priority_choices": PRIORITY_CHOICES,

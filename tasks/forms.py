@@ -82,13 +82,23 @@ class TaskForm(forms.Form):
         max_length=(TAG_MAX_LENGTH + 2) * TAGS_MAX,
         help_text=f"Comma-separated, at most {TAGS_MAX}.",
     )
+    # Choices come from the permission layer (projects where the user is an editor,
+    # their editors): see __init__. The services check the pair again on save.
+    project = forms.ChoiceField(required=False, help_text="Projects where you may add tasks.")
+    assignee = forms.ChoiceField(
+        required=False, help_text="A member of the project with role editor or above."
+    )
     # The version the user opened; a concurrent edit makes the save fail visibly.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     @classmethod
-    def for_task(cls, task: Task) -> TaskForm:
+    def for_task(cls, task: Task, *, user: Any) -> TaskForm:
         return cls(
+            user=user,
+            task=task,
             initial={
+                "project": task.project_id,
+                "assignee": task.assignee_id or "",
                 "title": task.title,
                 "description": task.description,
                 "status": task.status,
@@ -99,21 +109,51 @@ class TaskForm(forms.Form):
                 "repeat": task.repeat,
                 "repeat_from": task.repeat_from,
                 "version": task.version,
-            }
+            },
         )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: Any = None, task: Task | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self._set_project_choices(user, task)
         current = self.data.get("repeat") if self.is_bound else self.initial.get("repeat")
         choices = list(recurrence.PRESETS)
         if current and current not in dict(choices):
             choices.append((current, recurrence.describe(current) or current))
         self.fields["repeat"].widget.choices = choices
 
+    def _set_project_choices(self, user: Any, task: Task | None) -> None:
+        from projects import selectors as project_selectors
+
+        if user is None:
+            self.fields["project"].choices = []
+            self.fields["assignee"].choices = [("", "Nobody")]
+            return
+        projects = sorted(
+            project_selectors.editable_projects(user).only("id", "name", "inbox_owner_id"),
+            key=lambda p: (not p.is_inbox, p.name.casefold()),
+        )
+        choices = [(p.pk, p.name) for p in projects]
+        if task is not None and task.project_id not in {pk for pk, _ in choices}:
+            # e.g. an archived project: the task may stay where it is.
+            choices.insert(0, (task.project_id, task.project.name))
+        self.fields["project"].choices = choices
+        chosen = task.project_id if task is not None else self.initial.get("project")
+        members = project_selectors.assignable_members(
+            user, project_id=chosen if chosen in {pk for pk, _ in choices} else None
+        )
+        self.fields["assignee"].choices = [("", "Nobody")] + [
+            (member.pk, member.get_full_name()) for member in members
+        ]
+
     def changes(self) -> dict[str, Any]:
         """The cleaned values in the shape tasks.services expects."""
         data = self.cleaned_data
+        project = {"project_id": data["project"]} if data.get("project") else {}
         return {
+            **project,
+            "assignee_id": data.get("assignee") or None,
             "title": data["title"],
             "description": data["description"],
             "status": data["status"],

@@ -15,6 +15,7 @@ from tasks.models import Priority, Status, Task
 from tasks.permissions import get_visible_task, visible_tasks
 
 __all__ = [
+    "assigned_tasks",
     "completions_per_day",
     "due_soon_tasks",
     "get_visible_task",
@@ -140,3 +141,8 @@ def global_task_stats() -> dict[str, Any]:
         "by_priority": {p.api_name: counts[f"priority_{p.api_name}"] for p in Priority},
         "overdue": counts["overdue"],
     }
+
+
+def assigned_tasks(user: Any) -> QuerySet[Task]:
+    """The visible tasks assigned to ``user`` ("Assigned to me")."""
+    return visible_tasks(user).filter(assignee_id=user.pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks import board_views, views
+from tasks import board_views, task_page, views
 
 app_name = "tasks"
 
@@ -8,11 +8,23 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("tasks/", views.task_list, name="list"),
     path("tasks/new/", views.task_create, name="create"),
+    path("tasks/mine/", views.assigned_to_me, name="mine"),
     path("tasks/bulk/", views.task_bulk, name="bulk"),
     path("tasks/import/", views.task_import, name="import"),
     path("markdown/preview/", views.markdown_preview, name="markdown-preview"),
     path("tasks/quick/", views.task_quick_add, name="quick-add"),
-    path("tasks/<str:task_id>/", views.task_detail, name="detail"),
+    path("tasks/<str:task_id>/", task_page.task_detail, name="detail"),
+    path("tasks/<str:task_id>/comments/", task_page.comment_create, name="comment-create"),
+    path(
+        "tasks/<str:task_id>/comments/<str:comment_id>/edit/",
+        task_page.comment_edit,
+        name="comment-edit",
+    ),
+    path(
+        "tasks/<str:task_id>/comments/<str:comment_id>/delete/",
+        task_page.comment_delete,
+        name="comment-delete",
+    ),
     path("tasks/<str:task_id>/edit/", views.task_edit, name="edit"),
     path("tasks/<str:task_id>/delete/", views.task_delete, name="delete"),
     path("tasks/<str:task_id>/status/", views.task_set_status, name="set-status"),

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -29,7 +30,7 @@ from tasks.forms import (
     QuickStatusForm,
     TaskForm,
 )
-from tasks.models import DESCRIPTION_MAX, Priority, Status
+from tasks.models import DESCRIPTION_MAX, Priority, Status, Task
 from tasks.pagination import page_url, paginate
 
 
@@ -73,14 +74,38 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    return render_task_list(request, selectors.visible_tasks(request.user))
+
+
+@login_required
+def assigned_to_me(request: HttpRequest) -> HttpResponse:
+    """ "Assigned to me": the visible tasks assigned to the user, in every project."""
+    return render_task_list(
+        request,
+        selectors.assigned_tasks(request.user),
+        extra={"heading": "Assigned to me", "scope": "mine"},
+    )
+
+
+def render_task_list(
+    request: HttpRequest,
+    base: QuerySet[Task],
+    *,
+    template: str = "tasks/list.html",
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The task list page over ``base`` (a queryset the permission layer scoped: all
+    visible tasks, one project's, mine), with filters, sort and pages. The project
+    pages reuse it with their scope."""
     params = request.GET
-    filters = TaskFilter(params, queryset=selectors.visible_tasks(user), request=request)
+    filters = TaskFilter(params, queryset=base, request=request)
     status = 200
     if filters.is_valid():
         queryset, ordering = filters.qs, filters.ordering_key()
     else:
-        queryset, ordering, status = selectors.visible_tasks(user).none(), "-created_at", 400
+        queryset, ordering, status = base.none(), "-created_at", 400
+    # Project and assignee names in the same query (one join each, no query per row).
+    queryset = queryset.select_related("project", "assignee")
     try:
         page = paginate(queryset, params, ordering)
     except APIException:
@@ -94,13 +119,16 @@ def task_list(request: HttpRequest) -> HttpResponse:
     # The folded "Filters (n)" toggle counts what is hidden behind it (search stays out).
     active_filters = sum(1 for key in FILTER_KEYS if key != "search" and params.get(key))
     context = {
+        "heading": "Tasks",
+        "scope": "all",
+        "list_url": request.path,
         "page": page,
         "tasks": page.items,
         "filter_form": filters.form,
         "values": {key: params.get(key, "") for key in FILTER_KEYS},
         "filtering": filtering,
         "active_filters": active_filters,
-        "has_any_task": bool(page.items) or selectors.visible_tasks(user).exists(),
+        "has_any_task": bool(page.items) or base.exists(),
         "status_choices": Status.choices,
         "priority_choices": PRIORITY_CHOICES,
         "sort_choices": SORT_CHOICES,
@@ -109,8 +137,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "previous_url": page_url(request.path, params, page.previous_params),
         "current_url": request.get_full_path(),
         "quick_text": params.get("quick", "")[:500],
+        **(extra or {}),
     }
-    return render(request, "tasks/list.html", context, status=status)
+    return render(request, template, context, status=status)
 
 
 @login_required
@@ -140,7 +169,8 @@ def task_quick_add(request: HttpRequest) -> HttpResponse:
 def task_create(request: HttpRequest) -> HttpResponse:
     if "preview" in request.POST:
         return _form_preview(request, task=None)
-    form = TaskForm(request.POST or None)
+    initial = {"project": request.GET.get("project", "")}
+    form = TaskForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             task, _ = services.task_create(actor=request.user, **form.changes())
@@ -158,21 +188,15 @@ def task_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def task_detail(request: HttpRequest, task_id: str) -> HttpResponse:
-    task = selectors.get_visible_task(request.user, task_id)
-    context = {"task": task, "status_choices": Status.choices}
-    return render(request, "tasks/detail.html", context)
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def task_edit(request: HttpRequest, task_id: str) -> HttpResponse:
     task = permissions.get_task_for_update(request.user, task_id)
     if request.method == "GET":
-        return render(request, "tasks/form.html", {"form": TaskForm.for_task(task), "task": task})
+        form = TaskForm.for_task(task, user=request.user)
+        return render(request, "tasks/form.html", {"form": form, "task": task})
     if "preview" in request.POST:
         return _form_preview(request, task=task)
-    form = TaskForm(request.POST)
+    form = TaskForm(request.POST, user=request.user, task=task)
     if form.is_valid():
         try:
             task = services.task_update(
@@ -203,7 +227,7 @@ def task_edit(request: HttpRequest, task_id: str) -> HttpResponse:
 def _form_preview(request: HttpRequest, *, task: Any) -> HttpResponse:
     """The form's "Preview" button without JavaScript: the same form, what was typed kept
     (unbound, so no errors yet), and the description rendered below it. Nothing is saved."""
-    form = TaskForm(initial=request.POST.dict())
+    form = TaskForm(initial=request.POST.dict(), user=request.user, task=task)
     preview = render_markdown(request.POST.get("description", "")[:DESCRIPTION_MAX])
     context = {"form": form, "task": task, "preview": preview, "previewing": True}
     return render(request, "tasks/form.html", context)

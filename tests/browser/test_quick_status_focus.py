@@ -34,7 +34,11 @@ def test_focus_stays_on_the_row_with_javascript(page, user):
     )
     assert page.evaluate(ACTIVE_ROW_ID) == f"task-{ids['Beta']}"
     assert page.evaluate("document.activeElement.tagName") == "BUTTON"
-    # The next Tab goes on from there (the next row), not from the top of the page.
+    # The next Tab goes on from there (the row's project link, then the next row), not
+    # from the top of the page.
+    page.keyboard.press("Tab")
+    assert page.evaluate(ACTIVE_ROW_ID) == f"task-{ids['Beta']}"
+    assert page.evaluate("document.activeElement.textContent") == "Inbox"
     page.keyboard.press("Tab")
     assert page.evaluate(ACTIVE_ROW_ID) == f"task-{ids['Gamma']}"
     assert page.errors == []

@@ -1,5 +1,5 @@
-"""Dashboard and task list (and the list on a phone) in light and dark mode: axe-clean
-in both, and screenshots.
+"""Dashboard, task list, a project page and a task page with comments (each also on a
+phone) in light and dark mode: axe-clean in both, and screenshots.
 
 Screenshots go to a temporary directory; to refresh the ones in the docs run
 ``SCREENSHOT_DIR=docs/screenshots .venv/bin/pytest tests/browser/test_screenshots.py``.
@@ -168,3 +168,79 @@ def test_calendar_is_usable_by_keyboard(page, user):
     page.keyboard.press("Enter")
     next_month = (timezone.localdate().replace(day=1) + timedelta(days=32)).strftime("%Y-%m")
     page.wait_for_url(f"**/calendar/?month={next_month}")
+
+
+def _seed_project(owner):
+    """A shared project with members, assigned tasks, comments and history."""
+    from projects import roles
+    from projects import services as project_services
+    from tasks import comments
+    from tests.factories import UserFactory
+
+    project = project_services.project_create(
+        actor=owner, name="Website relaunch", description="New site before the spring campaign."
+    )
+    membership = roles.get_membership_for(owner, project.pk)
+    people = []
+    team = (("Ben Okafor", "editor"), ("Chloé Martin", "admin"), ("Dev Patel", "viewer"))
+    for name, role in team:
+        person = UserFactory(email=f"{name.split()[0].lower()}@example.com", name=name)
+        invitation = project_services.member_invite(
+            actor=owner, membership=membership, email=person.email, role=role
+        )
+        project_services.invitation_accept(actor=person, invitation_id=invitation.pk)
+        people.append(person)
+    ben, chloe, _ = people
+    today = timezone.localdate()
+    rows = [
+        ("Write the launch announcement", Priority.HIGH, Status.TODO, 3, ben),
+        ("Migrate the blog posts", Priority.MEDIUM, Status.TODO, 9, chloe),
+        ("Check every page with a screen reader", Priority.HIGH, Status.TODO, 6, ben),
+        ("Order the new photos", Priority.LOW, Status.DONE, None, None),
+    ]
+    task = None
+    for title, priority, status, due_in, assignee in rows:
+        created, _ = services.task_create(
+            actor=owner,
+            project_id=project.pk,
+            title=title,
+            priority=priority,
+            status=status,
+            due_date=today + timedelta(days=due_in) if due_in is not None else None,
+            assignee_id=assignee.pk if assignee else None,
+            tags=["web"],
+        )
+        task = task or created
+    task = services.task_update(actor=ben, task=task, changes={"status": Status.IN_PROGRESS})
+    comments.comment_create(
+        actor=ben, task=task, body="First draft is in the shared folder. **Feedback by Friday?**"
+    )
+    comments.comment_create(
+        actor=owner, task=task, body="Looks good. Two notes:\n\n- shorter intro\n- link the FAQ"
+    )
+    return project, task
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_project_and_task_pages_in_each_color_scheme(
+    browser, live_server, user, scheme, check_a11y, tmp_path
+):
+    project, task = _seed_project(user)
+    out = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    pages = (("project", f"/projects/{project.pk}/"), ("task-comments", f"/tasks/{task.pk}/"))
+    for suffix, viewport, mobile in (
+        ("", {"width": 1280, "height": 800}, False),
+        ("-phone", {"width": 390, "height": 844}, True),
+    ):
+        context = browser.new_context(
+            base_url=live_server.url, viewport=viewport, is_mobile=mobile, color_scheme=scheme
+        )
+        page = context.new_page()
+        sign_in(page, user.email)
+        for name, url in pages:
+            page.goto(url)
+            check_a11y(page)
+            path = out / f"{name}{suffix}-{scheme}.png"
+            page.screenshot(path=str(path), full_page=True)
+            assert path.stat().st_size > 10_000
+        context.close()

@@ -77,7 +77,7 @@ def test_filters_fold_and_count_what_is_hidden(web, user):
     html = web.get(LIST + "?status=todo&priority=medium&search=a").content.decode()
     assert "<summary>Filters (2)</summary>" in html
     # The search field stays outside the fold: it is one key (/) away on a phone too.
-    assert html.index('id="f-search"') < html.index("<details")
+    assert html.index('id="f-search"') < html.index('<details class="more-filters"')
 
 
 def test_description_renders_as_sanitised_markdown(web, user):

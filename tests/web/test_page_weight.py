@@ -44,3 +44,40 @@ def test_signed_in_pages_are_light_with_a_full_page_of_tasks(web, user):
     ]
     weights = {url: _first_load_bytes(web, url) for url in pages}
     assert max(weights.values()) < BUDGET, weights
+
+
+def test_project_pages_are_light_with_members_comments_and_history(web, user):
+    from projects import roles
+    from projects import services as project_services
+    from tasks import comments
+    from tests.factories import UserFactory
+
+    project = project_services.project_create(actor=user, name="Shared " * 14)
+    membership = roles.get_membership_for(user, project.pk)
+    for number in range(20):
+        member = UserFactory(email=f"member{number}@example.com", name=f"Member number {number}")
+        invitation = project_services.member_invite(
+            actor=user, membership=membership, email=member.email, role="editor"
+        )
+        project_services.invitation_accept(actor=member, invitation_id=invitation.pk)
+    long = "A reasonably long task title for weighing " * 4
+    for number in range(20):
+        task, _ = services.task_create(
+            actor=user, project_id=project.pk, title=f"{long}{number}"[:200], assignee_id=member.pk
+        )
+    for number in range(20):
+        comments.comment_create(
+            actor=user, task=task, body=f"A comment with **Markdown** {number}" * 5
+        )
+        task = services.task_update(actor=user, task=task, changes={"title": f"Renamed {number}"})
+    pages = [
+        "/projects/",
+        f"/projects/{project.pk}/",
+        f"/projects/{project.pk}/members/",
+        f"/projects/{project.pk}/settings/",
+        f"/tasks/{task.pk}/",
+        "/tasks/mine/",
+        "/invitations/",
+    ]
+    weights = {url: _first_load_bytes(web, url) for url in pages}
+    assert max(weights.values()) < BUDGET, weights
