@@ -1,17 +1,13 @@
-"""Invitation email: ONE function, Django's email API inline.
-
-Seam for the job queue (taskflow/jobs, Huey, being built by another engineer): when it
-lands, ``send_invitation_email`` should enqueue a job that calls the same body instead
-of sending inline. Callers do not change; the link and text are built here either way.
-"""
+"""Invitation email: ONE function, sent by the worker through the job queue
+(taskflow.email.send_email), like every other email of the product."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 
 from projects.models import Invitation
+from taskflow.email import send_email
 
 SALT = "taskflow.projects.invitation"
 MAX_AGE_SECONDS = 7 * 24 * 3600
@@ -52,9 +48,6 @@ def send_invitation_email(invitation: Invitation) -> None:
         f"{invitation_link(invitation)}\n\n"
         "If you did not expect this, ignore this email.\n"
     )
-    send_mail(
-        subject=f"Invitation to {project.name} on TaskFlow",
-        message=body,
-        from_email=None,  # DEFAULT_FROM_EMAIL
-        recipient_list=[invitation.email],
-    )
+    # A header cannot carry a line break; a project name is one line, but say so here.
+    name = " ".join(project.name.split())
+    send_email(to=[invitation.email], subject=f"Invitation to {name} on TaskFlow", body=body)
