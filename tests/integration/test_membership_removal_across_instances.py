@@ -7,12 +7,8 @@ instances 2 and 3.
 
 Reads covered: the project, the project's task list, a task's detail, the project's
 stats, "mine" stats (/api/tasks/stats/), the export, the list of my projects (API,
-JWT), and the task page and the task list page (signed in with a session cookie).
-TODO when they exist on main, add to ``reads`` and to the assertions after the removal:
-- the board (SPEC §8: GET /api/projects/{id}/board/ → 404 after the removal; the board
-  page → 404);
-- the project's pages (/projects/{id}/, members page) → 404;
-- the calendar's iCal feed (no removed project's task in it).
+JWT), the board (API and page), the project's page and members page, the task page and
+the task list page (signed in with a session cookie), and the member's iCal feed.
 """
 
 from __future__ import annotations
@@ -20,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -102,6 +99,10 @@ def reads(member: Member, base: str, project: str, task: str) -> dict[str, Any]:
     exported = member.get(base, "/api/tasks/export/?format=json")
     projects = member.get(base, "/api/projects/")
     list_page = member.page(base, "/tasks/")
+    feed_url = urlsplit(member.get(base, "/api/calendar/feed/").json()["url"])
+    feed = member.page(base, f"{feed_url.path}?{feed_url.query}".rstrip("?"))
+    board = member.get(base, f"/api/projects/{project}/board/")
+    assert feed.status_code == 200
     assert (listed.status_code, everything.status_code, exported.status_code) == (200, 200, 200)
     assert list_page.status_code == 200
     return {
@@ -115,6 +116,12 @@ def reads(member: Member, base: str, project: str, task: str) -> dict[str, Any]:
         "mine_total": member.get(base, "/api/tasks/stats/").json()["total"],
         "task_page": member.page(base, f"/tasks/{task}/").status_code,
         "on_list_page": f"/tasks/{task}/" in list_page.text,
+        "board": board.status_code,
+        "on_board": task in board.text,
+        "board_page": member.page(base, f"/projects/{project}/board/").status_code,
+        "project_page": member.page(base, f"/projects/{project}/").status_code,
+        "members_page": member.page(base, f"/projects/{project}/members/").status_code,
+        "in_feed": f"{task}@" in feed.text,
     }
 
 
@@ -125,6 +132,12 @@ SEEN = {
     "exported": True,
     "task_page": 200,
     "on_list_page": True,
+    "board": 200,
+    "on_board": True,
+    "board_page": 200,
+    "project_page": 200,
+    "members_page": 200,
+    "in_feed": True,
 }
 GONE = {
     "project": 404,
@@ -133,6 +146,12 @@ GONE = {
     "exported": False,
     "task_page": 404,
     "on_list_page": False,
+    "board": 404,
+    "on_board": False,
+    "board_page": 404,
+    "project_page": 404,
+    "members_page": 404,
+    "in_feed": False,
 }
 
 
@@ -146,7 +165,7 @@ def test_a_member_removed_through_instance_1_sees_nothing_of_the_project_on_2_an
     one, two, three = cluster.instance_urls
     ana, ben = Member(one), Member(one)
     project = share_project(one, ana, ben, "Launch")
-    body = {"title": "Ship", "project": project, "assignee": ben.id}
+    body = {"title": "Ship", "project": project, "assignee": ben.id, "due_date": "2030-01-15"}
     task = _created(ana.send("POST", one, "/api/tasks/", body))["id"]
     _created(ben.send("POST", one, "/api/tasks/", {"title": "Ben's own"}))  # his Inbox
 
@@ -184,7 +203,7 @@ def test_a_project_deleted_through_instance_1_is_gone_on_2_and_3_for_every_membe
     one, two, three = cluster.instance_urls
     ana, ben = Member(one), Member(one)
     project = share_project(one, ana, ben, "Short-lived")
-    body = {"title": "Soon gone", "project": project, "assignee": ben.id}
+    body = {"title": "Soon gone", "project": project, "assignee": ben.id, "due_date": "2030-01-15"}
     task = _created(ana.send("POST", one, "/api/tasks/", body))["id"]
     for member in (ana, ben):
         for base in (one, two, three):
