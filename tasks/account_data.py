@@ -2,7 +2,7 @@
 TasksConfig.ready): tasks, comments and activity in the export, and the hand-over of
 the tasks a deleted user created in projects that outlive the account.
 
-Decisions (docs/your-data.md):
+Decisions (docs/architecture.md, "Your data: export and account deletion"):
 - Export: the visible tasks the user created plus every task of the projects they
   own (``permissions.exportable_tasks``); every comment they wrote (their own words,
   without the task's content); their activity in projects they are still a member of
