@@ -89,6 +89,7 @@ CONFIG = SchemathesisConfig.from_dict(
                     ("DELETE", "/api/projects/{project_pk}/members/{user_id}/"),
                     ("POST", "/api/invitations/{id}/accept/"),
                     ("POST", "/api/invitations/{id}/decline/"),
+                    ("DELETE", "/api/projects/{project_pk}/invitations/{id}/"),
                 )
             ),
             *(
