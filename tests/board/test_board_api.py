@@ -365,3 +365,39 @@ def test_moving_the_last_card_to_the_end_writes_nothing(world):
     response = _move(world, "editor", world.task, column=todo.pk, version=1)
     assert response.status_code == 200
     assert response.data["version"] == 1
+
+
+def test_the_board_and_its_cards_match_the_served_schema(world):
+    """The schema must say what the server sends: GET .../board/ is one object (it was
+    documented as an array; make fuzz's stateful run found it)."""
+    import jsonschema
+    import yaml
+
+    client = world.client("viewer")
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    paths = schema["paths"]
+
+    def json_schema(node):  # OpenAPI 3.0's `nullable` is JSON Schema's type "null"
+        if isinstance(node, list):
+            return [json_schema(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: json_schema(value) for key, value in node.items()}
+        if node.pop("nullable", False):
+            node = {"anyOf": [node, {"type": "null"}]}
+        return node
+
+    def body_schema(path: str) -> dict:
+        ok = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        return json_schema({**ok, "components": schema["components"]})
+
+    response = client.get(f"/api/projects/{world.project.pk}/board/?per_column=1")
+    assert response.status_code == 200
+    jsonschema.validate(response.json(), body_schema("/api/projects/{project_pk}/board/"))
+    column = response.json()["columns"][0]
+    cards = client.get(
+        f"/api/projects/{world.project.pk}/board/columns/{column['column']['id']}/cards/"
+    )
+    assert cards.status_code == 200
+    path = "/api/projects/{project_pk}/board/columns/{column_pk}/cards/"
+    jsonschema.validate(cards.json(), body_schema(path))
