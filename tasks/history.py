@@ -34,6 +34,9 @@ LABELS = {
     "column": "column",
     "position": "position",
 }
+# Changes are listed in this order whatever order the backend kept the JSON keys in
+# (PostgreSQL's jsonb sorts keys by length, SQLite keeps insertion order).
+ORDER = {field: index for index, field in enumerate(LABELS)}
 # Shown as "changed", not old → new: long, or meaningless to people.
 OPAQUE = {"description", "position", "completed_at", "comment"}
 
@@ -94,7 +97,9 @@ def task_history(user: Any, task_id: str, page_number: Any) -> Page:
                     new=_text(field, pair[1], names) if isinstance(pair, list) else "",
                     opaque=field in OPAQUE or not isinstance(pair, list) or len(pair) != 2,
                 )
-                for field, pair in (row.changes or {}).items()
+                for field, pair in sorted(
+                    (row.changes or {}).items(), key=lambda item: ORDER.get(item[0], len(ORDER))
+                )
                 if row.action == Activity.Action.UPDATED
             ],
         )
