@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -18,8 +19,23 @@ ID_LENGTH = 26
 ID_PATTERN = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
 
+_RANDOM_BITS = 80
+_lock = threading.Lock()
+_last = 0  # the last id this process made, as an integer
+
+
 def new_id() -> str:
-    return _encode((time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big"))
+    """A new ULID, monotonic within this process: ids made in the same millisecond
+    (or after the clock stepped back) follow the last one (its random part plus one),
+    so "newest first" by id is creation order here, as the ULID spec's monotonic
+    mode does. Across processes only the millisecond orders them."""
+    global _last
+    fresh = (time.time_ns() // 1_000_000) << _RANDOM_BITS | int.from_bytes(os.urandom(10), "big")
+    with _lock:
+        if fresh >> _RANDOM_BITS <= _last >> _RANDOM_BITS:
+            fresh = _last + 1  # a carry into the time needs 2**80 ids in one ms
+        _last = fresh
+    return _encode(fresh)
 
 
 def derived_id(*parts: str) -> str:

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications import services
-from notifications.models import Notification
+from notifications.models import Notification, notification_rank
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +22,11 @@ def make(user, n: int, **kwargs) -> list[Notification]:
         note, _ = services.notification_create(
             user_id=user.pk, kind="reminder", title=f"Note {i}", **kwargs
         )
+        # Seconds apart, rank included: rows made in one millisecond would tie on the
+        # rank and fall back to the ULID's random part (a flaky order).
+        created_at = timezone.now() + timedelta(seconds=i)
         Notification.objects.filter(pk=note.pk).update(
-            created_at=timezone.now() + timedelta(seconds=i)
+            created_at=created_at, rank=notification_rank(created_at=created_at, read=False)
         )
         made.append(note)
     return made
