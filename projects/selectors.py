@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import normalize_email
@@ -88,3 +89,48 @@ def invitation_for_token(token: str) -> Invitation | None:
         .filter(pk=invitation_id, nonce=nonce)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Whom quick add's "@name" names in a project: ``user`` to assign, or None and
+    ``note``, the reason the word stays in the title (shown in the preview)."""
+
+    user: Any | None
+    note: str = ""
+
+
+def mention_member(project: Project | None, name: str) -> Mention:
+    """Resolve quick add's "@name" among the members of ``project`` (which the caller
+    may add tasks to; None: the caller's Inbox). The user model has no username, so,
+    case-insensitively:
+
+    1. the part of a member's email before the "@" ("@ana" -> ana@example.com);
+    2. else the first word of a member's name ("@ana" -> "Ana Lopez").
+
+    A rule that matches two or more members is ambiguous (the next rule is not
+    tried). The one member matched is assigned if their role allows it (editor or
+    above, SPEC §7). The Inbox has no one else to assign. At most two queries, each
+    of at most two rows, whatever the number of members.
+    """
+    mention = f"@{name}"
+    if project is None or project.is_inbox:
+        return Mention(None, f"{mention} stays in the title: tasks in your Inbox are not assigned.")
+    members = Membership.objects.filter(project_id=project.pk).select_related("user")
+    by_email = Q(user__email__istartswith=f"{name}@")
+    by_name = Q(user__name__iexact=name) | Q(user__name__istartswith=f"{name} ")
+    hints = (
+        "assign them in the task form instead.",
+        "write the start of their email address (before the “@”) instead.",
+    )
+    for rule, hint in zip((by_email, by_name), hints, strict=True):
+        found = list(members.filter(rule).order_by("user_id")[:2])
+        if len(found) > 1:
+            return Mention(None, f"{mention} matches several members of this project; {hint}")
+        if found:
+            if not roles.has_role(found[0].role, roles.EDIT):
+                return Mention(
+                    None, f"{mention} is a viewer of this project and cannot be assigned tasks."
+                )
+            return Mention(found[0].user)
+    return Mention(None, f"{mention} is not a member of this project.")

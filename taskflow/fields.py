@@ -15,6 +15,8 @@ from typing import Any
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+from taskflow.ids import ID_LENGTH, ID_PATTERN
+
 
 def pattern(*, blank_refused: bool, forbid: str = "") -> str:
     """No NUL (PostgreSQL cannot store it; DRF refuses it already) nor any of ``forbid``;
@@ -51,6 +53,16 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class IdField(StrictCharField):
+    """An id in a request body: a JSON string shaped like our ids (a 26-character ULID,
+    ``taskflow.ids``); the schema carries the pattern, the server checks the same."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=ID_LENGTH, **kwargs)
+        # Last, so that the schema shows this pattern rather than StrictCharField's.
+        self.validators.append(RegexValidator(ID_PATTERN.pattern, "Enter a valid id."))
 
 
 class StrictBooleanField(serializers.BooleanField):

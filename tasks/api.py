@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from projects import roles
+from projects.models import Project
 from taskflow.errors import PreconditionFailedError
 from taskflow.ids import ID_PATTERN
 from tasks import board, comments, exchange, permissions, selectors, services
@@ -162,14 +163,19 @@ def page_serializer(name: str, item: type[serializers.Serializer]) -> type:
     )
 
 
-def target_project_id(user: Any, project_id: str) -> str:
+def target_project(user: Any, project_id: str) -> Project:
     """A project named in a request body that ``user`` may put tasks into (editor+):
     a 400 field error if it is missing or not theirs (no existence leak), 403 for a
     member below editor."""
     try:
-        return roles.get_project_for(user, project_id, roles.EDIT).pk
+        return roles.get_project_for(user, project_id, roles.EDIT)
     except Http404:
         raise ValidationError({"project": "No such project."}) from None
+
+
+def target_project_id(user: Any, project_id: str) -> str:
+    """The id of ``target_project``."""
+    return target_project(user, project_id).pk
 
 
 ActivityPageSerializer = page_serializer("ActivityPage", ActivitySerializer)
@@ -396,19 +402,34 @@ class TaskViewSet(viewsets.GenericViewSet):
                 description="true: answer 200 with what would be saved, write nothing.",
             )
         ],
-        responses={201: TaskSerializer, 200: QuickAddPreviewSerializer, 400: ERROR},
+        responses={
+            201: TaskSerializer,
+            200: QuickAddPreviewSerializer,
+            400: ERROR,
+            403: ERROR,
+        },
     )
     @action(detail=False, methods=["post"])
     def quick(self, request: Request) -> Response:
-        """Quick add: one line of text ("Pay rent fri 9am !high #home every month")
-        becomes a task; words not understood stay in the title."""
+        """Quick add: one line of text ("Pay rent fri 9am !high #home @ana every
+        month") becomes a task; words not understood stay in the title. With
+        `project` (editor or above; a project you cannot see is a 400 on `project`,
+        as for POST tasks/; a viewer gets 403) the task goes there and an @name that
+        names one member who may be assigned becomes the assignee; without it, your
+        Inbox."""
         preview = request.query_params.get("preview", "false")
         if preview not in ("true", "false"):
             raise ValidationError({"preview": "Enter true or false."})
         data = QuickAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        project = None
+        if "project" in data.validated_data:
+            project = target_project(request.user, data.validated_data["project"])
         understood, task = services.task_quick_add(
-            actor=request.user, text=data.validated_data["text"], preview=preview == "true"
+            actor=request.user,
+            text=data.validated_data["text"],
+            preview=preview == "true",
+            project=project,
         )
         if task is None:
             return Response(QuickAddPreviewSerializer(understood).data)

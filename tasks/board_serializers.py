@@ -13,12 +13,7 @@ from taskflow.fields import StrictCharField
 from taskflow.ids import ID_LENGTH
 from tasks import board_selectors
 from tasks.models import Task
-from tasks.serializers import PriorityField, WallTimeField
-
-
-class AssigneeSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    name = serializers.CharField()
+from tasks.serializers import AssigneeSerializer, PriorityField, WallTimeField
 
 
 class CardSerializer(serializers.Serializer):

@@ -68,6 +68,8 @@ def board_page(request: HttpRequest, project_id: str) -> HttpResponse:
         "filter_query": query.urlencode(),
         "more_column": more_column if cursor else None,
         "current_url": request.get_full_path(),
+        # Quick add's Edit link comes back with the text typed (tasks.views).
+        "quick_text": request.GET.get("quick", "")[:500],
     }
     return render(request, "tasks/board.html", context)
 

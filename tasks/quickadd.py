@@ -19,8 +19,10 @@ Rules (docs/architecture.md, "Time"):
 - A time without a date is today if still ahead, else tomorrow. A repeat without a
   date starts on the rule's first day from today.
 - "!1" is high, "!2" medium, "!3" low (as in Todoist).
-- "@name" is kept in the title and reported as ``assignee_hint``: resolving it needs
-  project members (SPEC §7), which this module does not know.
+- "@name" (the first one) is reported as ``assignee_hint`` and kept in ``title``;
+  ``title_without_hint`` is the title without that word. Resolving the name needs
+  the project's members (``projects.selectors.mention_member``): when it names one,
+  quick add assigns them and uses ``title_without_hint``; otherwise the word stays.
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ class QuickAdd:
     tags: list[str] = field(default_factory=list)
     assignee_hint: str | None = None
     repeat: str = ""
+    # The title without the "@name" word (equal to ``title`` when there is none).
+    title_without_hint: str = ""
 
 
 @dataclass
@@ -137,6 +141,10 @@ def _month_day(month: int, day: int, today: date) -> date | None:
     return None
 
 
+def _join(words: list[str]) -> str:
+    return " ".join(" ".join(words).split())
+
+
 def _unit(word: str) -> str | None:
     return UNITS.get(word[:-1] if word.endswith("s") else word)
 
@@ -149,6 +157,7 @@ class _Parser:
         self.week_start = week_start
         self.result = QuickAdd(title="")
         self.kept: list[str] = []
+        self.mention_at: int | None = None  # the index in ``kept`` of the "@name" word
 
     def words(self, i: int, count: int) -> list[str]:
         return [t.word for t in self.tokens[i : i + count]]
@@ -163,7 +172,9 @@ class _Parser:
                 continue
             self.kept.append(token.text)
             i += 1
-        self.result.title = " ".join(" ".join(self.kept).split())
+        self.result.title = _join(self.kept)
+        rest = [w for index, w in enumerate(self.kept) if index != self.mention_at]
+        self.result.title_without_hint = _join(rest)
         return self.result
 
     def match(self, i: int) -> int:
@@ -180,6 +191,7 @@ class _Parser:
         mention = _MENTION.match(token.text.rstrip(_TRAILING))
         if mention and result.assignee_hint is None:
             result.assignee_hint = mention[1]
+            self.mention_at = len(self.kept)  # run() keeps this token next
             return 0  # kept in the title (see the module's doc)
         if _is_name(self.tokens, i):
             return 0

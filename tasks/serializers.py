@@ -9,7 +9,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from taskflow.fields import StrictCharField
+from taskflow.fields import IdField, StrictCharField
 from taskflow.ids import ID_LENGTH
 from tasks import recurrence
 from tasks.models import (
@@ -185,10 +185,20 @@ QUICK_TEXT_MAX = 500
 
 class QuickAddSerializer(serializers.Serializer):
     text = StrictCharField(max_length=QUICK_TEXT_MAX)
+    project = IdField(
+        required=False,
+        help_text="Project id (role editor or above); default: your Inbox. In a project, "
+        "an @name that names one member who may be assigned becomes the assignee.",
+    )
+
+
+class AssigneeSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
 
 
 class QuickAddPreviewSerializer(serializers.Serializer):
-    """What quick add understood: the task it would save, plus the assignee hint."""
+    """What quick add understood: the task it would save, and whom @name assigns."""
 
     title = serializers.CharField()
     due_date = serializers.DateField(allow_null=True)
@@ -197,8 +207,16 @@ class QuickAddPreviewSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField())
     repeat = serializers.CharField(allow_blank=True)
     assignee_hint = serializers.CharField(
+        allow_null=True, help_text="The first @name in the text (without the @), or null."
+    )
+    assignee = AssigneeSerializer(
         allow_null=True,
-        help_text="The @name, kept in the title: assigning needs project members.",
+        help_text="The project member @name names (the word leaves the title), or null.",
+    )
+    assignee_note = serializers.CharField(
+        allow_null=True,
+        help_text="Why @name stays in the title (not a member, ambiguous, a viewer, the "
+        "Inbox); null when there is no @name or it was assigned.",
     )
 
 

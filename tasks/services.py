@@ -28,6 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.preferences import zone_for
+from projects import selectors as project_selectors
 from projects.inbox import inbox_id_of
 from projects.models import Membership, Role, roles_at_least
 from taskflow.ids import derived_id
@@ -256,29 +257,59 @@ def task_create(
     return task, True
 
 
-def task_quick_add(*, actor: Any, text: str, preview: bool = False) -> tuple[dict, Task | None]:
+def task_quick_add(
+    *, actor: Any, text: str, preview: bool = False, project: Any = None
+) -> tuple[dict, Task | None]:
     """Parse one line of quick add (tasks/quickadd.py) in the actor's zone and week
     start; create the task unless ``preview``. Returns (what was understood, task or
-    None). A preview is validated like a create, so a 200 preview saves as shown."""
+    None). A preview is validated like a create, so a 200 preview saves as shown.
+
+    ``project`` comes from the caller's permission lookup (role >= editor, as for
+    task_create); without it the task goes to the actor's Inbox. There, an "@name"
+    that names one member who may be assigned (projects.selectors.mention_member)
+    becomes the assignee and leaves the title; otherwise the word stays and
+    ``assignee_note`` says why."""
     now = timezone.localtime(timezone.now(), zone_for(actor))
     parsed = quickadd.parse(text, now=now, week_start=actor.week_start)
-    if not parsed.title:
+    assignee, note = None, None
+    if parsed.assignee_hint:
+        mention = project_selectors.mention_member(project, parsed.assignee_hint)
+        assignee, note = mention.user, mention.note or None
+    title = parsed.title_without_hint if assignee is not None else parsed.title
+    if not title:
         raise ValidationError({"text": "Nothing is left for the title; add a few words."})
     values = {
-        "title": parsed.title,
+        "title": title,
         "due_date": parsed.due_date,
         "due_time": parsed.due_time,
         "priority": parsed.priority or Priority.MEDIUM,
         "tags": parsed.tags,
         "repeat": parsed.repeat,
     }
+    understood = {
+        "assignee_hint": parsed.assignee_hint,
+        "assignee": _person(assignee),
+        "assignee_note": note,
+    }
     if preview:
         candidate = Task(owner=actor, **values)
         _prepare(candidate)
         values.update(title=candidate.title, tags=candidate.tags)
-        return {**values, "assignee_hint": parsed.assignee_hint}, None
-    task, _ = task_create(actor=actor, **values)
-    return {**values, "assignee_hint": parsed.assignee_hint}, task
+        return {**values, **understood}, None
+    task, _ = task_create(
+        actor=actor,
+        project_id=project.pk if project is not None else None,
+        assignee_id=assignee.pk if assignee is not None else None,
+        **values,
+    )
+    return {**values, **understood}, task
+
+
+def _person(user: Any) -> dict[str, str] | None:
+    """A user as the board's cards and quick add show them: id and a display name."""
+    if user is None:
+        return None
+    return {"id": str(user.pk), "name": user.name or user.email}
 
 
 def _replay(task: Task, fingerprint: str) -> Task:

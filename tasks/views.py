@@ -4,6 +4,7 @@ writes through tasks.services, the same functions the JSON API calls."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 from rest_framework.exceptions import APIException
 
+from projects import roles
 from taskflow.forms import add_service_errors
 from taskflow.markdown import render_markdown
 from tasks import exchange, permissions, selectors, services
@@ -146,22 +148,52 @@ def render_task_list(
 @require_POST
 def task_quick_add(request: HttpRequest) -> HttpResponse:
     """Quick add without JavaScript: a post shows "We understood: ..." with Save and
-    Edit; Save (save=1) creates the task. The same service as POST /api/tasks/quick/."""
+    Edit; Save (save=1) creates the task. The same service as POST /api/tasks/quick/.
+
+    The list of all tasks files into the Inbox; a project's list and board send
+    ``project`` (editor or above: a non-member gets a 404, a viewer a 403, as on the
+    project's other pages) and ``next``, the page to come back to (same host only)."""
     text = request.POST.get("text", "").strip()[:500]
     save = request.POST.get("save") == "1"
-    context: dict[str, Any] = {"text": text, "understood": None, "error": ""}
+    project = None
+    if request.POST.get("project"):
+        project = roles.get_project_for(request.user, request.POST["project"], roles.EDIT)
+    default = reverse("projects:detail", args=[project.pk]) if project else reverse("tasks:list")
+    # Without the text an Edit link put there, so the field comes back empty.
+    back = _with_query(_back(request, default), quick=None)
+    context: dict[str, Any] = {
+        "text": text,
+        "understood": None,
+        "error": "",
+        "project": project,
+        "next": back,
+        "edit_url": _with_query(back, quick=text) + "#quick-add",
+    }
     try:
         if not text:
             raise ValidationError("Type what the task is, e.g. “Pay rent fri 9am”.")
-        understood, task = services.task_quick_add(actor=request.user, text=text, preview=not save)
+        understood, task = services.task_quick_add(
+            actor=request.user, text=text, preview=not save, project=project
+        )
     except ValidationError as exc:
         context["error"] = " ".join(exc.messages)
         return render(request, "tasks/quick_add.html", context, status=400)
     if task is not None:
         messages.success(request, f"Task “{task.title}” created.")
-        return redirect("tasks:list")
+        if understood["assignee_note"]:
+            messages.info(request, understood["assignee_note"])
+        return redirect(back)
     context["understood"] = understood
     return render(request, "tasks/quick_add.html", context)
+
+
+def _with_query(url: str, **params: str | None) -> str:
+    """``url`` (a path validated by _back) with ``params`` set in its query (None:
+    removed) and no fragment: where quick add comes back to, and its Edit link."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    query += [(k, v) for k, v in params.items() if v is not None]
+    return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
 
 
 @login_required

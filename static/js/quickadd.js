@@ -1,6 +1,7 @@
-/* Quick add on the task list: a live "We understood: ..." under the field, from
-   POST /api/tasks/quick/?preview=true (nothing is saved). Without this script the
-   Preview button shows the same on a page of its own. */
+/* Quick add on the task list, a project's list and its board: a live "We understood:
+   ..." under the field, from POST /api/tasks/quick/?preview=true (nothing is saved),
+   with the form's project when it has one. Without this script the Preview button
+   shows the same on a page of its own. */
 (function () {
   "use strict";
   var LABELS = { low: "Low", medium: "Medium", high: "High" };
@@ -11,6 +12,8 @@
     parts.push((LABELS[body.priority] || body.priority) + " priority");
     if (body.tags && body.tags.length) { parts.push("#" + body.tags.join(" #")); }
     if (body.repeat) { parts.push("repeats " + body.repeat); }
+    if (body.assignee) { parts.push("assigned to " + body.assignee.name); }
+    else if (body.assignee_note) { parts.push("nobody assigned (" + body.assignee_note + ")"); }
     return "We understood: " + parts.join(", ");
   }
 
@@ -18,6 +21,7 @@
     var input = form.querySelector("input[name=text]");
     var out = document.getElementById("quick-preview");
     var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+    var project = form.querySelector("input[name=project]");
     if (!input || !out || !window.fetch) { return; }
     var timer = null;
     var latest = 0;
@@ -35,7 +39,7 @@
             "Accept": "application/json",
             "X-CSRFToken": token ? token.value : ""
           },
-          body: JSON.stringify({ text: text })
+          body: JSON.stringify(project ? { text: text, project: project.value } : { text: text })
         }).then(function (response) {
           return response.json().then(function (body) { return { ok: response.ok, body: body }; });
         }).then(function (result) {
