@@ -61,8 +61,9 @@ class IdField(StrictCharField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=ID_LENGTH, **kwargs)
-        # Last, so that the schema shows this pattern rather than StrictCharField's.
-        self.validators.append(RegexValidator(ID_PATTERN.pattern, "Enter a valid id."))
+        # First: drf-spectacular shows the first pattern (StrictCharField's NUL check,
+        # which this one implies, stays behind it).
+        self.validators.insert(0, RegexValidator(ID_PATTERN.pattern, "Enter a valid id."))
 
 
 class StrictBooleanField(serializers.BooleanField):

@@ -60,6 +60,9 @@ PHRASES = {
     "Fix leak #home": ("Fix leak", None, None, None, ["home"], ""),
     "Fix leak #Home #urgent": ("Fix leak", None, None, None, ["home", "urgent"], ""),
     "Ask @ana about it": ("Ask @ana about it", None, None, None, [], ""),
+    "Ask @ana and @bob": ("Ask @ana and @bob", None, None, None, [], ""),
+    "@ana call the bank fri": ("@ana call the bank", FRI, None, None, [], ""),
+    'Mail "@ana" the slides': ("Mail @ana the slides", None, None, None, [], ""),
     # recurrence
     "Water plants every day": ("Water plants", WED, None, None, [], "FREQ=DAILY"),
     "Standup every weekday 9am": (
@@ -143,6 +146,26 @@ def test_week_start_sunday_moves_next_week():
 def test_mentions_are_hints_kept_in_the_title():
     got = parse("Pay rent @ana", now=NOW)
     assert (got.title, got.assignee_hint) == ("Pay rent @ana", "ana")
+
+
+# text -> (assignee_hint, title_without_hint): what quick add uses when the hint names a
+# project member (tests/time/test_quickadd_projects.py resolves them).
+MENTIONS = {
+    "Pay rent @ana": ("ana", "Pay rent"),
+    "@Ana.Lopez call the bank fri": ("Ana.Lopez", "call the bank"),
+    "Ask @ana, then @bob": ("ana", "Ask then @bob"),
+    "Review @li_wei !high #ops": ("li_wei", "Review"),
+    'Mail "@ana" the slides @bob': ("bob", "Mail @ana the slides"),
+    "Email me@example.com": (None, "Email me@example.com"),
+    "Ping @ with news": (None, "Ping @ with news"),
+    "No mention here": (None, "No mention here"),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), list(MENTIONS.items()), ids=list(MENTIONS))
+def test_mention_phrase(text, expected):
+    got = parse(text, now=NOW)
+    assert (got.assignee_hint, got.title_without_hint) == expected
 
 
 def test_today_is_the_users_today():

@@ -509,10 +509,14 @@ def test_activity_shows_who_what_old_new_newest_first_and_pages(team):
     assert client.get(f"/tasks/{task.pk}/?activity=zzz").status_code == 200
 
 
-def test_archived_project_offers_no_new_task_and_quick_add_stays_on_all_tasks(team):
+def test_archived_project_offers_no_new_task_nor_quick_add(team):
     owner = _signed_in(team["people"]["owner"])
     pid = team["project"].pk
-    assert b'action="/tasks/quick/"' not in owner.get(f"/projects/{pid}/").content
+    # Quick add files into the project from its list (tests/time/test_quickadd_projects.py).
+    project_field = f'<input type="hidden" name="project" value="{pid}">'.encode()
+    assert project_field in owner.get(f"/projects/{pid}/").content
     assert b'action="/tasks/quick/"' in owner.get("/tasks/").content
     owner.post(f"/projects/{pid}/archive/", {"archived": "1"})
-    assert f"/tasks/new/?project={pid}".encode() not in owner.get(f"/projects/{pid}/").content
+    archived = owner.get(f"/projects/{pid}/").content
+    assert f"/tasks/new/?project={pid}".encode() not in archived
+    assert b'action="/tasks/quick/"' not in archived
