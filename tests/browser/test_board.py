@@ -59,7 +59,10 @@ def _order(column_id: str) -> list[str]:
 
 
 def _drag(page, source, target) -> None:
-    """Drag with the mouse in small steps (SortableJS's pointer fallback)."""
+    """Drag with the mouse in small steps (SortableJS's pointer fallback). The mouse
+    only reaches what is on screen: scroll the card there first (the quick-add field
+    above the board pushes the lower cards below an 800 px viewport)."""
+    source.scroll_into_view_if_needed()
     box = source.bounding_box()
     goal = target.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 8)
