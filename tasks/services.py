@@ -30,7 +30,7 @@ from django.utils import timezone
 from accounts.preferences import zone_for
 from projects import selectors as project_selectors
 from projects.inbox import inbox_id_of
-from projects.models import Membership, Role, roles_at_least
+from projects.models import Membership, Project, Role, roles_at_least
 from taskflow.ids import derived_id
 from tasks import board, events, permissions, quickadd, recurrence
 from tasks.exceptions import IdempotencyConflict, PreconditionFailed, WriteConflict
@@ -258,17 +258,17 @@ def task_create(
 
 
 def task_quick_add(
-    *, actor: Any, text: str, preview: bool = False, project: Any = None
+    *, actor: Any, text: str, preview: bool = False, project: Project | None = None
 ) -> tuple[dict, Task | None]:
     """Parse one line of quick add (tasks/quickadd.py) in the actor's zone and week
     start; create the task unless ``preview``. Returns (what was understood, task or
     None). A preview is validated like a create, so a 200 preview saves as shown.
 
     ``project`` comes from the caller's permission lookup (role >= editor, as for
-    task_create); without it the task goes to the actor's Inbox. There, an "@name"
-    that names one member who may be assigned (projects.selectors.mention_member)
-    becomes the assignee and leaves the title; otherwise the word stays and
-    ``assignee_note`` says why."""
+    task_create); without it the task goes to the actor's Inbox. In a project, an
+    "@name" that names one member who may be assigned (projects.selectors.
+    mention_member) becomes the assignee and leaves the title; otherwise (and always in
+    the Inbox) the word stays and ``assignee_note`` says why."""
     now = timezone.localtime(timezone.now(), zone_for(actor))
     parsed = quickadd.parse(text, now=now, week_start=actor.week_start)
     assignee, note = None, None
