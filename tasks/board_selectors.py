@@ -90,11 +90,12 @@ def annotate_cards(cards: list[Task]) -> None:
 
 def column_task_counts(project_id: str) -> dict[str, int]:
     """{column id: number of the project's tasks in it}: one grouped query (a column
-    without tasks is missing from the dict)."""
+    without tasks is missing from the dict). It counts ``column_id`` (not the pk) so the
+    (project, column) index alone answers it, without reading the task rows."""
     return dict(
         Task.objects.filter(project_id=project_id)
         .values("column_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("column_id"))
         .values_list("column_id", "n")
     )
 
