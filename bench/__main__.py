@@ -20,6 +20,7 @@ BENCHMARKS = {
     "mix": "bench.mix",
     "profile": "bench.profile",
     "imports": "bench.imports",
+    "board": "bench.board",
 }
 # `all` keeps the seeded million-task database, so only the first run pays for it.
 ALL_EXTRA = {"data": ["--pg-data", "var/bench/pgdata"]}

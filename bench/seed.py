@@ -2,7 +2,9 @@
 
 The one deliberate bypass of the write path (tasks.events): fixtures for fresh bench
 users, who have no cached stats and no listeners yet; millions of rows through the
-services would take hours.
+services would take hours. Each task still gets the board place the write path would
+give it (tasks.board.placement, then key_after: the end of the first column of its
+status), so the status and column agree and no board read has cards to place.
 
 Runs inside a process where Django is set up (bench.harness.django_setup). Values are
 drawn from a seeded RNG, so two runs build the same shape of data.
@@ -23,7 +25,8 @@ from accounts.models import User
 from accounts.selectors import user_by_email
 from projects.models import INBOX_NAME, Membership, Project, Role
 from taskflow.ids import new_id
-from tasks.models import Priority, Status, Task
+from tasks.board import key_after, placement
+from tasks.models import Priority, Status, Task, TaskTag
 from tasks.selectors import visible_tasks
 
 PASSWORD = "bench-Passw0rd!"  # noqa: S105 (benchmark accounts on a throwaway database)
@@ -38,6 +41,9 @@ WORDS = tuple(
         ]
     ).split()
 )
+
+
+TAGS = ("ops", "design", "client", "bug", "docs", "urgent")
 
 
 def make_users(count: int, prefix: str) -> list[User]:
@@ -91,19 +97,55 @@ def _tasks(owner_id: str, project_id: str, count: int, rng: random.Random) -> It
         )
 
 
-def make_tasks(owner_id: str, count: int, *, seed: int = 7) -> float:
-    """Insert ``count`` tasks for one owner; returns the seconds it took."""
+def _placed(tasks: Iterator[Task], project_id: str) -> Iterator[Task]:
+    """Each task at the end of the first column of its status, in order (two queries
+    per status, then one key step per task: keys stay six characters)."""
+    ends: dict[str, tuple[str, str]] = {}
+    for task in tasks:
+        if task.status in ends:
+            column_id, key = ends[task.status]
+            key = key_after(key)
+        else:
+            column_id, key = placement(project_id, task.status)
+        ends[task.status] = (column_id, key)
+        task.column_id, task.position = column_id, key
+        yield task
+
+
+def _insert(batch: list[Task]) -> None:
+    Task.objects.bulk_create(batch)
+    # The tag filter's rows, as tasks.services writes them for tagged tasks.
+    links = [TaskTag(task_id=t.pk, owner_id=t.owner_id, name=n) for t in batch for n in t.tags]
+    if links:
+        TaskTag.objects.bulk_create(links, batch_size=BATCH)
+
+
+def make_tasks(
+    owner_id: str,
+    count: int,
+    *,
+    seed: int = 7,
+    project_id: str | None = None,
+    card_details: bool = False,
+) -> float:
+    """Insert ``count`` tasks for one owner, in their Inbox unless ``project_id`` (a
+    project they are a member of); returns the seconds it took. ``card_details`` gives
+    about half the tasks an assignee (the owner) and tags, as a board shows them."""
     rng = random.Random(f"{seed}:{owner_id}")
     started = time.monotonic()
     batch: list[Task] = []
-    project_id = Project.objects.get(inbox_owner_id=owner_id).pk
-    for task in _tasks(owner_id, project_id, count, rng):
+    if project_id is None:
+        project_id = Project.objects.get(inbox_owner_id=owner_id).pk
+    for task in _placed(_tasks(owner_id, project_id, count, rng), project_id):
+        if card_details and rng.random() < 0.5:
+            task.assignee_id = owner_id
+            task.tags = rng.sample(TAGS, rng.randrange(1, 3))
         batch.append(task)
         if len(batch) >= BATCH:
-            Task.objects.bulk_create(batch)
+            _insert(batch)
             batch = []
     if batch:
-        Task.objects.bulk_create(batch)
+        _insert(batch)
     return time.monotonic() - started
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import views
+from projects import column_views, views
 
 app_name = "projects"
 
@@ -8,6 +8,22 @@ urlpatterns = [
     path("projects/", views.project_list, name="list"),
     path("projects/<str:project_id>/", views.project_detail, name="detail"),
     path("projects/<str:project_id>/settings/", views.project_settings, name="settings"),
+    path("projects/<str:project_id>/columns/", column_views.column_list, name="columns"),
+    path(
+        "projects/<str:project_id>/columns/<str:column_id>/edit/",
+        column_views.column_edit,
+        name="column-edit",
+    ),
+    path(
+        "projects/<str:project_id>/columns/<str:column_id>/move/",
+        column_views.column_move,
+        name="column-move",
+    ),
+    path(
+        "projects/<str:project_id>/columns/<str:column_id>/delete/",
+        column_views.column_delete,
+        name="column-delete",
+    ),
     path("projects/<str:project_id>/archive/", views.project_archive, name="archive"),
     path("projects/<str:project_id>/delete/", views.project_delete, name="delete"),
     path("projects/<str:project_id>/members/", views.project_members, name="members"),

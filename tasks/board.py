@@ -276,11 +276,12 @@ def place_unplaced(project_id: str) -> int:
     """Put tasks without a column (rows written outside the services: seeds, old
     imports) at the end of their status's first column. One query when there are none;
     idempotent (each update is conditional on the column still being empty)."""
-    rows = list(
-        Task.objects.filter(project_id=project_id, column__isnull=True)
-        .order_by("created_at", "id")
-        .values_list("pk", "status")[:1000]
-    )
+    unplaced = Task.objects.filter(project_id=project_id, column__isnull=True)
+    # The unordered check first: ordered by created_at, SQLite's planner walks the
+    # project's created_at index (every task) instead of the (project, column) one.
+    if not unplaced.exists():
+        return 0
+    rows = list(unplaced.order_by("created_at", "id").values_list("pk", "status")[:1000])
     placed = 0
     ends: dict[str, tuple[str, str | None]] = {}
     for pk, status in rows:

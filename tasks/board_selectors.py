@@ -88,18 +88,25 @@ def annotate_cards(cards: list[Task]) -> None:
             card.assignee = users.get(card.assignee_id)
 
 
+def column_task_counts(project_id: str) -> dict[str, int]:
+    """{column id: number of the project's tasks in it}: one grouped query (a column
+    without tasks is missing from the dict). It counts ``column_id`` (not the pk) so the
+    (project, column) index alone answers it, without reading the task rows."""
+    return dict(
+        Task.objects.filter(project_id=project_id)
+        .values("column_id")
+        .annotate(n=Count("column_id"))
+        .values_list("column_id", "n")
+    )
+
+
 def board(project_id: str, tasks: QuerySet[Task], *, per_column: int) -> list[ColumnPage]:
     """Every column of the project with its first ``per_column`` cards (of ``tasks``,
     the filtered project tasks), its card count and WIP state. The number of queries
     depends on the number of columns, never on the number of tasks."""
     place_unplaced(project_id)
     columns = project_columns(project_id)
-    totals = dict(
-        Task.objects.filter(project_id=project_id)
-        .values("column_id")
-        .annotate(n=Count("pk"))
-        .values_list("column_id", "n")
-    )
+    totals = column_task_counts(project_id)
     pages = [column_cards(tasks, column, limit=per_column) for column in columns]
     for page in pages:
         page.count = totals.get(page.column.pk, 0)

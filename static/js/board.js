@@ -14,6 +14,9 @@
     if (live) { live.textContent = text; }
   }
 
+  // A card's task id is its element id after "card-" (no data-id: 2 KB a board).
+  function taskId(card) { return card.id.slice("card-".length); }
+
   function neighbour(card, direction) {
     var node = card[direction];
     while (node && !(node.classList && node.classList.contains("board-card"))) {
@@ -29,10 +32,10 @@
     body.append("version", card.getAttribute("data-version"));
     var next = neighbour(card, "nextSibling");
     var previous = neighbour(card, "previousSibling");
-    if (next) { body.append("before", next.getAttribute("data-id")); }
-    else if (previous) { body.append("after", previous.getAttribute("data-id")); }
+    if (next) { body.append("before", taskId(next)); }
+    else if (previous) { body.append("after", taskId(previous)); }
     var token = form ? form.querySelector("input[name=csrfmiddlewaretoken]").value : "";
-    var url = board.getAttribute("data-move-url").replace("TASK", card.getAttribute("data-id"));
+    var url = board.getAttribute("data-move-url").replace("TASK", taskId(card));
     return fetch(url, {
       method: "POST",
       body: body,
@@ -50,7 +53,7 @@
       });
     }).catch(function (error) {
       announce(error.message);
-      window.location.hash = "card-" + card.getAttribute("data-id");
+      window.location.hash = "card-" + taskId(card);
       window.location.reload();
     });
   }
