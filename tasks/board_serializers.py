@@ -13,7 +13,7 @@ from taskflow.fields import StrictCharField
 from taskflow.ids import ID_LENGTH
 from tasks import board_selectors
 from tasks.models import Task
-from tasks.serializers import PriorityField, WallTimeField
+from tasks.serializers import ChecklistSummarySerializer, PriorityField, WallTimeField
 
 
 class AssigneeSerializer(serializers.Serializer):
@@ -34,6 +34,7 @@ class CardSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField())
     assignee = serializers.SerializerMethodField()
     comment_count = serializers.IntegerField(default=0)
+    checklist = ChecklistSummarySerializer(source="*", help_text="Items ticked and in all.")
     column = serializers.CharField(source="column_id", allow_null=True)
     position = serializers.CharField()
     version = serializers.IntegerField()
