@@ -1,12 +1,13 @@
 """The tasks app's part of "Your data" (accounts.data hooks, registered in
-TasksConfig.ready): tasks, comments and activity in the export, and the hand-over of
+TasksConfig.ready): tasks, checklists, comments and activity in the export, and the hand-over of
 the tasks a deleted user created in projects that outlive the account.
 
 Decisions (docs/architecture.md, "Your data: export and account deletion"):
 - Export: the visible tasks the user created plus every task of the projects they
-  own (``permissions.exportable_tasks``); every comment they wrote (their own words,
-  without the task's content); their activity in projects they are still a member of
-  (its ``changes`` carry other people's values, which they may no longer read).
+  own (``permissions.exportable_tasks``) with their checklist items; every comment
+  they wrote (their own words, without the task's content); their activity in
+  projects they are still a member of (its ``changes`` carry other people's values,
+  which they may no longer read).
 - Deletion: comments in other people's projects stay, shown as by a deleted user
   (``author`` becomes null), and so does activity (``actor`` null): the team's history
   keeps its shape. Tasks the user created in a project that outlives the account
@@ -26,7 +27,7 @@ from projects import roles
 from projects.models import Membership, Role
 from tasks import events, permissions
 from tasks.exchange import task_record
-from tasks.models import Activity, Comment, Task, TaskTag
+from tasks.models import Activity, ChecklistItem, Comment, Task, TaskTag
 
 CHUNK = 500
 
@@ -57,6 +58,22 @@ def export_comments(user: Any) -> Iterator[dict[str, Any]]:
             "body": comment.body,
             "created_at": comment.created_at,
             "updated_at": comment.updated_at,
+        }
+
+
+def export_checklist_items(user: Any) -> Iterator[dict[str, Any]]:
+    """The checklist items of the exported tasks (one query: the tasks are a subquery),
+    task by task, in checklist order."""
+    task_ids = permissions.exportable_tasks(user).values("pk")
+    rows = ChecklistItem.objects.filter(task_id__in=task_ids).order_by("task_id", "position", "id")
+    for item in rows.iterator(chunk_size=CHUNK):
+        yield {
+            "id": item.pk,
+            "task": item.task_id,
+            "text": item.text,
+            "done": item.done,
+            "position": item.position,
+            "created_at": item.created_at,
         }
 
 

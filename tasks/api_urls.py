@@ -10,13 +10,17 @@ from projects.api import (
     ProjectInvitationViewSet,
     ProjectViewSet,
 )
-from tasks.api import CommentViewSet, TaskViewSet
+from tasks.api import ID_REGEX, CommentViewSet, TaskViewSet
 from tasks.board_api import BoardViewSet, ColumnViewSet
+from tasks.checklist_api import ChecklistViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("tasks", TaskViewSet, basename="task")
 router.register("comments", CommentViewSet, basename="comment")
+router.register(
+    rf"tasks/(?P<task_pk>{ID_REGEX})/checklist", ChecklistViewSet, basename="checklist-item"
+)
 router.register("projects", ProjectViewSet, basename="project")
 router.register(r"projects/(?P<project_pk>[^/]+)/members", MemberViewSet, basename="member")
 router.register(

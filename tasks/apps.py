@@ -11,12 +11,14 @@ class TasksConfig(AppConfig):
         # Completing a repeating task creates its next occurrence (tasks/recurrence.py).
         events.subscribe(recurrence.on_task_written)
 
-        # "Your data" (accounts.data): tasks, comments and activity in the export;
-        # tasks created in projects that outlive a deleted account are handed over.
+        # "Your data" (accounts.data): tasks, checklists, comments and activity in the
+        # export; tasks created in projects that outlive a deleted account are handed
+        # over.
         from accounts import data
         from tasks import account_data
 
         data.register_exporter("tasks", account_data.export_tasks)
+        data.register_exporter("checklist_items", account_data.export_checklist_items)
         data.register_exporter("comments", account_data.export_comments)
         data.register_exporter("activity", account_data.export_activity)
         data.register_eraser("tasks", account_data.hand_over_created_tasks)

@@ -13,7 +13,12 @@ from taskflow.fields import StrictCharField
 from taskflow.ids import ID_LENGTH
 from tasks import board_selectors
 from tasks.models import Task
-from tasks.serializers import AssigneeSerializer, PriorityField, WallTimeField
+from tasks.serializers import (
+    AssigneeSerializer,
+    ChecklistSummarySerializer,
+    PriorityField,
+    WallTimeField,
+)
 
 
 class CardSerializer(serializers.Serializer):
@@ -29,6 +34,7 @@ class CardSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField())
     assignee = serializers.SerializerMethodField()
     comment_count = serializers.IntegerField(default=0)
+    checklist = ChecklistSummarySerializer(source="*", help_text="Items ticked and in all.")
     column = serializers.CharField(source="column_id", allow_null=True)
     position = serializers.CharField()
     version = serializers.IntegerField()

@@ -33,12 +33,14 @@ LABELS = {
     "completed_at": "completed",
     "column": "column",
     "position": "position",
+    "checklist": "checklist",
+    "checklist_order": "checklist order",
 }
 # Changes are listed in this order whatever order the backend kept the JSON keys in
 # (PostgreSQL's jsonb sorts keys by length, SQLite keeps insertion order).
 ORDER = {field: index for index, field in enumerate(LABELS)}
 # Shown as "changed", not old → new: long, or meaningless to people.
-OPAQUE = {"description", "position", "completed_at", "comment"}
+OPAQUE = {"description", "position", "completed_at", "comment", "checklist_order"}
 
 
 @dataclass(frozen=True)

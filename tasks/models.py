@@ -87,6 +87,10 @@ class Task(models.Model):
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
     # Incremented by every write; the ETag, and the guard of every conditional update.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The checklist's "3/5" (tasks.checklists keeps them equal to the items on every
+    # item write), so list rows and board cards show it without a query per row.
+    checklist_total = models.PositiveIntegerField(default=0, editable=False)
+    checklist_done = models.PositiveIntegerField(default=0, editable=False)
     # Idempotency-Key of the POST that created the task (cleared after 24 h by
     # prune_expired). Unique per owner, so a retried create can never insert twice.
     idempotency_key = models.CharField(max_length=255, null=True, blank=True, editable=False)
@@ -158,6 +162,29 @@ class TaskTag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+CHECKLIST_TEXT_MAX = 200
+CHECKLIST_ITEMS_MAX = 100
+
+
+class ChecklistItem(models.Model):
+    """One item of a task's checklist (SPEC §12), ordered by ``(position, id)`` with the
+    board's sortable keys (tasks.positions): reordering writes one row."""
+
+    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="checklist_items")
+    text = models.CharField(max_length=CHECKLIST_TEXT_MAX)
+    done = models.BooleanField(default=False)
+    position = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["task", "position", "id"], name="tf_checklist_task_pos")]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 COMMENT_MAX = 10_000

@@ -107,13 +107,17 @@ def operator_tasks(user: Any) -> QuerySet[Task]:
     return visible_tasks(user)
 
 
-def get_visible_task(user: Any, task_id: Any) -> Task:
+def get_visible_task(user: Any, task_id: Any, *, related: tuple[str, ...] = ()) -> Task:
     """One task the user may see, or Http404: a missing task, a malformed id and
-    another user's task are indistinguishable."""
+    another user's task are indistinguishable. ``related``: relations to load in the
+    same query (the task page shows its project and assignee)."""
     if not is_valid_id(task_id):
         raise Http404("No such task.")
+    query = visible_tasks(user)
+    if related:
+        query = query.select_related(*related)
     try:
-        return visible_tasks(user).get(pk=task_id)
+        return query.get(pk=task_id)
     except Task.DoesNotExist:
         raise Http404("No such task.") from None
 

@@ -85,6 +85,13 @@ class RepeatField(serializers.CharField):
             raise serializers.ValidationError(exc.message_dict["repeat"]) from None
 
 
+class ChecklistSummarySerializer(serializers.Serializer):
+    """The checklist's "3/5": ticked items and all items."""
+
+    done = serializers.IntegerField(source="checklist_done")
+    total = serializers.IntegerField(source="checklist_total")
+
+
 class TaskSerializer(serializers.Serializer):
     """Input validation of types and sizes; the business rules live in services."""
 
@@ -130,6 +137,9 @@ class TaskSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     version = serializers.IntegerField(read_only=True)
+    checklist = ChecklistSummarySerializer(
+        source="*", read_only=True, help_text="Items ticked and in all (tasks/{id}/checklist/)."
+    )
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         # DRF's generic loop (get_attribute + to_representation per field) was ~20% of
@@ -177,6 +187,7 @@ def task_representation(task: Task) -> dict[str, Any]:
         "created_at": _datetime(task.created_at, zone),
         "updated_at": _datetime(task.updated_at, zone),
         "version": None if task.version is None else int(task.version),
+        "checklist": {"done": int(task.checklist_done), "total": int(task.checklist_total)},
     }
 
 

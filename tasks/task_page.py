@@ -15,13 +15,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from projects import roles
-from tasks import comments, history, permissions
-from tasks.models import COMMENT_MAX, Status, Task
+from tasks import checklists, comments, history, permissions
+from tasks.models import CHECKLIST_TEXT_MAX, COMMENT_MAX, Status, Task
 
 
 @login_required
 def task_detail(request: HttpRequest, task_id: str) -> HttpResponse:
-    task = permissions.get_visible_task(request.user, task_id)
+    # Project and assignee in the same query: the page names both (a query each else).
+    task = permissions.get_visible_task(request.user, task_id, related=("project", "assignee"))
     return task_detail_page(request, task, editing=request.GET.get("edit"))
 
 
@@ -30,12 +31,15 @@ def task_detail_page(
     task: Task,
     *,
     comment_error: ValidationError | None = None,
+    checklist_error: ValidationError | None = None,
     editing: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The task page; after a refused comment, the form with the text and the error."""
+    """The task page; after a refused comment or checklist item, the form with the
+    text and the error."""
     role = roles.role_of(request.user, task.project_id)
     errors = comment_error.messages if comment_error is not None else []
+    checklist_errors = checklist_error.messages if checklist_error is not None else []
     context = {
         "task": task,
         "status_choices": Status.choices,
@@ -47,6 +51,10 @@ def task_detail_page(
         "comment_errors": errors,
         "comment_text": request.POST.get("body", "") if comment_error is not None else "",
         "history": history.task_history(request.user, task.pk, request.GET.get("activity")),
+        "checklist": checklists.task_checklist(task),
+        "checklist_max": CHECKLIST_TEXT_MAX,
+        "checklist_errors": checklist_errors,
+        "checklist_text": request.POST.get("text", "") if checklist_error is not None else "",
     }
     return render(request, "tasks/detail.html", context, status=status)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks import board_views, task_page, views
+from tasks import board_views, checklist_views, task_page, views
 
 app_name = "tasks"
 
@@ -24,6 +24,22 @@ urlpatterns = [
         "tasks/<str:task_id>/comments/<str:comment_id>/delete/",
         task_page.comment_delete,
         name="comment-delete",
+    ),
+    path("tasks/<str:task_id>/checklist/", checklist_views.checklist_add, name="checklist-add"),
+    path(
+        "tasks/<str:task_id>/checklist/<str:item_id>/tick/",
+        checklist_views.checklist_tick,
+        name="checklist-tick",
+    ),
+    path(
+        "tasks/<str:task_id>/checklist/<str:item_id>/move/",
+        checklist_views.checklist_move,
+        name="checklist-move",
+    ),
+    path(
+        "tasks/<str:task_id>/checklist/<str:item_id>/delete/",
+        checklist_views.checklist_delete,
+        name="checklist-delete",
     ),
     path("tasks/<str:task_id>/edit/", views.task_edit, name="edit"),
     path("tasks/<str:task_id>/delete/", views.task_delete, name="delete"),

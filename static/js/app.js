@@ -125,6 +125,44 @@
     });
   }
 
+  // Checklist ticks in place (task page): the tick form's POST sent with fetch; the
+  // button keeps focus, flips its pressed state, and the "done/total" count follows.
+  function enhanceChecklistTick(form) {
+    var button = form.querySelector("button.check");
+    var field = form.querySelector("input[name=done]");
+    if (!button || !field || !window.fetch) { return; }
+    var busy = false;
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (busy) { return; }
+      busy = true;
+      fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        credentials: "same-origin",
+        headers: { "Accept": "application/json", "X-CSRFToken": csrfToken(form) }
+      }).then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      }).then(function (data) {
+        field.value = data.done ? "false" : "true";
+        button.setAttribute("aria-pressed", data.done ? "true" : "false");
+        var item = form.closest("li");
+        if (item) { item.classList.toggle("done", data.done); }
+        var count = document.getElementById("checklist-count");
+        var summary = data.checklist.done + "/" + data.checklist.total;
+        if (count) { count.textContent = summary; }
+        var text = item && item.querySelector(".item-text");
+        announce("“" + (text ? text.textContent : "Item") + "” " +
+          (data.done ? "done" : "not done") + " (" + summary + ").");
+        busy = false;
+      }).catch(function () {
+        busy = false;
+        form.submit();
+      });
+    });
+  }
+
   // Markdown preview: the "Preview" button posts the text to the renderer the pages
   // use and shows the result under the field (without this script the button posts
   // the whole form back and the page shows the same preview).
@@ -270,6 +308,8 @@
     enhanceBulk();
     var completes = document.querySelectorAll("table.tasks form.complete, ul.task-mini form.complete");
     Array.prototype.forEach.call(completes, enhanceComplete);
+    Array.prototype.forEach.call(document.querySelectorAll("ol.checklist form.tick"),
+      enhanceChecklistTick);
     Array.prototype.forEach.call(document.querySelectorAll("[data-preview-url]"), enhancePreview);
     openFiltersOnWideScreens();
     enableShortcuts();

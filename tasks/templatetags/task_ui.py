@@ -138,6 +138,25 @@ def complete_button(context: template.Context, task: Any, back: str) -> SafeStri
     )
 
 
+@register.simple_tag
+def checklist_badge(task: Any) -> str:
+    """A task's checklist as "3/5" (nothing without one): the counters the write path
+    keeps on the task, so a list of any length costs no query for it."""
+    total = task.checklist_total
+    if not total:
+        return ""
+    done = task.checklist_done
+    return format_html(
+        '<span class="checklist-badge{}" title="Checklist: {} of {} done">{}/{}'
+        '<span class="visually-hidden"> checklist items done</span></span>',
+        " complete" if done == total else "",
+        done,
+        total,
+        done,
+        total,
+    )
+
+
 @register.filter
 def due_text(task: Any, user: Any) -> str:
     """The due date in the user's date format, with the due time if there is one.

@@ -33,6 +33,7 @@ VARIANTS = [
     {"status": Status.IN_PROGRESS, "priority": Priority.HIGH, "due_date": date(2026, 12, 31)},
     {"priority": Priority.LOW, "tags": ["home", "ünïcode"], "description": ""},
     {"title": 'Quotes " and \\ and </script>', "description": "line\nbreak\ttab"},
+    {"checklist_total": 5, "checklist_done": 3},
 ]
 
 

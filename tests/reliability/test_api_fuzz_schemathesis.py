@@ -131,6 +131,19 @@ CONFIG = SchemathesisConfig.from_dict(
                 400,
                 why="at or before_due_minutes, not both nor neither; relative needs a due date",
             ),
+            *(
+                _accepts(
+                    path,
+                    "POST",
+                    400,
+                    why="checklist rules (tasks/checklists.py): before/after name another item "
+                    "of this checklist, not both (a move needs one); at most 100 items",
+                )
+                for path in (
+                    "/api/tasks/{task_pk}/checklist/",
+                    "/api/tasks/{task_pk}/checklist/{id}/move/",
+                )
+            ),
             _accepts("/api/notifications/read/", "POST", 400, why="ids or all: true"),
             _accepts(
                 "/api/tasks/",

@@ -23,7 +23,7 @@ from accounts.models import ApiToken, LoginSession, User
 from projects import roles
 from projects import services as project_services
 from projects.models import Membership, Project, Role
-from tasks import comments
+from tasks import checklists, comments
 from tasks import services as task_services
 from tasks.models import Activity, Comment, Task, TaskTag
 from tests.conftest import client_for
@@ -40,6 +40,7 @@ EXPECTED_FILES = {
     "sessions.json",
     "memberships.json",
     "tasks.json",
+    "checklist_items.json",
     "comments.json",
     "activity.json",
     "reminders.json",
@@ -143,6 +144,25 @@ def test_export_holds_the_users_reminders_and_notifications_only(team):
     assert _zip(client_for(team.cleo).get(EXPORT))["reminders.json"] == []
 
 
+def test_export_holds_the_checklists_of_the_exported_tasks(team):
+    item, _ = checklists.checklist_item_add(actor=team.ben, task=team.shared_task, text="Deploy")
+    checklists.checklist_item_add(actor=team.cleo, task=team.cleo_task, text="Cleo's item")
+    files = _zip(client_for(team.ben).get(EXPORT))
+    assert files["checklist_items.json"] == [
+        {
+            "id": item.pk,
+            "task": team.shared_task.pk,
+            "text": "Deploy",
+            "done": False,
+            "position": item.position,
+            "created_at": files["checklist_items.json"][0]["created_at"],
+        }
+    ]
+    # Ana owns Launch: its tasks' checklists are in her export too; Cleo's is in none.
+    ana_files = _zip(client_for(team.ana).get(EXPORT))
+    assert [i["text"] for i in ana_files["checklist_items.json"]] == ["Deploy"]
+
+
 def test_an_owner_exports_every_task_of_their_projects(team):
     files = _zip(client_for(team.ana).get(EXPORT))
     assert {t["title"] for t in files["tasks.json"]} == {"Ben wrote this", "Ana's"}
@@ -189,6 +209,7 @@ def test_export_query_count_does_not_grow_with_the_data(team):
     for n in range(12):
         task, _ = task_services.task_create(actor=team.ben, title=f"More {n}")
         comments.comment_create(actor=team.ben, task=task, body=f"Note {n}")
+        checklists.checklist_item_add(actor=team.ben, task=task, text=f"Step {n}")
         services.api_token_create(user=team.ben, name=f"t{n}")
     assert _export_queries(team.ben) == before
 
