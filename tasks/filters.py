@@ -122,20 +122,19 @@ class TaskFilter(django_filters.FilterSet):
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # The backend's full-text index (tasks/search_backends.py), inside the scope the
         # permission layer gave this FilterSet.
-        if not value.strip():
-            return queryset
-        if self._by_relevance():
-            return search_backends.ranked(queryset, value)
-        return search_backends.narrow(queryset, value)
+        return search_backends.narrow(queryset, value) if value.strip() else queryset
+
+    def can_rank(self) -> bool:
+        """Whether this list can be ordered by relevance: a search with words, on a
+        backend that ranks (call after is_valid())."""
+        search = self.form.cleaned_data.get("search") or ""
+        return bool(search_backends.words(search)) and search_backends.ranks_available(
+            self.queryset
+        )
 
     def _by_relevance(self) -> bool:
         """A search without an explicit ordering lists the best matches first."""
-        data = self.form.cleaned_data
-        return (
-            bool(search_backends.words(data.get("search") or ""))
-            and not data.get("ordering")
-            and search_backends.ranks_available(self.queryset)
-        )
+        return not self.form.cleaned_data.get("ordering") and self.can_rank()
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
@@ -167,3 +166,12 @@ class TaskFilter(django_filters.FilterSet):
         if self._by_relevance():
             return search_backends.RELEVANCE
         return self.form.cleaned_data.get("ordering") or DEFAULT_ORDERING
+
+    def list_query(self) -> tuple[QuerySet, str]:
+        """The filtered rows and their sort key for a list page (call after is_valid()):
+        a search ranked by relevance carries its rank (the board orders by position
+        and reads ``qs`` without it)."""
+        ordering = self.ordering_key()
+        if ordering == search_backends.RELEVANCE:
+            return search_backends.with_rank(self.qs, self.form.cleaned_data["search"]), ordering
+        return self.qs, ordering

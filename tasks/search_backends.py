@@ -9,8 +9,9 @@ One interface for the rest of the app:
 - ``narrow(queryset, query)``: ``queryset`` (already scoped by the permission layer)
   cut to the matching tasks, in SQL (one query with the page, no id list in Python on
   SQLite and PostgreSQL).
-- ``ranked(queryset, query)``: the same, annotated with ``search_rank`` (higher is more
-  relevant; a title hit weighs more than a description hit) when ``ranks_available()``.
+- ``with_rank(queryset, query)`` / ``ranked``: the same, annotated with ``search_rank``
+  (higher is more relevant; a title hit weighs more than a description hit) when
+  ``ranks_available()``.
 - ``matching_ids(queryset, query)``: the ids in relevance order (id breaks ties).
 - ``install`` / ``uninstall`` (the migration), ``repair`` (after every migrate),
   ``rebuild`` and ``verify`` (``manage.py searchindex``).
@@ -46,7 +47,7 @@ import unicodedata
 from typing import Any
 
 from django.db import connections
-from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
 
 from tasks.models import Task
 
@@ -204,20 +205,25 @@ def narrow(queryset: QuerySet, query: str) -> QuerySet:
     return queryset.filter(Q(title__icontains=term) | Q(description__icontains=term))
 
 
-def ranked(queryset: QuerySet, query: str) -> QuerySet:
-    """``narrow``'s result annotated with ``search_rank`` (higher: more relevant). Only
-    where ``ranks_available``; the rank is computed for the matching rows only."""
+def with_rank(queryset: QuerySet, query: str) -> QuerySet:
+    """``queryset`` (already ``narrow``ed by ``query``) annotated with ``search_rank``:
+    higher is more relevant. Only where ``ranks_available``."""
     found = words(query)
+    if not found:  # nothing matches; the rank is there for the caller's order_by
+        return queryset.none().annotate(**{RANK: Value(0.0, output_field=FloatField())})
     vendor = _vendor(queryset)
-    if not found:
-        return queryset.none()
     if vendor == "sqlite":
         rank = _sqlite_rank(found)
     elif vendor == "postgresql":
         rank = _pg_rank(found)
     else:
         raise NotImplementedError(f"No relevance rank on {vendor}.")
-    return narrow(queryset, query).annotate(**{RANK: rank})
+    return queryset.annotate(**{RANK: rank})
+
+
+def ranked(queryset: QuerySet, query: str) -> QuerySet:
+    """``narrow`` and ``with_rank`` in one."""
+    return with_rank(narrow(queryset, query), query)
 
 
 def matching_ids(queryset: QuerySet, query: str, limit: int | None = None) -> list[str]:
