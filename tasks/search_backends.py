@@ -167,7 +167,8 @@ def _pg_matches(found: list[str]) -> _TaskSql:
 
 def _pg_rank(found: list[str]) -> _TaskSql:
     return _TaskSql(
-        "ts_rank(tf_task_search_vector({0}, {1}), to_tsquery('simple'::regconfig, %s))",
+        # As float8: a float4 sent as text would not come back exactly from a cursor.
+        "ts_rank(tf_task_search_vector({0}, {1}), to_tsquery('simple'::regconfig, %s))::float8",
         "title",
         "description",
         params=(_tsquery(found),),
@@ -324,7 +325,9 @@ def install(connection: Any) -> None:
     if connection.vendor == "sqlite":
         _run(connection, [*_sqlite_schema(), *_sqlite_triggers(), *_sqlite_fill()])
     elif connection.vendor == "postgresql":
-        _run(connection, [_pg_function(), _pg_index()])
+        # Deferred foreign key checks of rows written earlier in the same transaction
+        # (a test, a data migration) would block the DDL: check them now.
+        _run(connection, ["SET CONSTRAINTS ALL IMMEDIATE", _pg_function(), _pg_index()])
     elif connection.vendor == "mongodb":
         connection.get_collection(_TABLE).create_index(
             [("title", "text"), ("description", "text")],
@@ -350,6 +353,7 @@ def uninstall(connection: Any) -> None:
         _run(
             connection,
             [
+                "SET CONSTRAINTS ALL IMMEDIATE",
                 "DROP INDEX IF EXISTS tf_task_search",
                 "DROP FUNCTION IF EXISTS tf_task_search_vector(text, text)",
             ],
