@@ -177,15 +177,17 @@ def _pg_rank(found: list[str]) -> _TaskSql:
 
 
 def _mongo_ids(queryset: QuerySet, found: list[str]) -> list[str]:
-    # Each word quoted: $text ANDs quoted terms (unquoted ones would be ORed).
+    # Each word quoted: $text ANDs quoted terms (unquoted ones would be ORed). Our ids
+    # are a string field of their own (documents keep MongoDB's ObjectId in _id).
     collection = connections[queryset.db].get_collection(_TABLE)
+    column = Task._meta.pk.column
     text = " ".join(f'"{word}"' for word in found)
     rows = (
-        collection.find({"$text": {"$search": text}}, {"_id": 1, "score": {"$meta": "textScore"}})
-        .sort([("score", {"$meta": "textScore"}), ("_id", 1)])
+        collection.find({"$text": {"$search": text}}, {column: 1, "score": {"$meta": "textScore"}})
+        .sort([("score", {"$meta": "textScore"}), (column, 1)])
         .limit(MONGO_MATCH_LIMIT)
     )
-    return [str(row["_id"]) for row in rows]
+    return [row[column] for row in rows]
 
 
 def narrow(queryset: QuerySet, query: str) -> QuerySet:

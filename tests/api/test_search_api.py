@@ -9,8 +9,14 @@ import json
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.db import connection
 
 from tests.conftest import client_for
+
+# MongoDB's text index neither ranks a list nor matches prefixes (tasks/search_backends.py).
+pytestmark = pytest.mark.skipif(
+    connection.vendor == "mongodb", reason="relevance order and prefixes are the SQL backends'"
+)
 
 LIST = "/api/tasks/"
 

@@ -16,6 +16,15 @@ from tasks.models import Status, Task
 from tasks.permissions import visible_tasks
 from tests.factories import TaskFactory
 
+# A MongoDB text index matches whole words only and the list keeps its order there
+# (tasks/search_backends.py); these behaviours are the SQL backends'.
+PREFIXES = pytest.mark.skipif(
+    connection.vendor == "mongodb", reason="a MongoDB text index has no prefix search"
+)
+RANKS = pytest.mark.skipif(
+    connection.vendor == "mongodb", reason="no relevance order on MongoDB's text index"
+)
+
 
 def found(user, query: str) -> list[str]:
     """Titles of the user's visible tasks matching ``query``, best match first."""
@@ -47,6 +56,7 @@ def test_words_are_letters_and_digits_folded(query, expected):
     assert search_backends.words(query) == expected
 
 
+@PREFIXES
 def test_prefixes_match_at_the_start_of_words_only(user):
     make(user, "Send the invoice")
     make(user, "Voice memo")
@@ -63,6 +73,7 @@ def test_case_and_accents_do_not_matter(user):
     assert found(user, "résumé") == ["RESUME review"]
 
 
+@PREFIXES
 def test_descriptions_match_and_every_word_must(user):
     make(user, "Quarterly report", description="Numbers for the board meeting")
     make(user, "Board games night")
@@ -71,6 +82,7 @@ def test_descriptions_match_and_every_word_must(user):
     assert found(user, "board chess") == []
 
 
+@RANKS
 def test_a_title_hit_ranks_above_a_description_hit(user):
     # Created first, so the newest-first order alone would list it last.
     make(user, "Invoice for March")
@@ -92,6 +104,7 @@ def test_updates_and_deletes_are_searchable_at_once(user):
     assert search_backends.verify(connection) == []
 
 
+@RANKS
 def test_bulk_writes_and_import_keep_the_index_in_step(user):
     first, second = make(user, "Alpha notes"), make(user, "Alpha slides")
     services.tasks_bulk_set_status(actor=user, ids=[first.pk, second.pk], status=Status.DONE)
@@ -134,6 +147,7 @@ def test_other_users_tasks_never_match(user, other_user):
     assert found(other_user, "secret") == ["Secret plan B"]
 
 
+@PREFIXES
 @pytest.mark.parametrize(
     "query",
     [
