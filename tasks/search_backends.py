@@ -46,7 +46,7 @@ import re
 import unicodedata
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
 
 from tasks.models import Task
@@ -378,7 +378,9 @@ def repair(connection: Any) -> None:
 def rebuild(connection: Any) -> None:
     """Build the index again from the tasks (``manage.py searchindex --rebuild``)."""
     if connection.vendor == "sqlite":
-        _run(connection, [*_sqlite_schema(), *_sqlite_triggers(), *_sqlite_fill()])
+        # One transaction: a search meanwhile sees the old index or the new one.
+        with transaction.atomic(using=connection.alias):
+            _run(connection, [*_sqlite_schema(), *_sqlite_triggers(), *_sqlite_fill()])
     elif connection.vendor in ("postgresql", "mongodb"):
         uninstall(connection)
         install(connection)
