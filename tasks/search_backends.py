@@ -252,18 +252,25 @@ def _sqlite_schema() -> list[str]:
     ]
 
 
+# Trigger bodies: forget the entry of the old (or new) row; index the new row.
+_FORGET_OLD = (
+    "DELETE FROM tf_task_search WHERE rowid ="
+    " (SELECT doc FROM tf_task_search_ids WHERE task_id = old.id);"
+    " DELETE FROM tf_task_search_ids WHERE task_id = old.id;"
+)
+_FORGET_NEW = _FORGET_OLD.replace("old.id", "new.id")
+_INDEX_NEW = (
+    " INSERT INTO tf_task_search_ids(task_id) VALUES (new.id);"
+    " INSERT INTO tf_task_search(rowid, title, description) VALUES"
+    " ((SELECT doc FROM tf_task_search_ids WHERE task_id = new.id),"
+    " new.title, new.description);"
+)
+
+
 def _sqlite_triggers() -> list[str]:
-    add = (
-        "INSERT INTO tf_task_search_ids(task_id) VALUES (new.id);"
-        " INSERT INTO tf_task_search(rowid, title, description) VALUES"
-        " ((SELECT doc FROM tf_task_search_ids WHERE task_id = new.id),"
-        " new.title, new.description);"
-    )
-    drop = (
-        "DELETE FROM tf_task_search WHERE rowid ="
-        " (SELECT doc FROM tf_task_search_ids WHERE task_id = old.id);"
-        " DELETE FROM tf_task_search_ids WHERE task_id = old.id;"
-    )
+    # An insert first forgets any entry under the same id (one left by a delete made
+    # while the triggers were missing), so it can never fail on the unique task_id.
+    add, drop = _FORGET_NEW + _INDEX_NEW, _FORGET_OLD
     insert, update, delete = _TRIGGERS
     return [
         f"CREATE TRIGGER IF NOT EXISTS {insert} AFTER INSERT ON tasks_task BEGIN {add} END",
@@ -367,12 +374,21 @@ def uninstall(connection: Any) -> None:
 
 
 def repair(connection: Any) -> None:
-    """Put back SQLite's triggers where a migration dropped them: SQLite's schema editor
-    rebuilds a table for most column changes (new table, copy, drop, rename), and the
-    triggers go with the old table; the copy keeps every task's id and text, so the
-    index itself stays right. Runs after every migrate; nothing to do elsewhere."""
-    if connection.vendor == "sqlite" and _sqlite_installed(connection):
-        _run(connection, _sqlite_triggers())
+    """Put back SQLite's triggers where a migration dropped them, and rebuild the index
+    then (whatever was written without them is unknown). SQLite's schema editor rebuilds
+    a table for most column changes (new table, copy, drop, rename) and the triggers go
+    with the old table. Runs after every migrate; nothing to do on other backends."""
+    if connection.vendor != "sqlite" or not _sqlite_installed(connection):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s"
+            " AND name IN (%s, %s, %s)",
+            [_TABLE, *_TRIGGERS],
+        )
+        complete = cursor.fetchone()[0] == len(_TRIGGERS)
+    if not complete:
+        rebuild(connection)
 
 
 def rebuild(connection: Any) -> None:

@@ -215,8 +215,13 @@ def test_sqlite_verify_finds_a_damaged_index_and_rebuild_repairs_it(user):
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's table rebuilds")
-def test_sqlite_triggers_come_back_after_migrate(user):
+def test_sqlite_triggers_come_back_after_migrate_with_a_rebuilt_index(user):
+    make(user, "Before the table rebuild")
     with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER tf_task_search_au")
-    search_backends.repair(connection)
+        cursor.execute("DROP TRIGGER tf_task_search_ad")
+    Task.objects.all().delete()  # unseen by the index while the trigger is gone
+    assert "1 index entries of deleted tasks." in search_backends.verify(connection)
+    call_command("migrate", verbosity=0)  # post_migrate repairs
     assert search_backends.verify(connection) == []
+    make(user, "Before the table rebuild")
+    assert found(user, "rebuild") == ["Before the table rebuild"]
