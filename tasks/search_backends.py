@@ -117,12 +117,13 @@ class _TaskSql(Func):
         self.bound = tuple(params)
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple]:
-        parts, params = [], []
+        parts = []
         for expression in self.get_source_expressions():
             sql, column_params = compiler.compile(expression)
+            # Columns bind nothing, so ``params`` line up with the template's %s.
+            assert not column_params
             parts.append(sql)
-            params.extend(column_params)
-        return self.sql_template.format(*parts), (*params, *self.bound)
+        return self.sql_template.format(*parts), self.bound
 
 
 def _fts_match(found: list[str]) -> str:
@@ -146,9 +147,14 @@ def _sqlite_matches(found: list[str]) -> _TaskSql:
 
 
 def _sqlite_rank(found: list[str]) -> _TaskSql:
+    # bm25() scans the whole match list for its word statistics each time its FTS5
+    # query runs: run once per statement (a materialised CTE, looked up per row), not
+    # once per row (20,000 rows took 15 s that way, 0.07 s this way).
     return _TaskSql(
-        "(SELECT -bm25(tf_task_search, 10.0, 1.0) FROM tf_task_search WHERE tf_task_search.rowid ="
-        " (SELECT doc FROM tf_task_search_ids WHERE task_id = {0}) AND tf_task_search MATCH %s)",
+        "(WITH ranks AS MATERIALIZED (SELECT i.task_id AS task_id,"
+        " -bm25(tf_task_search, 10.0, 1.0) AS score FROM tf_task_search"
+        " JOIN tf_task_search_ids i ON i.doc = tf_task_search.rowid"
+        " WHERE tf_task_search MATCH %s) SELECT score FROM ranks WHERE ranks.task_id = {0})",
         "pk",
         params=(_fts_match(found),),
         output_field=FloatField(),
