@@ -211,7 +211,8 @@ class TaskViewSet(viewsets.GenericViewSet):
         _check_list_params(request.query_params)
         if not filters.is_valid():
             raise ValidationError(filters.errors)
-        page = paginate(filters.qs, request.query_params, filters.ordering_key())
+        queryset, ordering = filters.list_query()
+        page = paginate(queryset, request.query_params, ordering)
         base = request.build_absolute_uri(request.path)
         body: dict[str, Any] = {
             "next": page_url(base, request.query_params, page.next_params),

@@ -1,4 +1,14 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
+
+
+def _repair_search_index(using: str = "default", **kwargs: Any) -> None:
+    from tasks import search_backends
+
+    search_backends.repair(connections[using])
 
 
 class TasksConfig(AppConfig):
@@ -10,6 +20,8 @@ class TasksConfig(AppConfig):
 
         # Completing a repeating task creates its next occurrence (tasks/recurrence.py).
         events.subscribe(recurrence.on_task_written)
+        # SQLite's table rebuilds (migrations) drop the search index's triggers.
+        post_migrate.connect(_repair_search_index, sender=self)
 
         # "Your data" (accounts.data): tasks, checklists, comments and activity in the
         # export; tasks created in projects that outlive a deleted account are handed

@@ -7,11 +7,11 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.forms.utils import ErrorDict
 
 from taskflow.ids import ID_LENGTH, is_valid_id
-from tasks import permissions
+from tasks import permissions, search_backends
 from tasks.models import TAG_MAX_LENGTH, Priority, Status
 from tasks.selectors import overdue_q
 
@@ -120,10 +120,21 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.filter(tag_links__name=tag) if tag else queryset
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        term = value.strip()
-        if not term:
-            return queryset
-        return queryset.filter(Q(title__icontains=term) | Q(description__icontains=term))
+        # The backend's full-text index (tasks/search_backends.py), inside the scope the
+        # permission layer gave this FilterSet.
+        return search_backends.narrow(queryset, value) if value.strip() else queryset
+
+    def can_rank(self) -> bool:
+        """Whether this list can be ordered by relevance: a search with words, on a
+        backend that ranks (call after is_valid())."""
+        search = self.form.cleaned_data.get("search") or ""
+        return bool(search_backends.words(search)) and search_backends.ranks_available(
+            self.queryset
+        )
+
+    def _by_relevance(self) -> bool:
+        """A search without an explicit ordering lists the best matches first."""
+        return not self.form.cleaned_data.get("ordering") and self.can_rank()
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
@@ -150,5 +161,17 @@ class TaskFilter(django_filters.FilterSet):
         return queryset
 
     def ordering_key(self) -> str:
-        """The validated sort key (call after is_valid())."""
+        """The validated sort key (call after is_valid()): the requested one; without
+        one, relevance for a search (where the backend ranks) or the newest first."""
+        if self._by_relevance():
+            return search_backends.RELEVANCE
         return self.form.cleaned_data.get("ordering") or DEFAULT_ORDERING
+
+    def list_query(self) -> tuple[QuerySet, str]:
+        """The filtered rows and their sort key for a list page (call after is_valid()):
+        a search ranked by relevance carries its rank (the board orders by position
+        and reads ``qs`` without it)."""
+        ordering = self.ordering_key()
+        if ordering == search_backends.RELEVANCE:
+            return search_backends.with_rank(self.qs, self.form.cleaned_data["search"]), ordering
+        return self.qs, ordering

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -44,6 +45,16 @@ def _parse_moment(value: str) -> datetime | None:
     return moment.astimezone(UTC) if moment and moment.tzinfo else moment
 
 
+def _parse_rank(value: str) -> float:
+    """A search rank, written as text (a cursor holds no JSON numbers but integers)."""
+    if not isinstance(value, str):
+        raise ValueError
+    rank = float(value)
+    if not math.isfinite(rank):
+        raise ValueError
+    return rank
+
+
 def _parse_priority(value: str | int) -> int:
     if int(value) not in Priority.values:  # an out-of-range integer overflows SQLite
         raise ValueError
@@ -57,6 +68,8 @@ _PARSERS = {
     "priority": _parse_priority,
     "title": str,
     "rank": str,  # notifications: "unread first, newest first" (notifications/models.py)
+    # A search's relevance (tasks.search_backends): pages on (rank, id) like any key.
+    "search_rank": _parse_rank,
 }
 
 
@@ -93,6 +106,8 @@ def _page_size(raw: str | None) -> int:
 def _encode(ordering: str, value: Any, pk: str, forward: bool) -> str:
     if isinstance(value, datetime | date):
         value = value.isoformat()
+    elif isinstance(value, float):
+        value = repr(value)  # exact: the next page compares the same double
     raw = json.dumps([ordering, value, pk, 1 if forward else 0], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 

@@ -103,9 +103,11 @@ def render_task_list(
     filters = TaskFilter(params, queryset=base, request=request)
     status = 200
     if filters.is_valid():
-        queryset, ordering = filters.qs, filters.ordering_key()
+        queryset, ordering = filters.list_query()
+        best_match = filters.can_rank()
     else:
         queryset, ordering, status = base.none(), "-created_at", 400
+        best_match = False
     # Project and assignee names in the same query (one join each, no query per row).
     queryset = queryset.select_related("project", "assignee")
     try:
@@ -135,6 +137,8 @@ def render_task_list(
         "priority_choices": PRIORITY_CHOICES,
         "sort_choices": SORT_CHOICES,
         "ordering": ordering,
+        # "Best match" (relevance, the default of a search) is offered with a search.
+        "best_match": best_match,
         "next_url": page_url(request.path, params, page.next_params),
         "previous_url": page_url(request.path, params, page.previous_params),
         "current_url": request.get_full_path(),

@@ -1,0 +1,475 @@
+"""Full-text search of tasks on each backend's own index: the one module where the
+backends differ for search (docs/architecture.md, "Search").
+
+One interface for the rest of the app:
+
+- ``words(query)``: the query as words (letters and digits only); each is searched as
+  a prefix, case- and accent-insensitively, in the title and the description; a task
+  matches when it has every word.
+- ``narrow(queryset, query)``: ``queryset`` (already scoped by the permission layer)
+  cut to the matching tasks, in SQL (one query with the page, no id list in Python on
+  SQLite and PostgreSQL).
+- ``with_rank(queryset, query)`` / ``ranked``: the same, annotated with ``search_rank``
+  (higher is more relevant; a title hit weighs more than a description hit) when
+  ``ranks_available()``.
+- ``matching_ids(queryset, query)``: the ids in relevance order (id breaks ties).
+- ``install`` / ``uninstall`` (the migration), ``repair`` (after every migrate),
+  ``rebuild`` and ``verify`` (``manage.py searchindex``).
+
+Each backend's database keeps its index in step with every write by itself, so no
+write can miss it: the services' writes (create, update, delete, bulk, import), and
+also the ones that never reach the write path (a project or account deleted with its
+tasks by cascade, the admin, data migrations, test factories).
+
+- SQLite: an FTS5 table (``unicode61 remove_diacritics 2``, prefix indexes of 2 and 3
+  characters) keyed by its own integer rowid, a map from task id to that rowid (a task's
+  own rowid is not stable: VACUUM may renumber a table without an INTEGER PRIMARY KEY),
+  and triggers on the task table. Ranked by ``bm25`` with the title weighing 10.
+- PostgreSQL: a GIN index on the expression ``tf_task_search_vector(title,
+  description)``, an IMMUTABLE SQL function (title weight A, description B, the
+  ``simple`` configuration: no stemming, no stop words; accents folded by
+  ``translate`` with the table below, so no extension is needed). Prefix queries
+  ``'word':*``; ranked by ``ts_rank``.
+- MongoDB: a text index on title (weight 10) and description (``default_language:
+  none``; version 3 is case- and diacritic-insensitive), queried with ``$text``. A text
+  index has no prefix search: on MongoDB a word matches whole words only, and the list
+  keeps its requested order (no relevance order). Not run on our machines (no server):
+  the GitHub Actions job with ``TEST_MONGO_URL`` runs it.
+- Any other backend: the former ``icontains`` scan of title and description.
+
+User input never reaches SQL text: the words go in as one bound parameter.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from django.db import connections, transaction
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
+
+from tasks.models import Task
+
+# The ordering key of a ranked list (tasks.pagination pages on (search_rank, id)).
+RANK = "search_rank"
+RELEVANCE = f"-{RANK}"
+# MongoDB's $text answers ids, not a SQL subquery: at most this many, best first.
+MONGO_MATCH_LIMIT = 5_000
+
+_TABLE = Task._meta.db_table
+_FTS = "tf_task_search"
+_FTS_IDS = "tf_task_search_ids"
+_PG_VECTOR = "tf_task_search_vector"
+_PG_INDEX = "tf_task_search"
+_MONGO_INDEX = "tf_task_search"
+_TRIGGERS = ("tf_task_search_ai", "tf_task_search_au", "tf_task_search_ad")
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _fold_table() -> tuple[str, str]:
+    """Latin letters with diacritics and their bare letter ("é" → "e"), from Unicode's
+    canonical decompositions (which never change, so the index and the queries agree
+    across Python versions). Letters without a decomposition (ø, ł, ß) stay as they are."""
+    source, target = [], []
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        base = unicodedata.normalize("NFKD", char)
+        bare = len(base) > 1 and base[0].isascii() and base[0].isalpha()
+        if bare and all(unicodedata.combining(mark) for mark in base[1:]):
+            source.append(char)
+            target.append(base[0])
+    return "".join(source), "".join(target)
+
+
+_FOLD_FROM, _FOLD_TO = _fold_table()
+_FOLD = str.maketrans(_FOLD_FROM, _FOLD_TO)
+
+
+def words(query: str) -> list[str]:
+    """The words of ``query``: runs of letters and digits, lower-cased, accents folded,
+    without repeats, in their order. Everything else (quotes, operators, ``*``) only
+    separates words."""
+    text = unicodedata.normalize("NFKC", query).lower().translate(_FOLD)
+    return list(dict.fromkeys(_WORD.findall(text)))
+
+
+def _vendor(queryset: QuerySet) -> str:
+    return connections[queryset.db].vendor
+
+
+def ranks_available(queryset: QuerySet) -> bool:
+    """Whether ``ranked`` can order this queryset's database by relevance."""
+    return _vendor(queryset) in ("sqlite", "postgresql")
+
+
+class _TaskSql(Func):
+    """A fragment of this module's SQL around the task's own columns: ``template`` has
+    ``{0}``, ``{1}``… for ``columns`` (compiled by Django, so table aliases follow the
+    query) and ``%s`` for ``params``, which are bound, never formatted in."""
+
+    def __init__(
+        self, template: str, *columns: str, params: tuple[Any, ...], output_field: Any
+    ) -> None:
+        super().__init__(*(F(column) for column in columns), output_field=output_field)
+        self.sql_template = template
+        self.bound = tuple(params)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple]:
+        parts = []
+        for expression in self.get_source_expressions():
+            sql, column_params = compiler.compile(expression)
+            # Columns bind nothing, so ``params`` line up with the template's %s.
+            assert not column_params
+            parts.append(sql)
+        return self.sql_template.format(*parts), self.bound
+
+
+def _fts_match(found: list[str]) -> str:
+    # FTS5 query: every word as a quoted prefix term, ANDed (words hold no quotes).
+    return " ".join(f'"{word}"*' for word in found)
+
+
+def _tsquery(found: list[str]) -> str:
+    return " & ".join(f"'{word}':*" for word in found)
+
+
+def _sqlite_matches(found: list[str]) -> _TaskSql:
+    return _TaskSql(
+        "{0} IN (SELECT i.task_id FROM tf_task_search"
+        " JOIN tf_task_search_ids i ON i.doc = tf_task_search.rowid"
+        " WHERE tf_task_search MATCH %s)",
+        "pk",
+        params=(_fts_match(found),),
+        output_field=BooleanField(),
+    )
+
+
+def _sqlite_rank(found: list[str]) -> _TaskSql:
+    # bm25() scans the whole match list for its word statistics each time its FTS5
+    # query runs: run once per statement (a materialised CTE, looked up per row), not
+    # once per row (20,000 rows took 15 s that way, 0.07 s this way).
+    return _TaskSql(
+        "(WITH ranks AS MATERIALIZED (SELECT i.task_id AS task_id,"
+        " -bm25(tf_task_search, 10.0, 1.0) AS score FROM tf_task_search"
+        " JOIN tf_task_search_ids i ON i.doc = tf_task_search.rowid"
+        " WHERE tf_task_search MATCH %s) SELECT score FROM ranks WHERE ranks.task_id = {0})",
+        "pk",
+        params=(_fts_match(found),),
+        output_field=FloatField(),
+    )
+
+
+def _pg_matches(found: list[str]) -> _TaskSql:
+    return _TaskSql(
+        "tf_task_search_vector({0}, {1}) @@ to_tsquery('simple'::regconfig, %s)",
+        "title",
+        "description",
+        params=(_tsquery(found),),
+        output_field=BooleanField(),
+    )
+
+
+def _pg_rank(found: list[str]) -> _TaskSql:
+    return _TaskSql(
+        # As float8: a float4 sent as text would not come back exactly from a cursor.
+        "ts_rank(tf_task_search_vector({0}, {1}), to_tsquery('simple'::regconfig, %s))::float8",
+        "title",
+        "description",
+        params=(_tsquery(found),),
+        output_field=FloatField(),
+    )
+
+
+def _mongo_ids(queryset: QuerySet, found: list[str]) -> list[str]:
+    # Each word quoted: $text ANDs quoted terms (unquoted ones would be ORed). Our ids
+    # are a string field of their own (documents keep MongoDB's ObjectId in _id).
+    collection = connections[queryset.db].get_collection(_TABLE)
+    column = Task._meta.pk.column
+    text = " ".join(f'"{word}"' for word in found)
+    rows = (
+        collection.find({"$text": {"$search": text}}, {column: 1, "score": {"$meta": "textScore"}})
+        .sort([("score", {"$meta": "textScore"}), (column, 1)])
+        .limit(MONGO_MATCH_LIMIT)
+    )
+    return [row[column] for row in rows]
+
+
+def narrow(queryset: QuerySet, query: str) -> QuerySet:
+    """``queryset`` cut to the tasks matching every word of ``query``; no words (only
+    punctuation) match nothing. The caller passes a queryset scoped by the permission
+    layer, so the index never widens what a user sees."""
+    found = words(query)
+    if not found:
+        return queryset.none()
+    vendor = _vendor(queryset)
+    if vendor == "sqlite":
+        return queryset.filter(_sqlite_matches(found))
+    if vendor == "postgresql":
+        return queryset.filter(_pg_matches(found))
+    if vendor == "mongodb":
+        return queryset.filter(pk__in=_mongo_ids(queryset, found))
+    term = query.strip()
+    return queryset.filter(Q(title__icontains=term) | Q(description__icontains=term))
+
+
+def with_rank(queryset: QuerySet, query: str) -> QuerySet:
+    """``queryset`` (already ``narrow``ed by ``query``) annotated with ``search_rank``:
+    higher is more relevant. Only where ``ranks_available``."""
+    found = words(query)
+    if not found:  # nothing matches; the rank is there for the caller's order_by
+        return queryset.none().annotate(**{RANK: Value(0.0, output_field=FloatField())})
+    vendor = _vendor(queryset)
+    if vendor == "sqlite":
+        rank = _sqlite_rank(found)
+    elif vendor == "postgresql":
+        rank = _pg_rank(found)
+    else:
+        raise NotImplementedError(f"No relevance rank on {vendor}.")
+    return queryset.annotate(**{RANK: rank})
+
+
+def ranked(queryset: QuerySet, query: str) -> QuerySet:
+    """``narrow`` and ``with_rank`` in one."""
+    return with_rank(narrow(queryset, query), query)
+
+
+def matching_ids(queryset: QuerySet, query: str, limit: int | None = None) -> list[str]:
+    """The ids of ``queryset``'s tasks matching ``query``, most relevant first (id
+    breaks ties); on backends without ranks, in ``queryset``'s order."""
+    if ranks_available(queryset):
+        rows = ranked(queryset, query).order_by(RELEVANCE, "-pk")
+    else:
+        rows = narrow(queryset, query)
+    ids = rows.values_list("pk", flat=True)
+    return list(ids[:limit] if limit is not None else ids)
+
+
+# --- Index management (the migration, post_migrate, manage.py searchindex) -------------
+
+
+def _sqlite_schema() -> list[str]:
+    return [
+        "CREATE TABLE IF NOT EXISTS tf_task_search_ids "
+        "(doc INTEGER PRIMARY KEY, task_id TEXT NOT NULL UNIQUE)",
+        "CREATE VIRTUAL TABLE IF NOT EXISTS tf_task_search USING fts5(title, description,"
+        " tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')",
+    ]
+
+
+# Trigger bodies: forget the entry of the old (or new) row; index the new row.
+_FORGET_OLD = (
+    "DELETE FROM tf_task_search WHERE rowid ="
+    " (SELECT doc FROM tf_task_search_ids WHERE task_id = old.id);"
+    " DELETE FROM tf_task_search_ids WHERE task_id = old.id;"
+)
+_FORGET_NEW = _FORGET_OLD.replace("old.id", "new.id")
+_INDEX_NEW = (
+    " INSERT INTO tf_task_search_ids(task_id) VALUES (new.id);"
+    " INSERT INTO tf_task_search(rowid, title, description) VALUES"
+    " ((SELECT doc FROM tf_task_search_ids WHERE task_id = new.id),"
+    " new.title, new.description);"
+)
+
+
+def _sqlite_triggers() -> list[str]:
+    # An insert first forgets any entry under the same id (one left by a delete made
+    # while the triggers were missing), so it can never fail on the unique task_id.
+    add, drop = _FORGET_NEW + _INDEX_NEW, _FORGET_OLD
+    insert, update, delete = _TRIGGERS
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {insert} AFTER INSERT ON tasks_task BEGIN {add} END",
+        # Only when the text changed: every task update writes the title column.
+        f"CREATE TRIGGER IF NOT EXISTS {update} AFTER UPDATE OF id, title, description"
+        " ON tasks_task WHEN old.id IS NOT new.id OR old.title IS NOT new.title"
+        f" OR old.description IS NOT new.description BEGIN {drop} {add} END",
+        f"CREATE TRIGGER IF NOT EXISTS {delete} AFTER DELETE ON tasks_task BEGIN {drop} END",
+    ]
+
+
+def _sqlite_fill() -> list[str]:
+    return [
+        "DELETE FROM tf_task_search",
+        "DELETE FROM tf_task_search_ids",
+        "INSERT INTO tf_task_search_ids(task_id) SELECT id FROM tasks_task ORDER BY id",
+        "INSERT INTO tf_task_search(rowid, title, description) SELECT i.doc, t.title, t.description"
+        " FROM tasks_task t JOIN tf_task_search_ids i ON i.task_id = t.id",
+        "INSERT INTO tf_task_search(tf_task_search) VALUES ('optimize')",
+    ]
+
+
+def _pg_function() -> str:
+    # IMMUTABLE (the index needs it): only built-ins with constant arguments. Each
+    # column is folded by translate() before the simple configuration lower-cases it.
+    fold_from, fold_to = _FOLD_FROM.replace("'", "''"), _FOLD_TO.replace("'", "''")
+
+    def folded(arg: str) -> str:
+        return f"translate(coalesce({arg}, ''), '{fold_from}', '{fold_to}')"
+
+    return (
+        "CREATE OR REPLACE FUNCTION tf_task_search_vector(title text, description text)"
+        " RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT"
+        f" setweight(to_tsvector('simple'::regconfig, {folded('$1')}), 'A') ||"
+        f" setweight(to_tsvector('simple'::regconfig, {folded('$2')}), 'B') $$"
+    )
+
+
+def _pg_index() -> str:
+    return (
+        "CREATE INDEX IF NOT EXISTS tf_task_search ON tasks_task"
+        " USING gin (tf_task_search_vector(title, description))"
+    )
+
+
+def _run(connection: Any, statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def _sqlite_installed(connection: Any) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [_FTS])
+        return cursor.fetchone() is not None
+
+
+def install(connection: Any) -> None:
+    """Create this backend's index and fill it from the existing tasks (the migration;
+    safe to repeat)."""
+    if connection.vendor == "sqlite":
+        _run(connection, [*_sqlite_schema(), *_sqlite_triggers(), *_sqlite_fill()])
+    elif connection.vendor == "postgresql":
+        # Deferred foreign key checks of rows written earlier in the same transaction
+        # (a test, a data migration) would block the DDL: check them now.
+        _run(connection, ["SET CONSTRAINTS ALL IMMEDIATE", _pg_function(), _pg_index()])
+    elif connection.vendor == "mongodb":
+        connection.get_collection(_TABLE).create_index(
+            [("title", "text"), ("description", "text")],
+            name=_MONGO_INDEX,
+            weights={"title": 10, "description": 1},
+            default_language="none",
+        )
+
+
+def uninstall(connection: Any) -> None:
+    """Remove what ``install`` created (the migration's reverse)."""
+    if connection.vendor == "sqlite":
+        drops = [f"DROP TRIGGER IF EXISTS {name}" for name in _TRIGGERS]
+        _run(
+            connection,
+            [
+                *drops,
+                "DROP TABLE IF EXISTS tf_task_search",
+                "DROP TABLE IF EXISTS tf_task_search_ids",
+            ],
+        )
+    elif connection.vendor == "postgresql":
+        _run(
+            connection,
+            [
+                "SET CONSTRAINTS ALL IMMEDIATE",
+                "DROP INDEX IF EXISTS tf_task_search",
+                "DROP FUNCTION IF EXISTS tf_task_search_vector(text, text)",
+            ],
+        )
+    elif connection.vendor == "mongodb":
+        collection = connection.get_collection(_TABLE)
+        if _MONGO_INDEX in collection.index_information():
+            collection.drop_index(_MONGO_INDEX)
+
+
+def repair(connection: Any) -> None:
+    """Put back SQLite's triggers where a migration dropped them, and rebuild the index
+    then (whatever was written without them is unknown). SQLite's schema editor rebuilds
+    a table for most column changes (new table, copy, drop, rename) and the triggers go
+    with the old table. Runs after every migrate; nothing to do on other backends."""
+    if connection.vendor != "sqlite" or not _sqlite_installed(connection):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s"
+            " AND name IN (%s, %s, %s)",
+            [_TABLE, *_TRIGGERS],
+        )
+        complete = cursor.fetchone()[0] == len(_TRIGGERS)
+    if not complete:
+        rebuild(connection)
+
+
+def rebuild(connection: Any) -> None:
+    """Build the index again from the tasks (``manage.py searchindex --rebuild``)."""
+    if connection.vendor == "sqlite":
+        # One transaction: a search meanwhile sees the old index or the new one.
+        with transaction.atomic(using=connection.alias):
+            _run(connection, [*_sqlite_schema(), *_sqlite_triggers(), *_sqlite_fill()])
+    elif connection.vendor in ("postgresql", "mongodb"):
+        uninstall(connection)
+        install(connection)
+
+
+def _count(connection: Any, sql: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+
+def verify(connection: Any) -> list[str]:
+    """What is wrong with the index (empty: it is in step with the tasks)."""
+    if connection.vendor == "sqlite":
+        return _verify_sqlite(connection)
+    if connection.vendor == "postgresql":
+        return _verify_pg(connection)
+    if connection.vendor == "mongodb":
+        indexes = connection.get_collection(_TABLE).index_information()
+        return [] if _MONGO_INDEX in indexes else [f"The text index {_MONGO_INDEX} is missing."]
+    return []
+
+
+def _verify_sqlite(connection: Any) -> list[str]:
+    if not _sqlite_installed(connection):
+        return ["The FTS5 table tf_task_search is missing (run migrate)."]
+    problems = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [_TABLE]
+        )
+        present = {row[0] for row in cursor.fetchall()}
+    problems += [f"Trigger {name} is missing." for name in _TRIGGERS if name not in present]
+    checks = {
+        "tasks missing from the index": "SELECT count(*) FROM tasks_task t WHERE NOT EXISTS"
+        " (SELECT 1 FROM tf_task_search_ids i JOIN tf_task_search f ON f.rowid = i.doc"
+        " WHERE i.task_id = t.id)",
+        "index entries of deleted tasks": "SELECT count(*) FROM tf_task_search_ids i"
+        " WHERE NOT EXISTS"
+        " (SELECT 1 FROM tasks_task t WHERE t.id = i.task_id)",
+        "index rows without a task id": "SELECT count(*) FROM tf_task_search f WHERE NOT EXISTS"
+        " (SELECT 1 FROM tf_task_search_ids i WHERE i.doc = f.rowid)",
+        "tasks whose indexed text differs": "SELECT count(*) FROM tasks_task t"
+        " JOIN tf_task_search_ids i ON i.task_id = t.id JOIN tf_task_search f ON f.rowid = i.doc"
+        " WHERE f.title IS NOT t.title OR f.description IS NOT t.description",
+    }
+    for label, sql in checks.items():
+        count = _count(connection, sql)
+        if count:
+            problems.append(f"{count} {label}.")
+    try:
+        _run(connection, ["INSERT INTO tf_task_search(tf_task_search) VALUES ('integrity-check')"])
+    except Exception as exc:  # FTS5 reports a corrupt index as an error
+        problems.append(f"FTS5 integrity check failed: {exc}")
+    return problems
+
+
+def _verify_pg(connection: Any) -> list[str]:
+    # The index is an expression index: PostgreSQL updates it with every row write, so
+    # it can only be missing or invalid (a failed CREATE INDEX CONCURRENTLY).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE c.relname = %s AND c.relnamespace = current_schema()::regnamespace",
+            [_PG_INDEX],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return ["The GIN index tf_task_search is missing (run migrate)."]
+    return [] if row[0] else ["The GIN index tf_task_search is invalid (run --rebuild)."]

@@ -1,0 +1,227 @@
+"""tasks/search_backends.py: each backend's full-text index, through the services and
+the permission layer (runs on SQLite here and on PostgreSQL with scripts/with-postgres;
+the MongoDB path runs in the GitHub Actions job with TEST_MONGO_URL)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from projects import roles
+from projects import services as project_services
+from tasks import search_backends, services
+from tasks.models import Status, Task
+from tasks.permissions import visible_tasks
+from tests.factories import TaskFactory
+
+# A MongoDB text index matches whole words only and the list keeps its order there
+# (tasks/search_backends.py); these behaviours are the SQL backends'.
+PREFIXES = pytest.mark.skipif(
+    connection.vendor == "mongodb", reason="a MongoDB text index has no prefix search"
+)
+RANKS = pytest.mark.skipif(
+    connection.vendor == "mongodb", reason="no relevance order on MongoDB's text index"
+)
+
+
+def found(user, query: str) -> list[str]:
+    """Titles of the user's visible tasks matching ``query``, best match first."""
+    ids = search_backends.matching_ids(visible_tasks(user), query)
+    titles = dict(Task.objects.filter(pk__in=ids).values_list("pk", "title"))
+    return [titles[pk] for pk in ids]
+
+
+def make(user, title: str, description: str = "", **fields) -> Task:
+    task, _ = services.task_create(actor=user, title=title, description=description, **fields)
+    return task
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", []),
+        ("   ", []),
+        ("café", ["cafe"]),
+        ("Café au lait!", ["cafe", "au", "lait"]),
+        ("' OR 1=1 --", ["or", "1"]),
+        ('"quoted" *star* NEAR(a b)', ["quoted", "star", "near", "a", "b"]),
+        ("snake_case x-ray", ["snake", "case", "x", "ray"]),
+        ("ÉLAN élan", ["elan"]),
+        ("Straße", ["straße"]),
+    ],
+)
+def test_words_are_letters_and_digits_folded(query, expected):
+    assert search_backends.words(query) == expected
+
+
+@PREFIXES
+def test_prefixes_match_at_the_start_of_words_only(user):
+    make(user, "Send the invoice")
+    make(user, "Voice memo")
+    assert found(user, "inv") == ["Send the invoice"]
+    assert found(user, "invoice") == ["Send the invoice"]
+    assert found(user, "voice") == ["Voice memo"]
+
+
+def test_case_and_accents_do_not_matter(user):
+    make(user, "Café menu")
+    make(user, "RESUME review")
+    for query in ("cafe", "CAFÉ", "café", "Cafe"):
+        assert found(user, query) == ["Café menu"], query
+    assert found(user, "résumé") == ["RESUME review"]
+
+
+@PREFIXES
+def test_descriptions_match_and_every_word_must(user):
+    make(user, "Quarterly report", description="Numbers for the board meeting")
+    make(user, "Board games night")
+    assert set(found(user, "board")) == {"Quarterly report", "Board games night"}
+    assert found(user, "board meet") == ["Quarterly report"]
+    assert found(user, "board chess") == []
+
+
+@RANKS
+def test_a_title_hit_ranks_above_a_description_hit(user):
+    # Created first, so the newest-first order alone would list it last.
+    make(user, "Invoice for March")
+    make(user, "Pay the rent", description="and the invoice, and call about the invoice")
+    make(user, "Unrelated")
+    assert found(user, "invoice") == ["Invoice for March", "Pay the rent"]
+
+
+def test_updates_and_deletes_are_searchable_at_once(user):
+    task = make(user, "Draft the budget")
+    assert found(user, "budget") == ["Draft the budget"]
+    task = services.task_update(actor=user, task=task, changes={"title": "Draft the plan"})
+    assert found(user, "budget") == []
+    assert found(user, "plan") == ["Draft the plan"]
+    services.task_update(actor=user, task=task, changes={"description": "with a budget"})
+    assert found(user, "budget") == ["Draft the plan"]
+    services.task_delete(actor=user, task=Task.objects.get(pk=task.pk))
+    assert found(user, "plan") == []
+    assert search_backends.verify(connection) == []
+
+
+@RANKS
+def test_bulk_writes_and_import_keep_the_index_in_step(user):
+    first, second = make(user, "Alpha notes"), make(user, "Alpha slides")
+    services.tasks_bulk_set_status(actor=user, ids=[first.pk, second.pk], status=Status.DONE)
+    assert set(found(user, "alpha")) == {"Alpha notes", "Alpha slides"}
+    services.tasks_bulk_delete(actor=user, ids=[first.pk])
+    assert found(user, "alpha") == ["Alpha slides"]
+    created, _ = services.tasks_import(
+        actor=user,
+        rows=[{"title": "Imported zebra"}, {"title": "Other", "description": "zebra crossing"}],
+    )
+    assert created == 2
+    assert found(user, "zebra") == ["Imported zebra", "Other"]
+    assert search_backends.verify(connection) == []
+
+
+def test_rows_written_behind_the_services_back_are_indexed_too(user):
+    # The database keeps its own index: factories, the admin and cascades are covered.
+    TaskFactory(owner=user, title="Factory made widget", description="")
+    assert found(user, "widget") == ["Factory made widget"]
+    Task.objects.filter(title="Factory made widget").update(title="Gadget")
+    assert found(user, "widget") == []
+    assert found(user, "gadget") == ["Gadget"]
+
+
+def test_a_deleted_project_leaves_nothing_in_the_index(user):
+    project = project_services.project_create(actor=user, name="Side")
+    make(user, "Side quest", project_id=project.pk)
+    assert found(user, "quest") == ["Side quest"]
+    project_services.project_delete(
+        actor=user, membership=roles.get_membership_for(user, project.pk)
+    )
+    assert found(user, "quest") == []
+    assert search_backends.verify(connection) == []
+
+
+def test_other_users_tasks_never_match(user, other_user):
+    make(user, "Secret plan")
+    make(other_user, "Secret plan B", description="secret")
+    assert found(user, "secret") == ["Secret plan"]
+    assert found(other_user, "secret") == ["Secret plan B"]
+
+
+@PREFIXES
+@pytest.mark.parametrize(
+    "query",
+    [
+        "' OR 1=1 --",
+        '"',
+        '""',
+        "*",
+        "a*",
+        "title:plan",
+        "NEAR(plan secret)",
+        "plan AND NOT secret",
+        "'; DROP TABLE tasks_task; --",
+        "^plan",
+        "-plan",
+        "%",
+        "_",
+        "\\",
+        "plan:*",
+        "!!!",
+    ],
+)
+def test_operator_and_sql_like_input_is_only_words(user, query):
+    make(user, "plan the party")
+    # "title:plan" is the words "title" and "plan", not a column filter.
+    expected = ["plan the party"] if query in ("^plan", "-plan", "plan:*") else []
+    assert found(user, query) == expected
+    assert Task.objects.count() == 1
+
+
+def test_verify_and_rebuild_through_the_command(user, capsys):
+    make(user, "Indexed task")
+    call_command("searchindex", "--verify")
+    assert f"Search index OK ({connection.vendor})" in capsys.readouterr().out
+    call_command("searchindex", "--rebuild", "--verify")
+    assert found(user, "indexed") == ["Indexed task"]
+
+
+def test_uninstall_and_install_are_reversible_and_backfill(user):
+    make(user, "Existing before the index")
+    search_backends.uninstall(connection)
+    try:
+        assert search_backends.verify(connection) != []
+        with pytest.raises(CommandError):
+            call_command("searchindex", "--verify")
+    finally:
+        search_backends.install(connection)
+    assert search_backends.verify(connection) == []
+    assert found(user, "existing") == ["Existing before the index"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 tables and triggers")
+def test_sqlite_verify_finds_a_damaged_index_and_rebuild_repairs_it(user):
+    make(user, "Kept in step")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM tf_task_search")
+        cursor.execute("DROP TRIGGER tf_task_search_ai")
+    problems = search_backends.verify(connection)
+    assert "Trigger tf_task_search_ai is missing." in problems
+    assert "1 tasks missing from the index." in problems
+    search_backends.rebuild(connection)
+    assert search_backends.verify(connection) == []
+    make(user, "Written after the repair")
+    assert found(user, "kept") == ["Kept in step"]
+    assert found(user, "repair") == ["Written after the repair"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's table rebuilds")
+def test_sqlite_triggers_come_back_after_migrate_with_a_rebuilt_index(user):
+    make(user, "Before the table rebuild")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER tf_task_search_ad")
+    Task.objects.all().delete()  # unseen by the index while the trigger is gone
+    assert "1 index entries of deleted tasks." in search_backends.verify(connection)
+    call_command("migrate", verbosity=0)  # post_migrate repairs
+    assert search_backends.verify(connection) == []
+    make(user, "Before the table rebuild")
+    assert found(user, "rebuild") == ["Before the table rebuild"]
