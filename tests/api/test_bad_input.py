@@ -231,3 +231,23 @@ def test_suspicious_request_under_api_is_json_400(api_client, settings):
     response = api_client.get("/api/tasks/?a=1&b=2&c=3")
     assert response.status_code == 400
     assert response.json() == {"detail": "Bad request.", "code": "bad_request"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        # Whitespace the server would trim still counts against the schema's maxLength
+        # (make fuzz: both were accepted, the first with 200 {"updated": 0}).
+        (
+            "/api/tasks/bulk/",
+            {"action": "delete", "ids": [], "project": "\n" + "A" * 26},
+            "project",
+        ),
+        ("/api/tasks/quick/?preview=true", {"text": "Pay rent" + "\x0b" * 495}, "text"),
+        ("/api/tasks/", {"title": "x" * 200 + " " * 60}, "title"),
+    ],
+)
+def test_length_counts_what_was_sent_before_trimming(api_client, path, body, field):
+    response = api_client.post(path, body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()

@@ -17,6 +17,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tasks", "0006_board_column_position")]
+    dependencies = [("tasks", "0008_checklist")]
 
     operations = [migrations.RunPython(forwards, backwards)]
