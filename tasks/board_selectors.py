@@ -17,6 +17,7 @@ from projects.models import Column
 from taskflow.ids import is_valid_id
 from tasks.board import place_unplaced
 from tasks.models import Comment, Task
+from tasks.permissions import live_tasks
 
 PER_COLUMN_DEFAULT = 20
 PER_COLUMN_MAX = 100
@@ -95,7 +96,8 @@ def board(project_id: str, tasks: QuerySet[Task], *, per_column: int) -> list[Co
     place_unplaced(project_id)
     columns = project_columns(project_id)
     totals = dict(
-        Task.objects.filter(project_id=project_id)
+        live_tasks()
+        .filter(project_id=project_id)
         .values("column_id")
         .annotate(n=Count("pk"))
         .values_list("column_id", "n")
