@@ -163,8 +163,13 @@ def task_move(
     current = task
     for _ in range(_MOVE_RETRIES):
         if current.column_id == column.pk and before is None and after is None:
-            later = live_tasks().filter(column_id=column.pk).filter(
-                Q(position__gt=current.position) | Q(position=current.position, pk__gt=current.pk)
+            later = (
+                live_tasks()
+                .filter(column_id=column.pk)
+                .filter(
+                    Q(position__gt=current.position)
+                    | Q(position=current.position, pk__gt=current.pk)
+                )
             )
             if not later.exists():
                 return current  # already the last card there: nothing to write

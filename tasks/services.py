@@ -419,9 +419,7 @@ def task_restore(*, actor: Any, task: Task) -> Task:
     return restored
 
 
-def task_delete_permanently(
-    *, actor: Any, task: Task, expected_version: int | None = None
-) -> None:
+def task_delete_permanently(*, actor: Any, task: Task, expected_version: int | None = None) -> None:
     """Delete a task for good (its tag rows, comments and reminders cascade): the API's
     ``DELETE ?permanent=true``, "Delete forever" in the trash, the admin. With If-Match,
     only the version seen."""
@@ -476,7 +474,9 @@ def tasks_restore_many(*, actor: Any, ids: Iterable[str]) -> int:
     return restored
 
 
-def trash_empty(*, actor: Any, project_id: str | None = None, ids: Iterable[str] | None = None) -> int:
+def trash_empty(
+    *, actor: Any, project_id: str | None = None, ids: Iterable[str] | None = None
+) -> int:
     """Delete for good the tasks in the actor's trash (``permissions.trashed_tasks``):
     all of them, one project's (``project_id``), or those among ``ids`` ("Delete
     forever" on one row). Returns how many were deleted; one event for all."""
@@ -514,9 +514,7 @@ def trash_purge(*, now: Any = None, limit: int = PURGE_BATCH) -> int:
     # since the read is kept.
     pks = [task.pk for task in batch]
     deleted = (
-        Task.objects.filter(pk__in=pks, deleted_at__lt=cutoff)
-        .delete()[1]
-        .get(Task._meta.label, 0)
+        Task.objects.filter(pk__in=pks, deleted_at__lt=cutoff).delete()[1].get(Task._meta.label, 0)
         if pks
         else 0
     )
