@@ -492,8 +492,10 @@ def trash_empty(
         batch = list(query.only("pk", "owner_id", "project_id", "assignee_id")[:BULK_MAX_IDS])
         if not batch:
             return deleted
-        deleted += tasks_delete_many(actor=actor, tasks=batch)
-        if ids is not None or len(batch) < BULK_MAX_IDS:
+        removed = tasks_delete_many(actor=actor, tasks=batch)
+        deleted += removed
+        # Done when this was the last batch, or when a concurrent request took it.
+        if ids is not None or len(batch) < BULK_MAX_IDS or not removed:
             return deleted
 
 

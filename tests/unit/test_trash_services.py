@@ -216,3 +216,9 @@ def test_the_periodic_job_runs_the_purge(user):
     trashed_ago(task, timedelta(days=31))
     purge_trash.call_local(_job_meta={"enqueued_at": timezone.now().timestamp()})
     assert not Task.objects.filter(pk=task.pk).exists()
+
+
+def test_operator_stats_do_not_count_the_trash(user):
+    services.task_trash(actor=user, task=create(user))
+    create(user)
+    assert selectors.global_task_stats()["total"] == 1
