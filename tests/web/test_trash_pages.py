@@ -251,3 +251,20 @@ def test_a_trashed_tasks_reminder_does_not_fire(user):
 
     assert list(Notification.objects.values_list("title", flat=True)) == ["Reminder: Live"]
     assert Reminder.objects.filter(sent_at__isnull=True).count() == 0  # skipped, not retried
+
+
+def test_the_trash_page_costs_the_same_queries_for_2_or_20_tasks(web, user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert web.get(reverse("tasks:trash")).status_code == 200
+        return len(captured)
+
+    for number in range(2):
+        services.task_trash(actor=user, task=_create(user, title=f"A{number}"))
+    few = queries()
+    for number in range(18):
+        services.task_trash(actor=user, task=_create(user, title=f"B{number}"))
+    assert queries() == few
