@@ -259,6 +259,10 @@ JOBS_IMMEDIATE = env.bool("JOBS_IMMEDIATE", default=False)
 JOBS_RETRY_DELAY = env.float("JOBS_RETRY_DELAY", default=30.0)
 # When the daily prune job runs (cron syntax, UTC): expired revocations and keys.
 PRUNE_SCHEDULE = env.str("PRUNE_SCHEDULE", default="17 3 * * *")
+# How long a task stays in the trash before the purge job deletes it for good, and
+# when that job runs (cron syntax, UTC; it deletes at most a batch per run).
+TRASH_DAYS = env.int("TRASH_DAYS", default=30)
+TRASH_PURGE_SCHEDULE = env.str("TRASH_PURGE_SCHEDULE", default="37 * * * *")
 # When the workers look for due reminders (cron syntax, UTC; once per minute at most,
 # however many workers: notifications/delivery.py).
 REMINDER_SCHEDULE = env.str("REMINDER_SCHEDULE", default="* * * * *")

@@ -154,7 +154,9 @@ class TaskAdmin(admin.ModelAdmin):
         _copy_into(saved, obj)
 
     def delete_model(self, request: HttpRequest, obj: Task) -> None:
-        services.task_delete(actor=request.user, task=obj)
+        # The admin deletes for good (its confirmation page says so); people's deletes
+        # on pages and the API go to the trash.
+        services.task_delete_permanently(actor=request.user, task=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Task]) -> None:
         # The changelist selection, already within operator_tasks: one bulk write.

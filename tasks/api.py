@@ -190,7 +190,21 @@ CommentPageSerializer = page_serializer("CommentPage", CommentSerializer)
         parameters=[TASK_ID], responses={200: TaskSerializer, 304: None, 404: ERROR}
     ),
     destroy=extend_schema(
-        parameters=[TASK_ID, IF_MATCH], responses={204: None, 404: ERROR, 409: ERROR, 412: ERROR}
+        parameters=[
+            TASK_ID,
+            IF_MATCH,
+            OpenApiParameter(
+                "permanent",
+                bool,
+                default=False,
+                description="false (the default): move the task to the trash, where it "
+                "stays 30 days and can be restored (`POST /api/tasks/{id}/restore/`). "
+                "true: delete it for good, with its comments and reminders; this also "
+                "reaches a task already in the trash.",
+            ),
+        ],
+        responses={204: None, 400: ERROR, 404: ERROR, 409: ERROR, 412: ERROR},
+        description="Move the task to the trash, or with `permanent=true` delete it for good.",
     ),
 )
 class TaskViewSet(viewsets.GenericViewSet):
@@ -297,11 +311,43 @@ class TaskViewSet(viewsets.GenericViewSet):
         return _with_etag(Response(TaskSerializer(task).data), task)
 
     def destroy(self, request: Request, pk: str) -> Response:
-        task = self.get_object()
-        services.task_delete(
+        permanent = request.query_params.get("permanent", "false")
+        if permanent not in ("true", "false"):
+            raise ValidationError({"permanent": "Enter true or false."})
+        if permanent == "false":
+            task = self.get_object()
+            services.task_trash(
+                actor=request.user, task=task, expected_version=_expected_version(request)
+            )
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        try:
+            task = self.get_object()
+        except Http404:
+            # "Delete forever" from the trash: the one other way a trashed task's id
+            # answers, besides restore.
+            task = permissions.get_trashed_task(request.user, pk)
+        services.task_delete_permanently(
             actor=request.user, task=task, expected_version=_expected_version(request)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[TASK_ID],
+        request=None,
+        responses={200: TaskSerializer, 403: ERROR, 404: ERROR},
+        description="Take the task out of the trash, with its tags, comments, reminders "
+        "and board place. Restoring a task that is not in the trash changes nothing (200).",
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str) -> Response:
+        try:
+            task = permissions.get_trashed_task(request.user, pk)
+        except Http404:
+            # Not in the trash: a retried restore finds the task live (200, no write);
+            # otherwise the same 404/403 as any other write on it.
+            task = permissions.get_task_for_update(request.user, pk)
+        task = services.task_restore(actor=request.user, task=task)
+        return _with_etag(Response(TaskSerializer(task).data), task)
 
     @extend_schema(request=BulkActionSerializer, responses={200: BulkResultSerializer, 400: ERROR})
     @action(detail=False, methods=["post"])

@@ -1,4 +1,4 @@
-from django.urls import re_path
+from django.urls import path, re_path
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.routers import DefaultRouter
@@ -13,6 +13,7 @@ from projects.api import (
 from tasks.api import ID_REGEX, CommentViewSet, TaskViewSet
 from tasks.board_api import BoardViewSet, ColumnViewSet
 from tasks.checklist_api import ChecklistViewSet
+from tasks.trash_api import TrashViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -45,4 +46,10 @@ class NoSuchTask(APIView):
     get = post = put = patch = delete = head = options = _not_found
 
 
-urlpatterns = [*router.urls, re_path(r"^tasks/.+$", NoSuchTask.as_view())]
+urlpatterns = [
+    *router.urls,
+    # GET lists the trash, DELETE empties it: two methods on one collection URL, which
+    # a router maps only to list/create.
+    path("trash/", TrashViewSet.as_view({"get": "list", "delete": "empty"}), name="trash"),
+    re_path(r"^tasks/.+$", NoSuchTask.as_view()),
+]

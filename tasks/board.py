@@ -37,6 +37,7 @@ from taskflow.ids import is_valid_id
 from tasks import events
 from tasks.exceptions import PreconditionFailed, WriteConflict
 from tasks.models import Status, Task
+from tasks.permissions import live_tasks
 from tasks.positions import KEY_SOFT_MAX, key_between, spread_keys
 
 _MOVE_RETRIES = 5
@@ -82,7 +83,7 @@ def column_rebalance(column_id: str) -> int:
 def _anchor(column: Column, task_id: Any, field: str) -> Task:
     if not is_valid_id(task_id):
         raise ValidationError({field: "Not a task id."})
-    anchor = Task.objects.filter(pk=task_id, column_id=column.pk).only("pk", "position").first()
+    anchor = live_tasks().filter(pk=task_id, column_id=column.pk).only("pk", "position").first()
     if anchor is None:
         raise ValidationError({field: "Not a task in the target column."})
     return anchor
@@ -92,7 +93,9 @@ def _key_for(column: Column, task: Task, before: Any, after: Any) -> str:
     """The key that puts ``task`` right before ``before`` / after ``after`` / at the
     end; rebalances the column once when no short key fits."""
     for attempt in range(2):
-        cards = Task.objects.filter(column_id=column.pk).exclude(pk=task.pk)
+        # Live cards only: a trashed card keeps its key (for a restore) but is nobody's
+        # neighbour. Its key stays among the live ones, so _last_key may still see it.
+        cards = live_tasks().filter(column_id=column.pk).exclude(pk=task.pk)
         if after is not None:
             anchor = _anchor(column, after, "after")
             low: str | None = anchor.position
@@ -160,8 +163,13 @@ def task_move(
     current = task
     for _ in range(_MOVE_RETRIES):
         if current.column_id == column.pk and before is None and after is None:
-            later = Task.objects.filter(column_id=column.pk).filter(
-                Q(position__gt=current.position) | Q(position=current.position, pk__gt=current.pk)
+            later = (
+                live_tasks()
+                .filter(column_id=column.pk)
+                .filter(
+                    Q(position__gt=current.position)
+                    | Q(position=current.position, pk__gt=current.pk)
+                )
             )
             if not later.exists():
                 return current  # already the last card there: nothing to write
@@ -304,7 +312,7 @@ def step_target(task: Task, direction: str) -> tuple[str, str | None, str | None
     """(column, before, after) for the board page's move buttons: up/down pass the
     neighbouring card, left/right go to the end of the neighbouring column. None for a
     step past the edge (nothing to do)."""
-    cards = Task.objects.filter(column_id=task.column_id).exclude(pk=task.pk)
+    cards = live_tasks().filter(column_id=task.column_id).exclude(pk=task.pk)
     here = Q(position=task.position)
     if direction == "up":
         above = (

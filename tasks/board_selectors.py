@@ -17,6 +17,7 @@ from projects.models import Column
 from taskflow.ids import is_valid_id
 from tasks.board import place_unplaced
 from tasks.models import Comment, Task
+from tasks.permissions import live_tasks
 
 PER_COLUMN_DEFAULT = 20
 PER_COLUMN_MAX = 100
@@ -93,7 +94,8 @@ def column_task_counts(project_id: str) -> dict[str, int]:
     without tasks is missing from the dict). It counts ``column_id`` (not the pk) so the
     (project, column) index alone answers it, without reading the task rows."""
     return dict(
-        Task.objects.filter(project_id=project_id)
+        live_tasks()
+        .filter(project_id=project_id)
         .values("column_id")
         .annotate(n=Count("column_id"))
         .values_list("column_id", "n")

@@ -37,7 +37,10 @@ UPDATED = "updated"
 DELETED = "deleted"
 # A board move (tasks.board): a column and position change, and with it the status.
 MOVED = "moved"
-ACTIONS = (CREATED, UPDATED, DELETED, MOVED)
+# The trash (SPEC §12): moved there, and taken out again. Purging is DELETED.
+TRASHED = "trashed"
+RESTORED = "restored"
+ACTIONS = (CREATED, UPDATED, DELETED, MOVED, TRASHED, RESTORED)
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,19 @@ class Task(models.Model):
     # prune_expired). Unique per owner, so a retried create can never insert twice.
     idempotency_key = models.CharField(max_length=255, null=True, blank=True, editable=False)
     idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    # The trash (SPEC §12): when and by whom the task was moved there; null while it is
+    # live. The permission layer hides a trashed task from every read (tasks.permissions);
+    # its tags, comments, column and position stay as they were, so a restore only clears
+    # these two fields. tasks.tasks.purge_trash deletes it TRASH_DAYS later.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -109,10 +122,17 @@ class Task(models.Model):
             models.Index(fields=["status", "completed_at"], name="tf_task_status_completed"),
             # The board reads each column in card order with (position, id) keysets.
             models.Index(fields=["column", "position", "id"], name="tf_task_column_pos"),
-            # The board's per-column counts (an index-only scan, grouped in index order)
-            # and its check for unplaced tasks (column IS NULL): without it both read
-            # every task row of the project (bench board: 20,000 tasks cost 2.8x 100).
-            models.Index(fields=["project", "column"], name="tf_task_proj_column"),
+            # The board's per-column counts (an index-only scan, grouped in index order,
+            # live tasks only) and its check for unplaced tasks (column IS NULL): without
+            # it both read every task row of the project (bench board: 20,000 tasks cost
+            # 2.8x 100).
+            models.Index(fields=["project", "column", "deleted_at"], name="tf_task_proj_column"),
+            # The trash page reads "trashed tasks of my projects, newest first"; the
+            # purge job reads "trashed before the cutoff" across projects. Live lists
+            # keep their indexes above: `deleted_at IS NULL` is a residual filter that
+            # drops only the (few, short-lived) trashed rows.
+            models.Index(fields=["project", "deleted_at", "id"], name="tf_task_proj_trash"),
+            models.Index(fields=["deleted_at"], name="tf_task_trashed"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -222,6 +242,8 @@ class Activity(models.Model):
         COMMENT_EDITED = "comment_edited", "edited a comment"
         COMMENT_DELETED = "comment_deleted", "deleted a comment"
         MOVED = "moved", "moved"
+        TRASHED = "trashed", "moved to trash"
+        RESTORED = "restored", "restored"
 
     id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
     project = models.ForeignKey(

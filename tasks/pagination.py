@@ -64,6 +64,7 @@ def _parse_priority(value: str | int) -> int:
 _PARSERS = {
     "created_at": _parse_moment,
     "updated_at": _parse_moment,
+    "deleted_at": _parse_moment,  # the trash (tasks.trash_api), newest first
     "due_date": parse_date,
     "priority": _parse_priority,
     "title": str,

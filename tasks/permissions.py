@@ -2,7 +2,10 @@
 hear about which task. Nothing else filters tasks by owner (an architecture test
 greps for it). Project roles live beside it in ``projects.roles``.
 
-A task belongs to a project; access is the caller's membership role there (SPEC §7):
+A task belongs to a project; access is the caller's membership role there (SPEC §7).
+A task in the trash (``deleted_at`` set, SPEC §12) is gone for every read and write
+below; only ``trashed_tasks`` / ``get_trashed_task`` reach it (the trash page and API,
+restore, delete forever). This module is the one place that hides it:
 
 - ``visible_tasks(user)``: tasks of the projects where ``user`` is a member. Every read
   (lists, detail, stats, exports, the board).
@@ -40,11 +43,21 @@ def _is_user(user: Any) -> bool:
     return user is not None and user.is_authenticated
 
 
+def live_tasks() -> QuerySet[Task]:
+    """Every task not in the trash, whoever asks: the base of every read below, and of
+    the reads that belong to no user (the board's neighbours and keys)."""
+    return Task.objects.filter(deleted_at__isnull=True)
+
+
+def _trash() -> QuerySet[Task]:
+    return Task.objects.filter(deleted_at__isnull=False)
+
+
 def visible_tasks(user: Any) -> QuerySet[Task]:
     """The tasks ``user`` may read."""
     if not _is_user(user):
         return Task.objects.none()
-    return Task.objects.filter(project_id__in=roles.member_project_ids(user))
+    return live_tasks().filter(project_id__in=roles.member_project_ids(user))
 
 
 def editable_tasks(user: Any) -> QuerySet[Task]:
@@ -52,7 +65,29 @@ def editable_tasks(user: Any) -> QuerySet[Task]:
     visible_tasks."""
     if not _is_user(user):
         return Task.objects.none()
-    return Task.objects.filter(project_id__in=roles.member_project_ids(user, Role.EDITOR))
+    return live_tasks().filter(project_id__in=roles.member_project_ids(user, Role.EDITOR))
+
+
+def trashed_tasks(user: Any) -> QuerySet[Task]:
+    """The tasks in the trash that ``user`` may restore or delete for good: those of
+    projects where they are editor or above (their Inbox included, which they own)."""
+    if not _is_user(user):
+        return Task.objects.none()
+    return _trash().filter(project_id__in=roles.member_project_ids(user, Role.EDITOR))
+
+
+def get_trashed_task(user: Any, task_id: Any) -> Task:
+    """One trashed task the user may restore: Http404 when it is not in the trash of a
+    project they are a member of (a live task, another user's task and a missing id are
+    indistinguishable), TaskPermissionDenied for a member below editor."""
+    if not is_valid_id(task_id):
+        raise Http404("No such task.")
+    task = _trash().filter(pk=task_id, project_id__in=roles.member_project_ids(user)).first()
+    if task is None:
+        raise Http404("No such task.")
+    if not can_edit(user, task):
+        raise TaskPermissionDenied()
+    return task
 
 
 def created_tasks(user: Any) -> QuerySet[Task]:
@@ -96,7 +131,7 @@ def mine_tasks(user: Any) -> QuerySet[Task]:
 def project_tasks(project: Project) -> QuerySet[Task]:
     """The tasks of one project, for a caller that already checked the user's
     membership (``projects.roles.get_project_for``)."""
-    return Task.objects.filter(project_id=project.pk)
+    return live_tasks().filter(project_id=project.pk)
 
 
 def operator_tasks(user: Any) -> QuerySet[Task]:

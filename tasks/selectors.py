@@ -124,11 +124,11 @@ def global_task_stats() -> dict[str, Any]:
     """Counts over every user's tasks, for operators (``manage.py taskstats``).
 
     The one read that deliberately does not go through visible_tasks: it exposes
-    counts only, never a task.
+    counts only, never a task. Tasks in the trash are not counted.
     """
     from accounts.selectors import user_count
 
-    counts = Task.objects.aggregate(
+    counts = permissions.live_tasks().aggregate(
         total=Count("pk"),
         overdue=Count("pk", filter=overdue_q()),
         **{f"status_{s.value}": Count("pk", filter=Q(status=s.value)) for s in Status},

@@ -44,6 +44,14 @@ from tasks.models import (
     Task,
     TaskTag,
 )
+from tasks.trash import (
+    task_restore,
+    task_trash,
+    tasks_restore_many,
+    tasks_trash_many,
+    trash_empty,
+    trash_purge,
+)
 
 __all__ = [
     "BULK_MAX_IDS",
@@ -55,15 +63,21 @@ __all__ = [
     "prune_idempotency_keys",
     "request_fingerprint",
     "task_create",
-    "task_delete",
+    "task_delete_permanently",
     "task_quick_add",
+    "task_restore",
+    "task_trash",
     "task_update",
     "tasks_bulk_assign",
     "tasks_bulk_delete",
     "tasks_bulk_move",
     "tasks_bulk_set_status",
     "tasks_delete_many",
+    "tasks_restore_many",
+    "tasks_trash_many",
     "tasks_unassign_member",
+    "trash_empty",
+    "trash_purge",
 ]
 EDITABLE_FIELDS = (
     "title",
@@ -396,8 +410,10 @@ def task_update(
     raise WriteConflict()
 
 
-def task_delete(*, actor: Any, task: Task, expected_version: int | None = None) -> None:
-    """Delete a task (its tag rows cascade). With If-Match, only the version seen."""
+def task_delete_permanently(*, actor: Any, task: Task, expected_version: int | None = None) -> None:
+    """Delete a task for good (its tag rows, comments and reminders cascade): the API's
+    ``DELETE ?permanent=true``, "Delete forever" in the trash, the admin. With If-Match,
+    only the version seen."""
     query = Task.objects.filter(pk=task.pk)
     if expected_version is not None:
         query = query.filter(version=expected_version)
@@ -448,13 +464,14 @@ def tasks_bulk_set_status(*, actor: Any, ids: Iterable[str], status: str) -> int
 
 
 def tasks_bulk_delete(*, actor: Any, ids: Iterable[str]) -> int:
-    """Delete the actor's editable tasks among ``ids``; one event for the whole call."""
-    return tasks_delete_many(actor=actor, tasks=_editable_among(actor, ids))
+    """Move the actor's editable tasks among ``ids`` to the trash; one event for the
+    whole call."""
+    return tasks_trash_many(actor=actor, tasks=_editable_among(actor, ids))
 
 
 def tasks_delete_many(*, actor: Any, tasks: Iterable[Task]) -> int:
-    """Delete ``tasks``, which the caller took from the permission layer (the bulk
-    API/page via editable_tasks, the admin via operator_tasks); one event in all."""
+    """Delete ``tasks`` for good, which the caller took from the permission layer (the
+    admin via operator_tasks, the trash via trashed_tasks); one event in all."""
     targets = list(tasks)
     if not targets:
         return 0

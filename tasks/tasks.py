@@ -39,3 +39,12 @@ def prune_expired() -> None:
     logger.info(
         "pruned_expired", revocations=tokens, idempotency_keys=keys, deletions_finished=finished
     )
+
+
+@periodic_job(schedule_from_cron(settings.TRASH_PURGE_SCHEDULE), period=timedelta(hours=1))
+def purge_trash() -> None:
+    """Delete for good the tasks trashed more than TRASH_DAYS ago: one bounded batch per
+    run (hourly), so a large backlog drains over a few runs; idempotent."""
+    purged = services.trash_purge()
+    if purged:
+        logger.info("trash_purged", tasks=purged)

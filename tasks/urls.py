@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks import board_views, checklist_views, task_page, views
+from tasks import board_views, checklist_views, task_page, trash_views, views
 
 app_name = "tasks"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("tasks/import/", views.task_import, name="import"),
     path("markdown/preview/", views.markdown_preview, name="markdown-preview"),
     path("tasks/quick/", views.task_quick_add, name="quick-add"),
+    path("trash/", trash_views.trash_list, name="trash"),
+    path("trash/restore/", trash_views.trash_restore, name="trash-restore"),
+    path("trash/empty/", trash_views.trash_empty, name="trash-empty"),
+    path("trash/<str:task_id>/delete/", trash_views.trash_delete, name="trash-delete"),
     path("tasks/<str:task_id>/", task_page.task_detail, name="detail"),
     path("tasks/<str:task_id>/comments/", task_page.comment_create, name="comment-create"),
     path(

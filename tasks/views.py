@@ -34,6 +34,7 @@ from tasks.forms import (
 )
 from tasks.models import DESCRIPTION_MAX, Priority, Status, Task
 from tasks.pagination import page_url, paginate
+from tasks.trash_views import undo_tag
 
 
 def _tasks(count: int) -> str:
@@ -291,8 +292,10 @@ def _busy() -> ValidationError:
 def task_delete(request: HttpRequest, task_id: str) -> HttpResponse:
     task = permissions.get_task_for_update(request.user, task_id)
     if request.method == "POST":
-        services.task_delete(actor=request.user, task=task)
-        messages.success(request, f"Task “{task.title}” deleted.")
+        services.task_trash(actor=request.user, task=task)
+        messages.success(
+            request, f"Task “{task.title}” moved to trash.", extra_tags=undo_tag([task.pk])
+        )
         return redirect("tasks:list")
     return render(request, "tasks/confirm_delete.html", {"task": task})
 
@@ -346,7 +349,13 @@ def task_bulk(request: HttpRequest) -> HttpResponse:
         context: dict[str, Any] = {"tasks": chosen, "next": back}
         return render(request, "tasks/confirm_bulk_delete.html", context)
     count = services.tasks_bulk_delete(actor=user, ids=data["ids"])
-    messages.success(request, f"{_tasks(count)} deleted.")
+    if count:
+        # Undo names the posted ids: only those now in the user's trash come back.
+        messages.success(
+            request, f"{_tasks(count)} moved to trash.", extra_tags=undo_tag(data["ids"])
+        )
+    else:
+        messages.info(request, "No task was moved to trash.")
     return redirect(back)
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from tasks import services
 from tasks.models import Task
+from tests.projects.conftest import world  # noqa: F401  (roles in test_trash_api.py)
 
 
 @pytest.fixture

@@ -227,7 +227,7 @@ def test_stale_if_match_on_delete_is_412_and_task_kept(api_client, make_task):
     task = make_task()
     response = api_client.delete(detail(task.pk), HTTP_IF_MATCH='"5"')
     assert response.status_code == 412
-    assert Task.objects.filter(pk=task.pk).exists()
+    assert Task.objects.filter(pk=task.pk, deleted_at__isnull=True).exists()
 
 
 def test_patch_invalid_value_is_400_and_nothing_written(api_client, make_task):
@@ -297,7 +297,9 @@ def test_bulk_delete(api_client, make_task):
         "/api/tasks/bulk/", {"ids": [tasks[0].pk, "nope"], "action": "delete"}, format="json"
     )
     assert response.json() == {"updated": 1}
-    assert sorted(Task.objects.values_list("title", flat=True)) == ["t1", "t2"]
+    live = Task.objects.filter(deleted_at__isnull=True)
+    assert sorted(live.values_list("title", flat=True)) == ["t1", "t2"]
+    assert api_client.get(detail(tasks[0].pk)).status_code == 404  # in the trash
 
 
 @pytest.mark.parametrize(

@@ -121,14 +121,14 @@ def test_register_to_sign_out(page, check_a11y):
     page.goto("/dashboard/")
     assert page.inner_text("#stat-done") == "3"
 
-    # Delete with confirmation.
+    # Delete (to the trash) with confirmation.
     page.goto("/tasks/")
     page.get_by_role("link", name="Buy milk").click()
     page.get_by_role("link", name="Delete").click()
     check_a11y(page)
-    page.get_by_role("button", name="Delete task").click()
+    page.get_by_role("button", name="Move to trash").click()
     page.wait_for_url("**/tasks/")
-    assert "deleted" in page.inner_text(".messages")
+    assert "moved to trash" in page.inner_text(".messages")
     assert page.locator("table.tasks tbody tr").count() == 2
 
     # Bulk delete asks first.
@@ -136,7 +136,7 @@ def test_register_to_sign_out(page, check_a11y):
     page.locator("#bulk-action").select_option("delete")
     page.get_by_role("button", name="Apply to selected").click()
     check_a11y(page)
-    page.get_by_role("button", name="Delete 2 tasks").click()
+    page.get_by_role("button", name="Move 2 tasks to trash").click()
     page.wait_for_url("**/tasks/")
     assert "No tasks yet" in page.inner_text("main")
 

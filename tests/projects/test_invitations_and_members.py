@@ -217,8 +217,8 @@ def test_every_task_write_records_one_activity_row_per_task(world):
     )
     assert count == 2
     assert Activity.objects.count() == before + 4  # update, create, 2 bulk rows
-    task_services.task_delete(actor=owner, task=second)
+    task_services.task_trash(actor=owner, task=second)
     feed = world.client("viewer").get(f"/api/projects/{world.project.pk}/activity/").json()
-    assert {"action": "deleted", "task": second.pk} in [
+    assert {"action": "trashed", "task": second.pk} in [
         {"action": row["action"], "task": row["task"]} for row in feed["results"]
     ]

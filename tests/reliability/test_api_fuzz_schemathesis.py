@@ -96,6 +96,7 @@ CONFIG = SchemathesisConfig.from_dict(
                 _accepts(path, "GET", 400, why="cursor is opaque: only ours decode")
                 for path in (
                     "/api/tasks/",
+                    "/api/trash/",
                     "/api/tasks/{id}/activity/",
                     "/api/tasks/{id}/comments/",
                     "/api/projects/",

@@ -206,10 +206,10 @@ def test_import_into_another_account_twice_creates_once(user, other_user):
     assert list(copy.tag_links.values_list("name", flat=True)) == ["a"]
 
 
-def test_reimport_after_deleting_restores_once(user):
+def test_reimport_after_deleting_for_good_restores_once(user):
     task, _ = services.task_create(actor=user, title="one")
     data = _export(user)
-    services.task_delete(actor=user, task=task)
+    services.task_delete_permanently(actor=user, task=task)
     assert exchange.import_tasks(user, exchange.read_rows(data, "json")).created == 1
     assert exchange.import_tasks(user, exchange.read_rows(data, "json")).skipped == 1
     assert Task.objects.get().title == "one"

@@ -179,18 +179,19 @@ def test_update_rejects_non_editable_fields(user, other_user):
 # --- delete and bulk --------------------------------------------------------------------
 
 
-def test_delete_removes_task_and_tag_rows(user):
+def test_delete_permanently_removes_task_and_tag_rows(user):
     task = create(user, tags=["a"])
-    services.task_delete(actor=task.owner, task=task)
+    services.task_delete_permanently(actor=task.owner, task=task)
     assert not Task.objects.exists()
     assert not TaskTag.objects.exists()
 
 
-def test_delete_with_stale_version_keeps_task(user):
+@pytest.mark.parametrize("delete", ["task_trash", "task_delete_permanently"])
+def test_delete_with_stale_version_keeps_task(user, delete):
     task = create(user)
     with pytest.raises(services.PreconditionFailed):
-        services.task_delete(actor=task.owner, task=task, expected_version=2)
-    assert Task.objects.filter(pk=task.pk).exists()
+        getattr(services, delete)(actor=task.owner, task=task, expected_version=2)
+    assert Task.objects.filter(pk=task.pk, deleted_at__isnull=True).exists()
 
 
 def test_bulk_set_status_only_touches_the_callers_changed_tasks(user):
@@ -210,8 +211,10 @@ def test_bulk_set_status_rejects_unknown_status(user):
         services.tasks_bulk_set_status(actor=user, ids=[], status="later")
 
 
-def test_bulk_delete_only_deletes_the_callers_tasks(user):
+def test_bulk_delete_only_trashes_the_callers_tasks(user):
     mine, theirs = create(user), create(UserFactory())
     assert services.tasks_bulk_delete(actor=user, ids=[mine.pk, theirs.pk]) == 1
-    assert list(Task.objects.values_list("pk", flat=True)) == [theirs.pk]
+    live = Task.objects.filter(deleted_at__isnull=True)
+    assert list(live.values_list("pk", flat=True)) == [theirs.pk]
+    assert Task.objects.get(pk=mine.pk).deleted_by_id == user.pk  # in the trash, not gone
     assert services.tasks_bulk_delete(actor=user, ids=[theirs.pk]) == 0

@@ -36,13 +36,17 @@ def version_of(user: User) -> str | None:
     return cache.get(stats_cache.version_key(f"user:{user.pk}"))
 
 
-def test_create_update_delete_each_send_one_event(user, recorded):
+def test_create_update_trash_restore_delete_each_send_one_event(user, recorded):
     task = create(user)
     task = services.task_update(actor=user, task=task, changes={"title": "Renamed"})
-    services.task_delete(actor=user, task=task)
+    task = services.task_trash(actor=user, task=task)
+    task = services.task_restore(actor=user, task=task)
+    services.task_delete_permanently(actor=user, task=task)
     assert [(e.action, e.task_ids, e.actor_id) for e in recorded] == [
         (events.CREATED, (task.pk,), user.pk),
         (events.UPDATED, (task.pk,), user.pk),
+        (events.TRASHED, (task.pk,), user.pk),
+        (events.RESTORED, (task.pk,), user.pk),
         (events.DELETED, (task.pk,), user.pk),
     ]
     assert recorded[1].changes == {"title": ("A task", "Renamed")}
@@ -82,7 +86,7 @@ def test_bulk_writes_send_one_event_per_call(api_client, user, recorded):
     assert api_client.post("/api/tasks/bulk/", delete, format="json").json() == {"updated": 3}
     assert [(e.action, sorted(e.task_ids)) for e in recorded] == [
         (events.UPDATED, sorted(ids)),
-        (events.DELETED, sorted(ids)),
+        (events.TRASHED, sorted(ids)),  # bulk delete moves to the trash
     ]
     assert recorded[0].changes == {"status": (None, Status.DONE)}
 

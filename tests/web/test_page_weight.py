@@ -31,6 +31,9 @@ def test_signed_in_pages_are_light_with_a_full_page_of_tasks(web, user):
     for number in range(20):
         services.task_create(actor=user, title=f"{long}{number}"[:200], tags=["work", "home"])
     task = services.task_create(actor=user, title="Detail", description="d" * 5000)[0]
+    for number in range(20):  # a full page of the trash too
+        gone = services.task_create(actor=user, title=f"Gone {long}{number}"[:200])[0]
+        services.task_trash(actor=user, task=gone)
     pages = [
         "/dashboard/",
         "/tasks/",
@@ -41,6 +44,8 @@ def test_signed_in_pages_are_light_with_a_full_page_of_tasks(web, user):
         "/accounts/profile/",
         "/tasks/import/",
         "/calendar/",
+        "/trash/",
+        "/trash/empty/",
     ]
     weights = {url: _first_load_bytes(web, url) for url in pages}
     assert max(weights.values()) < BUDGET, weights

@@ -169,13 +169,14 @@ def test_edit_after_a_concurrent_change_does_not_overwrite(web, user):
     assert Task.objects.get(pk=task.pk).title == "Mine"
 
 
-def test_delete_asks_then_deletes(web, user):
+def test_delete_asks_then_moves_to_trash(web, user):
     task = _create(user, title="Remove me")
     url = reverse("tasks:delete", args=[task.pk])
     assert b"Remove me" in web.get(url).content
-    assert Task.objects.filter(pk=task.pk).exists()
+    assert Task.objects.filter(pk=task.pk, deleted_at__isnull=True).exists()
     assert web.post(url)["Location"] == LIST
-    assert not Task.objects.filter(pk=task.pk).exists()
+    assert Task.objects.get(pk=task.pk).deleted_at is not None  # in the trash, not gone
+    assert web.get(reverse("tasks:detail", args=[task.pk])).status_code == 404
 
 
 def test_quick_status_plain_form_redirects_back(web, user):
@@ -216,7 +217,10 @@ def test_bulk_delete_confirms_first(web, user, other_user):
     assert [t.title for t in confirm.context["tasks"]] == ["M0", "M1"]
     assert Task.objects.count() == 3
     web.post(reverse("tasks:bulk"), {"ids": ids, "action": "delete", "confirmed": "on"})
-    assert list(Task.objects.values_list("title", flat=True)) == ["Theirs"]
+    live = Task.objects.filter(deleted_at__isnull=True)
+    assert list(live.values_list("title", flat=True)) == ["Theirs"]
+    trashed = Task.objects.filter(deleted_at__isnull=False).order_by("title")
+    assert list(trashed.values_list("title", flat=True)) == ["M0", "M1"]
 
 
 def test_bulk_without_selection_says_so(web, user):
