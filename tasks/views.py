@@ -4,12 +4,13 @@ writes through tasks.services, the same functions the JSON API calls."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -38,6 +39,8 @@ def _tasks(count: int) -> str:
     return f"{count} task{pluralize(count)}"
 
 
+# The list's page sizes (the first is the default); the API keeps its own 1..100.
+PAGE_SIZES = (25, 50, 100)
 FILTER_KEYS = ("status", "priority", "tag", "search", "due_after", "due_before", "overdue")
 
 
@@ -97,10 +100,11 @@ def render_task_list(
     """The task list page over ``base`` (a queryset the permission layer scoped: all
     visible tasks, one project's, mine), with filters, sort and pages. The project
     pages reuse it with their scope."""
-    params = request.GET
+    params = _with_page_size(request.GET)
     filters = TaskFilter(params, queryset=base, request=request)
     status = 200
-    if filters.is_valid():
+    valid = filters.is_valid()
+    if valid:
         queryset, ordering = filters.qs, filters.ordering_key()
     else:
         queryset, ordering, status = base.none(), "-created_at", 400
@@ -112,10 +116,16 @@ def render_task_list(
         # A stale or hand-edited cursor/page: start again from the first page.
         messages.warning(request, "That page link is no longer valid; showing the first page.")
         params = params.copy()
-        for key in ("cursor", "page", "page_size"):
+        for key in ("cursor", "page"):
             params.pop(key, None)
         page = paginate(queryset, params, ordering)
     filtering = any(params.get(key) for key in FILTER_KEYS)
+    scope = (extra or {}).get("scope", "all")
+    total = page.count
+    if total is None and page.next_params is None and page.previous_params is None:
+        total = len(page.items)  # the whole list is on this page: nothing to count
+    if total is None:
+        total = _list_total(request, queryset, params, scope, (extra or {}).get("project"), valid)
     # The folded "Filters (n)" toggle counts what is hidden behind it (search stays out).
     active_filters = sum(1 for key in FILTER_KEYS if key != "search" and params.get(key))
     context = {
@@ -133,6 +143,9 @@ def render_task_list(
         "priority_choices": PRIORITY_CHOICES,
         "sort_choices": SORT_CHOICES,
         "ordering": ordering,
+        "total": total,
+        "page_size": int(params["page_size"]),
+        "page_sizes": PAGE_SIZES,
         "next_url": page_url(request.path, params, page.next_params),
         "previous_url": page_url(request.path, params, page.previous_params),
         "current_url": request.get_full_path(),
@@ -140,6 +153,35 @@ def render_task_list(
         **(extra or {}),
     }
     return render(request, template, context, status=status)
+
+
+def _with_page_size(params: QueryDict) -> QueryDict:
+    """The query with a page size of the list's choices (25/50/100): a missing or
+    unknown one (a hand-edited link, an old ?page_size=20) becomes the default rather
+    than an error page."""
+    if params.get("page_size") in {str(size) for size in PAGE_SIZES}:
+        return params
+    params = params.copy()
+    params["page_size"] = str(PAGE_SIZES[0])
+    return params
+
+
+def _list_total(
+    request: HttpRequest,
+    queryset: QuerySet[Task],
+    params: QueryDict,
+    scope: str,
+    project: Any,
+    valid: bool,
+) -> int:
+    """The list's total ("124 tasks"), cached per list and filter (selectors.list_count)."""
+    if not valid:
+        return 0
+    # Only the filters change the total: not the order, the page or the page size.
+    names = sorted(name for name in TaskFilter.base_filters if name != "ordering")
+    key = urlencode([(name, params.getlist(name)) for name in names], doseq=True)
+    reader = f"{scope}:{getattr(project, 'pk', '')}:{key}"
+    return selectors.list_count(request.user, queryset, reader=reader, project=project)
 
 
 @login_required

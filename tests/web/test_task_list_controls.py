@@ -1,0 +1,198 @@
+"""The task list's controls (issue 16): sortable column headers, the total count, the
+page size choice."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tasks import services
+from tasks.models import Priority
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("tasks:list")
+
+
+def _create(owner, **fields):
+    return services.task_create(actor=owner, **{"title": "A task", **fields})[0]
+
+
+def _header(html: str, label: str) -> str:
+    pattern = r'<th scope="col"[^>]*><a class="sort"[^>]*>' + label + r"\b.*?</th>"
+    match = re.search(pattern, html)
+    assert match, label
+    return match.group(0)
+
+
+def _titles(response) -> list[str]:
+    return [task.title for task in response.context["tasks"]]
+
+
+def test_headers_sort_and_toggle_direction(web, user):
+    _create(user, title="Bravo", priority=Priority.LOW)
+    _create(user, title="Alpha", priority=Priority.HIGH)
+    _create(user, title="Charlie", priority=Priority.MEDIUM)
+
+    page = web.get(LIST, {"tag": "", "status": ""}).content.decode()
+    title = _header(page, "Title")
+    assert "aria-sort" not in title  # sorted by creation: no column is
+    assert 'href="?tag=&amp;status=&amp;ordering=title"' in title
+
+    response = web.get(LIST, {"ordering": "title"})
+    assert _titles(response) == ["Alpha", "Bravo", "Charlie"]
+    title = _header(response.content.decode(), "Title")
+    assert 'aria-sort="ascending"' in title
+    assert "ordering=-title" in title
+    assert "▲" in title
+
+    response = web.get(LIST, {"ordering": "-title"})
+    assert _titles(response) == ["Charlie", "Bravo", "Alpha"]
+    title = _header(response.content.decode(), "Title")
+    assert 'aria-sort="descending"' in title
+    assert "ordering=title" in title
+    assert "▼" in title
+
+    # Priority starts with the most urgent; due dates with the soonest.
+    priority = _header(page, "Priority")
+    assert "ordering=-priority" in priority
+    assert "ordering=due_date" in _header(page, "Due")
+    response = web.get(LIST, {"ordering": "-priority"})
+    assert _titles(response) == ["Alpha", "Charlie", "Bravo"]
+
+
+def test_header_links_keep_filters_and_page_size_but_not_the_cursor(web, user):
+    for number in range(30):
+        _create(user, title=f"T{number:02d}", tags=["x"])
+    first = web.get(LIST, {"tag": "x", "page_size": "25"})
+    second = web.get(first.context["next_url"])
+    title = _header(second.content.decode(), "Title")
+    assert "tag=x" in title
+    assert "page_size=25" in title
+    assert "cursor" not in title
+
+
+@pytest.mark.parametrize("ordering", ["status", "owner", "-id", "title;drop", "' OR 1=1"])
+def test_unknown_ordering_is_a_form_error_not_a_500(web, user, ordering):
+    _create(user)
+    response = web.get(LIST, {"ordering": ordering})
+    assert response.status_code == 400
+    assert b"Ordering:" in response.content
+    assert b"Select a valid choice" in response.content
+
+
+def test_total_count_of_the_list_and_of_a_filter(web, user):
+    for number in range(27):
+        _create(user, title=f"T{number}", tags=["odd"] if number % 2 else [])
+    response = web.get(LIST)
+    assert response.context["total"] == 27
+    assert "27 tasks</p>" in response.content.decode()
+    response = web.get(LIST, {"tag": "odd"})
+    assert response.context["total"] == 13
+    assert "13 tasks match</p>" in response.content.decode()
+    assert len(_titles(response)) == 13
+
+
+def test_total_follows_writes_at_once(web, user, other_user, settings):
+    settings.STATS_CACHE_TTL = 60  # cached: a write must still show at once
+    from projects import roles
+    from projects import services as project_services
+
+    # More than a page, so the total is counted (and cached), not the rows on the page.
+    project = project_services.project_create(actor=user, name="Shared")
+    tasks = [_create(user, title=f"T{n}", project_id=project.pk) for n in range(26)]
+    assert web.get(LIST).context["total"] == 26
+    _create(user, title="One more", project_id=project.pk)
+    assert web.get(LIST).context["total"] == 27
+    services.task_delete(actor=user, task=tasks[0])
+    assert web.get(LIST).context["total"] == 26
+    # Another member's write reaches this user's cached total too.
+    invitation = project_services.member_invite(
+        actor=user,
+        membership=roles.get_membership_for(user, project.pk),
+        email=other_user.email,
+        role="editor",
+    )
+    project_services.invitation_accept(actor=other_user, invitation_id=invitation.pk)
+    services.task_create(actor=other_user, title="Bob's", project_id=project.pk)
+    assert web.get(LIST).context["total"] == 27
+    # Joining a project changes what the user sees (a new key, not a stale total).
+    theirs = project_services.project_create(actor=other_user, name="Theirs")
+    for n in range(3):
+        services.task_create(actor=other_user, title=f"B{n}", project_id=theirs.pk)
+    invitation = project_services.member_invite(
+        actor=other_user,
+        membership=roles.get_membership_for(other_user, theirs.pk),
+        email=user.email,
+        role="viewer",
+    )
+    project_services.invitation_accept(actor=user, invitation_id=invitation.pk)
+    assert web.get(LIST).context["total"] == 30
+    assert web.get(LIST, {"search": "B"}).context["total"] == 4  # B0-B2 and Bob's
+
+
+def test_total_counts_only_what_the_user_may_see(web, user, other_user):
+    _create(user, title="Mine")
+    _create(other_user, title="Theirs")
+    _create(other_user, title="Theirs too")
+    assert web.get(LIST).context["total"] == 1
+
+
+def test_total_is_not_counted_again_while_nothing_changes(
+    web, user, settings, django_assert_max_num_queries
+):
+    settings.STATS_CACHE_TTL = 60
+    for number in range(30):  # more than a page: the total must be counted
+        _create(user, title=f"T{number}")
+    assert web.get(LIST).context["total"] == 30
+    with django_assert_max_num_queries(20) as cached:
+        web.get(LIST)
+    counts = [q["sql"] for q in cached.captured_queries if "COUNT(*)" in q["sql"]]
+    assert not [sql for sql in counts if "tasks_task" in sql]
+
+
+@pytest.mark.parametrize("size", [25, 50, 100])
+def test_page_size_choice(web, user, size):
+    for number in range(101):
+        _create(user, title=f"T{number:03d}")
+    response = web.get(LIST, {"page_size": str(size), "ordering": "title"})
+    assert response.status_code == 200
+    assert len(_titles(response)) == size
+    assert response.context["page_size"] == size
+    assert f"page_size={size}" in response.context["next_url"]
+    html = response.content.decode()
+    assert f'<strong aria-current="true">{size}</strong>' in html
+    others = {25, 50, 100} - {size}
+    assert all(f"page_size={other}" in html for other in others)
+
+
+@pytest.mark.parametrize("size", ["7", "0", "-1", "1000", "abc", "", "20"])
+def test_invalid_page_size_falls_back_to_the_default(web, user, size):
+    for number in range(30):
+        _create(user, title=f"T{number:02d}")
+    response = web.get(LIST, {"page_size": size})
+    assert response.status_code == 200
+    assert len(_titles(response)) == 25
+    assert response.context["page_size"] == 25
+
+
+def test_project_and_mine_lists_show_their_own_totals(web, user, other_user):
+    from projects import roles
+    from projects import services as project_services
+
+    project = project_services.project_create(actor=user, name="Shared")
+    invitation = project_services.member_invite(
+        actor=user,
+        membership=roles.get_membership_for(user, project.pk),
+        email=other_user.email,
+        role="editor",
+    )
+    project_services.invitation_accept(actor=other_user, invitation_id=invitation.pk)
+    _create(user, title="Inbox")
+    _create(user, title="P1", project_id=project.pk, assignee_id=other_user.pk)
+    _create(user, title="P2", project_id=project.pk)
+    assert web.get(LIST).context["total"] == 3
+    assert web.get(reverse("projects:detail", args=[project.pk])).context["total"] == 2
+    assert web.get(reverse("tasks:mine")).context["total"] == 0
