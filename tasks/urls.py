@@ -11,6 +11,7 @@ urlpatterns = [
     path("tasks/mine/", views.assigned_to_me, name="mine"),
     path("tasks/bulk/", views.task_bulk, name="bulk"),
     path("tasks/import/", views.task_import, name="import"),
+    path("tasks/export/", views.task_export, name="export"),
     path("markdown/preview/", views.markdown_preview, name="markdown-preview"),
     path("tasks/quick/", views.task_quick_add, name="quick-add"),
     path("tasks/<str:task_id>/", task_page.task_detail, name="detail"),

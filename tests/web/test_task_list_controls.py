@@ -196,3 +196,97 @@ def test_project_and_mine_lists_show_their_own_totals(web, user, other_user):
     assert web.get(LIST).context["total"] == 3
     assert web.get(reverse("projects:detail", args=[project.pk])).context["total"] == 2
     assert web.get(reverse("tasks:mine")).context["total"] == 0
+
+
+# --- "Export these tasks" ------------------------------------------------------------
+
+EXPORT = reverse("tasks:export")
+
+
+def _download(response) -> str:
+    return b"".join(response.streaming_content).decode()
+
+
+def test_export_link_carries_the_list_filters(web, user):
+    _create(user, title="Tagged", tags=["home"])
+    html = web.get(LIST, {"tag": "home", "ordering": "title", "page_size": "50"}).content.decode()
+    assert f'href="{EXPORT}?tag=home&amp;format=csv" download' in html
+    assert f'href="{EXPORT}?tag=home&amp;format=json" download' in html
+
+
+def test_export_these_tasks_as_csv_with_a_dated_name(web, user, other_user, settings):
+    import csv
+    import io
+
+    from django.utils import timezone
+
+    _create(user, title="Home one", tags=["home"])
+    _create(user, title="Work one", tags=["work"])
+    _create(other_user, title="Bob's home", tags=["home"])
+    response = web.get(EXPORT, {"tag": "home", "format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    today = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == (f'attachment; filename="taskflow-tasks-{today}.csv"')
+    rows = list(csv.DictReader(io.StringIO(_download(response))))
+    assert [row["title"] for row in rows] == ["Home one"]
+
+
+def test_export_as_json_follows_the_status_filter(web, user):
+    import json
+
+    done = _create(user, title="Finished")
+    services.task_update(actor=user, task=done, changes={"status": "done"})
+    _create(user, title="Open")
+    response = web.get(EXPORT, {"status": "done", "format": "json"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('.json"')
+    assert [record["title"] for record in json.loads(_download(response))] == ["Finished"]
+    everything = json.loads(_download(web.get(EXPORT, {"format": "json"})))
+    assert sorted(record["title"] for record in everything) == ["Finished", "Open"]
+
+
+def test_export_file_name_uses_the_users_date(web, user, monkeypatch):
+    import datetime
+
+    user.timezone = "Pacific/Auckland"  # already tomorrow there at noon UTC
+    user.save(update_fields=["timezone"])
+    noon = datetime.datetime(2026, 12, 2, 12, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: noon)
+    response = web.get(EXPORT)
+    assert 'filename="taskflow-tasks-2026-12-03.csv"' in response["Content-Disposition"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"format": "xml"}, b"Format: choose csv or json."),
+        ({"status": "bogus"}, b"Status: Select a valid choice"),
+        ({"due_after": "yesterday"}, b"Due_after: Enter a valid date"),
+    ],
+)
+def test_export_with_a_bad_filter_or_format_is_a_400(web, user, query, message):
+    response = web.get(EXPORT, query)
+    assert response.status_code == 400
+    assert message in response.content
+
+
+def test_export_of_a_project_page_and_of_assigned_to_me(web, user):
+    from projects import services as project_services
+
+    project = project_services.project_create(actor=user, name="P")
+    _create(user, title="In P", project_id=project.pk, assignee_id=user.pk)
+    _create(user, title="In the Inbox")
+    html = web.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert f"{EXPORT}?project={project.pk}&amp;format=csv" in html
+    html = web.get(reverse("tasks:mine")).content.decode()
+    assert f"{EXPORT}?assignee=me&amp;format=csv" in html
+    mine = _download(web.get(EXPORT, {"assignee": "me"}))
+    assert "In P" in mine
+    assert "In the Inbox" not in mine
+
+
+def test_export_needs_a_signed_in_user(client):
+    response = client.get(EXPORT)
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
