@@ -26,7 +26,7 @@ from projects import roles
 from projects.models import Membership, Role
 from tasks import events, permissions
 from tasks.exchange import task_record
-from tasks.models import Activity, Comment, Task, TaskTag
+from tasks.models import Activity, Comment, SavedFilter, Task, TaskTag
 
 CHUNK = 500
 
@@ -57,6 +57,18 @@ def export_comments(user: Any) -> Iterator[dict[str, Any]]:
             "body": comment.body,
             "created_at": comment.created_at,
             "updated_at": comment.updated_at,
+        }
+
+
+def export_saved_filters(user: Any) -> Iterator[dict[str, Any]]:
+    rows = SavedFilter.objects.filter(user_id=user.pk).order_by("created_at", "id")
+    for saved in rows.iterator(chunk_size=CHUNK):
+        yield {
+            "id": saved.pk,
+            "name": saved.name,
+            "query": saved.query,
+            "pinned": saved.pinned,
+            "created_at": saved.created_at,
         }
 
 

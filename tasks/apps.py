@@ -19,4 +19,5 @@ class TasksConfig(AppConfig):
         data.register_exporter("tasks", account_data.export_tasks)
         data.register_exporter("comments", account_data.export_comments)
         data.register_exporter("activity", account_data.export_activity)
+        data.register_exporter("saved_filters", account_data.export_saved_filters)
         data.register_eraser("tasks", account_data.hand_over_created_tasks)

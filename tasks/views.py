@@ -22,7 +22,7 @@ from rest_framework.exceptions import APIException
 
 from taskflow.forms import add_service_errors
 from taskflow.markdown import render_markdown
-from tasks import exchange, permissions, selectors, services
+from tasks import exchange, permissions, saved_filters, selectors, services
 from tasks.filters import TaskFilter
 from tasks.forms import (
     PRIORITY_CHOICES,
@@ -147,7 +147,11 @@ def render_task_list(
         "total": total,
         "page_size": int(params["page_size"]),
         "page_sizes": PAGE_SIZES,
-        "export_query": _export_query(params, scope, (extra or {}).get("project")),
+        "export_query": _scoped_query(
+            params, scope, (extra or {}).get("project"), drop=("ordering", "page_size")
+        ),
+        "save_query": _scoped_query(request.GET, scope, (extra or {}).get("project")),
+        "saved_filters": saved_filters.user_filters(request.user),
         "next_url": page_url(request.path, params, page.next_params),
         "previous_url": page_url(request.path, params, page.previous_params),
         "current_url": request.get_full_path(),
@@ -358,15 +362,16 @@ def task_bulk(request: HttpRequest) -> HttpResponse:
     return redirect(back)
 
 
-# What the export link leaves out of the list's query: paging and order are the list's.
-_NOT_FILTERS = ("cursor", "page", "page_size", "ordering", "quick", "format")
+# Not part of a list's filter: where it is (cursor, page) and what the page does.
+_NOT_FILTERS = ("cursor", "page", "quick", "format")
 
 
-def _export_query(params: QueryDict, scope: str, project: Any) -> str:
-    """The filters of the list on show, for its "Export these tasks" links: the same
-    filters, and the list's own scope (a project, "assigned to me") as a filter."""
+def _scoped_query(params: QueryDict, scope: str, project: Any, *, drop: tuple = ()) -> str:
+    """The filters of the list on show, for its "Export these tasks" links and "Save
+    this filter": the same filters, and the list's own scope (a project, "assigned to
+    me") as a filter, so the export or the saved filter means the same tasks."""
     query = params.copy()
-    for key in _NOT_FILTERS:
+    for key in (*_NOT_FILTERS, *drop):
         query.pop(key, None)
     if project is not None:
         query["project"] = str(project.pk)

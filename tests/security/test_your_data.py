@@ -42,6 +42,7 @@ EXPECTED_FILES = {
     "tasks.json",
     "comments.json",
     "activity.json",
+    "saved_filters.json",
     "reminders.json",
     "notifications.json",
 }
