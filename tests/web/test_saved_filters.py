@@ -213,3 +213,14 @@ def test_your_data_export_holds_only_my_saved_filters(user, other_user):
     assert [(row["name"], row["query"], row["pinned"]) for row in rows] == [
         ("Mine", "tag=home", True)
     ]
+
+
+def test_manage_page_offers_saving_the_filter_it_was_given(web, user):
+    html = web.get(FILTERS).content.decode()
+    assert "then choose “Save this filter” there" in html
+    assert 'name="query"' not in html
+    html = web.get(FILTERS, {"tag": "home"}).content.decode()
+    assert 'name="query" value="tag=home"' in html
+    response = web.post(FILTERS, {"name": "Nothing", "query": ""})
+    assert response.status_code == 400
+    assert "Choose a filter or an order first" in response.content.decode()
