@@ -290,3 +290,25 @@ def test_export_needs_a_signed_in_user(client):
     response = client.get(EXPORT)
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ({"page": "abc"}, 200),  # a bad page link: the first page, with a message
+        ({"page": "0"}, 200),
+        ({"page": "99999"}, 200),
+        ({"page": "2", "page_size": "50"}, 200),
+        ({"cursor": "garbage", "page_size": "100"}, 200),
+        ({"page_size": "1e3"}, 200),
+        ({"ordering": "", "page_size": "", "cursor": ""}, 200),
+        ({"page_size": "25", "ordering": "-due_date", "tag": "x" * 33}, 400),
+    ],
+)
+@pytest.mark.parametrize("url", [LIST, reverse("tasks:mine")])
+def test_odd_list_parameters_never_500(web, user, query, status, url):
+    for number in range(3):
+        _create(user, title=f"T{number}")
+    response = web.get(url, query)
+    assert response.status_code == status
+    assert response.context["page_size"] in (25, 50, 100)
