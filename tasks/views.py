@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
@@ -151,7 +152,8 @@ def render_task_list(
             params, scope, (extra or {}).get("project"), drop=("ordering", "page_size")
         ),
         "save_query": _scoped_query(request.GET, scope, (extra or {}).get("project")),
-        "saved_filters": saved_filters.user_filters(request.user),
+        # Lazy: only the list's own head shows the menu (the project pages replace it).
+        "saved_filters": SimpleLazyObject(lambda: saved_filters.user_filters(request.user)),
         "next_url": page_url(request.path, params, page.next_params),
         "previous_url": page_url(request.path, params, page.previous_params),
         "current_url": request.get_full_path(),
