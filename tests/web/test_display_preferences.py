@@ -181,3 +181,13 @@ def test_service_refuses_unknown_fields(user):
     with pytest.raises(ValidationError):
         services.user_update_preferences(user=user, changes={"theme": "neon"})
     assert _reload(user).is_staff is False
+
+
+def test_allauths_own_sign_ins_land_on_the_start_page_too(rf, user):
+    from accounts.adapter import AccountAdapter
+
+    request = rf.get("/")
+    request.user = user
+    assert AccountAdapter().get_login_redirect_url(request) == DASHBOARD
+    user.start_page = "tasks"
+    assert AccountAdapter().get_login_redirect_url(request) == LIST
