@@ -224,3 +224,18 @@ def test_manage_page_offers_saving_the_filter_it_was_given(web, user):
     response = web.post(FILTERS, {"name": "Nothing", "query": ""})
     assert response.status_code == 400
     assert "Choose a filter or an order first" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": "nul\x00name", "query": "tag=home"},
+        {"name": "Fine", "query": "search=a%00b"},
+        {"name": "Fine", "query": "tag=" + "t" * 40},
+        {"name": "Fine", "query": "project=not-an-id&assignee=" + "x" * 40},
+    ],
+)
+def test_hostile_saves_are_400s(web, user, data):
+    response = web.post(FILTERS, data)
+    assert response.status_code == 400
+    assert not SavedFilter.objects.exists()
