@@ -17,7 +17,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
 
-from accounts import services
+from accounts import preferences, services
 from taskflow.client_ip import client_network
 from taskflow.email import send_message
 
@@ -33,6 +33,11 @@ class AccountAdapter(DefaultAccountAdapter):
     def set_password(self, user: AbstractBaseUser, password: str, commit: bool = True) -> None:
         # allauth's forms validated the password already (AUTH_PASSWORD_VALIDATORS).
         services.user_set_password(user=user, password=password)
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        # allauth's own sign-ins without a ?next= (a passkey, a confirmed email) land on
+        # the user's start page too, like /accounts/login/ (accounts.preferences).
+        return preferences.start_url(request.user)
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False  # /accounts/register/ is the one registration page

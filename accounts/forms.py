@@ -11,7 +11,15 @@ from django.core.exceptions import ValidationError
 
 from accounts import second_factor
 from accounts.models import User
-from accounts.preferences import TIMEZONE_MAX_LENGTH, DateFormat, WeekStart, validate_timezone
+from accounts.preferences import (
+    TIMEZONE_MAX_LENGTH,
+    DateFormat,
+    Density,
+    StartPage,
+    Theme,
+    WeekStart,
+    validate_timezone,
+)
 
 SECOND_FACTOR_ELSEWHERE = (
     "This account uses a second factor, which this page cannot ask for. "
@@ -111,6 +119,55 @@ class ProfileForm(forms.Form):
                 "date_format": user.date_format,
             }
         )
+
+
+class PreferencesForm(forms.Form):
+    """Theme, list density and start page. ``projects``: the (id, name) of the projects
+    whose board may be the start page (accounts.preferences.start_project_choices)."""
+
+    theme = forms.ChoiceField(choices=Theme.choices, widget=forms.RadioSelect)
+    density = forms.ChoiceField(
+        label="List density",
+        choices=Density.choices,
+        widget=forms.RadioSelect,
+        help_text="Compact fits more tasks on a screen.",
+    )
+    start_page = forms.ChoiceField(
+        label="Start page",
+        choices=StartPage.choices,
+        help_text="Where TaskFlow opens after you sign in.",
+    )
+    start_project = forms.ChoiceField(label="Board of project", required=False)
+
+    def __init__(self, *args: Any, projects: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["start_project"].choices = [("", "—"), *projects]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("start_page") == StartPage.BOARD and not data.get("start_project"):
+            self.add_error("start_project", "Choose the project whose board to start on.")
+        return data
+
+    def changes(self) -> dict[str, str]:
+        data = self.cleaned_data
+        board = data["start_page"] == StartPage.BOARD
+        return {
+            "theme": data["theme"],
+            "density": data["density"],
+            "start_page": data["start_page"],
+            "start_project_id": data["start_project"] if board else "",
+        }
+
+    @classmethod
+    def for_user(cls, user: User, *, projects: list[tuple[str, str]]) -> PreferencesForm:
+        initial = {
+            "theme": user.theme,
+            "density": user.density,
+            "start_page": user.start_page,
+            "start_project": user.start_project_id,
+        }
+        return cls(initial=initial, projects=projects)
 
 
 class PasswordChangeForm(forms.Form):

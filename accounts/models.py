@@ -10,8 +10,12 @@ from django.utils.crypto import salted_hmac
 
 from accounts.preferences import (
     DEFAULT_TIMEZONE,
+    START_PROJECT_MAX_LENGTH,
     TIMEZONE_MAX_LENGTH,
     DateFormat,
+    Density,
+    StartPage,
+    Theme,
     WeekStart,
     validate_timezone,
 )
@@ -62,6 +66,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     week_start = models.CharField(max_length=8, choices=WeekStart.choices, default=WeekStart.MONDAY)
     date_format = models.CharField(max_length=8, choices=DateFormat.choices, default=DateFormat.ISO)
+    # Display preferences (accounts/preferences.py): set on <html> and <body> by the
+    # base template, server-side (no script, nothing inline for the CSP to refuse).
+    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.SYSTEM)
+    density = models.CharField(max_length=12, choices=Density.choices, default=Density.COMFORTABLE)
+    start_page = models.CharField(
+        max_length=12, choices=StartPage.choices, default=StartPage.DASHBOARD
+    )
+    # The project whose board is the start page: an opaque id (accounts knows nothing
+    # of projects); a project the user has left falls back to the dashboard.
+    start_project_id = models.CharField(max_length=START_PROJECT_MAX_LENGTH, blank=True)
 
     objects = UserManager()
 

@@ -1,4 +1,5 @@
-"""A user's time preferences: IANA time zone, first day of the week, date format.
+"""A user's preferences: time (IANA time zone, first day of the week, date format) and
+display (theme, list density, start page).
 
 The zone decides what "today" and "overdue" mean for the user: pages and the API
 activate it for the request (``UserTimezoneMiddleware`` for browser sessions,
@@ -10,11 +11,14 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
+from collections.abc import Callable
 from datetime import date, tzinfo
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
@@ -75,3 +79,53 @@ def format_user_date(value: date | None, user: Any) -> str:
         return ""
     choice = getattr(user, "date_format", None) or DateFormat.ISO
     return format_date(value, DATE_PATTERNS.get(choice, DATE_PATTERNS[DateFormat.ISO]))
+
+
+# --- Display preferences (SPEC §12) ---------------------------------------------------
+
+
+class Theme(models.TextChoices):
+    SYSTEM = "system", "Same as the system"
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark"
+
+
+class Density(models.TextChoices):
+    COMFORTABLE = "comfortable", "Comfortable"
+    COMPACT = "compact", "Compact"
+
+
+class StartPage(models.TextChoices):
+    """Where "/" and signing in land. accounts keeps the choice only; the app that owns
+    the pages turns it into a URL (``register_start_pages``)."""
+
+    DASHBOARD = "dashboard", "Dashboard"
+    TASKS = "tasks", "Task list"
+    BOARD = "board", "A project's board"
+
+
+START_PROJECT_MAX_LENGTH = 26
+
+StartUrl = Callable[[Any], str | None]
+ProjectChoices = Callable[[Any], list[tuple[str, str]]]
+_start_url: list[StartUrl] = []
+_project_choices: list[ProjectChoices] = []
+
+
+def register_start_pages(*, url: StartUrl, project_choices: ProjectChoices) -> None:
+    """Called by the app that owns the pages (tasks, in its AppConfig.ready): ``url(user)``
+    is the user's start page (None: the default), ``project_choices(user)`` the
+    (id, name) of the projects whose board may be the start page. A second call
+    replaces the first (a reloaded AppConfig)."""
+    _start_url[:] = [url]
+    _project_choices[:] = [project_choices]
+
+
+def start_url(user: Any) -> str:
+    """Where ``user`` lands on "/" and after signing in."""
+    url = _start_url[0](user) if _start_url and getattr(user, "is_authenticated", False) else None
+    return url or resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def start_project_choices(user: Any) -> list[tuple[str, str]]:
+    return _project_choices[0](user) if _project_choices else []

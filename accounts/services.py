@@ -20,6 +20,7 @@ from accounts.preferences import DEFAULT_TIMEZONE, is_valid_timezone
 from taskflow.ids import is_valid_id
 
 PROFILE_FIELDS = ("name", "email", "bio", "timezone", "week_start", "date_format")
+PREFERENCE_FIELDS = ("theme", "density", "start_page", "start_project_id")
 
 
 EMAIL_TAKEN = "email_taken"
@@ -62,6 +63,21 @@ def user_register(*, email: str, password: str, name: str = "", timezone: str = 
         user.save(force_insert=True)
     except IntegrityError:
         raise _email_taken_error() from None
+    return user
+
+
+def user_update_preferences(*, user: User, changes: dict[str, Any]) -> User:
+    """Theme, density, start page (the page's form checked the start project against
+    the user's projects; the start page falls back to the dashboard if it goes)."""
+    unknown = set(changes) - set(PREFERENCE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
+    changed = [name for name, value in changes.items() if getattr(user, name) != value]
+    for name in changed:
+        setattr(user, name, changes[name])
+    if changed:
+        user.full_clean(exclude=["password"], validate_unique=False)
+        user.save(update_fields=changed)
     return user
 
 

@@ -3,6 +3,8 @@ taskflow.ratelimit hold the rules, shared with the JSON API."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.internal.flows.login import perform_password_login
 from allauth.account.models import Login
 from django.conf import settings
@@ -12,25 +14,31 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import login_sessions, services, verification
-from accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
+from accounts import login_sessions, preferences, services, verification
+from accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    PreferencesForm,
+    ProfileForm,
+    RegisterForm,
+)
 from accounts.middleware import retry_minutes
 from taskflow import ratelimit
 from taskflow.forms import add_service_errors
 
 
-def _next_url(request: HttpRequest) -> str:
-    """Where to go after signing in: a same-site ?next= or the dashboard."""
+def _next_url(request: HttpRequest, user: Any = None) -> str:
+    """Where to go after signing in: a same-site ?next= or the user's start page."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
+    return preferences.start_url(user or request.user)
 
 
 def _too_many(request: HttpRequest, template: str, form: Form, wait: int) -> HttpResponse:
@@ -44,7 +52,7 @@ def _too_many(request: HttpRequest, template: str, form: Form, wait: int) -> Htt
 
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect(settings.LOGIN_REDIRECT_URL)
+        return redirect(preferences.start_url(request.user))
     # An invitation link (projects.views.invitation_link) sends ?next= back to itself
     # and ?email= with the invited address.
     form = RegisterForm(request.POST or None, initial={"email": request.GET.get("email", "")})
@@ -99,7 +107,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return perform_password_login(
                 request,
                 {"email": user.email},
-                Login(user=user, redirect_url=_next_url(request), email=user.email),
+                Login(user=user, redirect_url=_next_url(request, user), email=user.email),
             )
         form.add_error(None, "Email or password is incorrect.")
     context = {
@@ -122,6 +130,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     profile_form = ProfileForm.for_user(user)
     password_form = PasswordChangeForm()
+    projects = preferences.start_project_choices(user)
+    preferences_form = PreferencesForm.for_user(user, projects=projects)
     status = 200
     if request.method == "POST" and request.POST.get("form") == "profile":
         profile_form = ProfileForm(request.POST)
@@ -133,6 +143,18 @@ def profile(request: HttpRequest) -> HttpResponse:
                 user.refresh_from_db()
             else:
                 messages.success(request, "Your profile was saved.")
+                return redirect("accounts:profile")
+        status = 400
+    elif request.method == "POST" and request.POST.get("form") == "preferences":
+        preferences_form = PreferencesForm(request.POST, projects=projects)
+        if preferences_form.is_valid():
+            try:
+                services.user_update_preferences(user=user, changes=preferences_form.changes())
+            except ValidationError as exc:
+                add_service_errors(preferences_form, exc)
+                user.refresh_from_db()
+            else:
+                messages.success(request, "Your preferences were saved.")
                 return redirect("accounts:profile")
         status = 400
     elif request.method == "POST" and request.POST.get("form") == "password":
@@ -157,7 +179,11 @@ def profile(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("accounts:profile")
         status = 400
-    context = {"profile_form": profile_form, "password_form": password_form}
+    context = {
+        "profile_form": profile_form,
+        "preferences_form": preferences_form,
+        "password_form": password_form,
+    }
     return render(request, "accounts/profile.html", context, status=status)
 
 

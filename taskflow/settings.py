@@ -144,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "taskflow.sentry.browser_reporting",
                 "projects.context_processors.project_switcher",
+                "tasks.context_processors.pinned_filters",
             ],
         },
     },

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+
+from accounts import preferences
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect(settings.LOGIN_REDIRECT_URL)
+        # The user's start page (profile preferences): the dashboard unless chosen.
+        return redirect(preferences.start_url(request.user))
     return render(request, "landing.html")

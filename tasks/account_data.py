@@ -27,7 +27,7 @@ from projects import roles
 from projects.models import Membership, Role
 from tasks import events, permissions
 from tasks.exchange import task_record
-from tasks.models import Activity, ChecklistItem, Comment, Task, TaskTag
+from tasks.models import Activity, ChecklistItem, Comment, SavedFilter, Task, TaskTag
 
 CHUNK = 500
 
@@ -74,6 +74,18 @@ def export_checklist_items(user: Any) -> Iterator[dict[str, Any]]:
             "done": item.done,
             "position": item.position,
             "created_at": item.created_at,
+        }
+
+
+def export_saved_filters(user: Any) -> Iterator[dict[str, Any]]:
+    rows = SavedFilter.objects.filter(user_id=user.pk).order_by("created_at", "id")
+    for saved in rows.iterator(chunk_size=CHUNK):
+        yield {
+            "id": saved.pk,
+            "name": saved.name,
+            "query": saved.query,
+            "pinned": saved.pinned,
+            "created_at": saved.created_at,
         }
 
 

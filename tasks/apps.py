@@ -33,4 +33,13 @@ class TasksConfig(AppConfig):
         data.register_exporter("checklist_items", account_data.export_checklist_items)
         data.register_exporter("comments", account_data.export_comments)
         data.register_exporter("activity", account_data.export_activity)
+        data.register_exporter("saved_filters", account_data.export_saved_filters)
+
+        # The start page preference (accounts keeps the choice; the pages are here).
+        from accounts import preferences
+        from tasks import start_page
+
+        preferences.register_start_pages(
+            url=start_page.start_url, project_choices=start_page.start_project_choices
+        )
         data.register_eraser("tasks", account_data.hand_over_created_tasks)

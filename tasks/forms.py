@@ -13,6 +13,8 @@ from tasks.filters import ORDERING_FIELDS
 from tasks.models import (
     DESCRIPTION_MAX,
     REPEAT_MAX,
+    SAVED_FILTER_NAME_MAX,
+    SAVED_FILTER_QUERY_MAX,
     TAG_MAX_LENGTH,
     TAGS_MAX,
     TITLE_MAX,
@@ -222,3 +224,28 @@ class ImportForm(forms.Form):
             raise forms.ValidationError("Choose a .csv or .json file.")
         upload.format = fmt
         return upload
+
+
+class SavedFilterForm(forms.Form):
+    """ "Save this filter" on the list: a name and the list's query (tasks.saved_filters
+    checks the query with the list's FilterSet)."""
+
+    name = forms.CharField(
+        label="Name", max_length=SAVED_FILTER_NAME_MAX, help_text="e.g. “Due this week”."
+    )
+    query = forms.CharField(
+        max_length=SAVED_FILTER_QUERY_MAX, required=False, widget=forms.HiddenInput
+    )
+    pinned = forms.BooleanField(label="Pin to the menu bar", required=False)
+
+
+class SavedFilterEditForm(forms.Form):
+    """Rename, pin or unpin one saved filter (fields left out keep their value)."""
+
+    name = forms.CharField(label="Name", max_length=SAVED_FILTER_NAME_MAX, required=False)
+    pinned = forms.TypedChoiceField(
+        choices=[("true", "pinned"), ("false", "not pinned")],
+        coerce=lambda value: value == "true",
+        required=False,
+        empty_value=None,
+    )

@@ -268,3 +268,31 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.task_id}"
+
+
+SAVED_FILTER_NAME_MAX = 60
+SAVED_FILTER_QUERY_MAX = 1_000
+
+
+class SavedFilter(models.Model):
+    """A named task-list filter of one user (the list's query string, checked by the
+    list's own FilterSet when saved: tasks.saved_filters); pinned ones are in the nav.
+    A user's own, never shared: another user's id answers 404."""
+
+    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    name = models.CharField(max_length=SAVED_FILTER_NAME_MAX)
+    query = models.CharField(max_length=SAVED_FILTER_QUERY_MAX, blank=True)
+    pinned = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="tf_savedfilter_user_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

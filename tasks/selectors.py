@@ -3,6 +3,7 @@ the other access rules in ``tasks.permissions`` (re-exported here for readers)."
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from projects import roles
 from tasks import permissions, stats_cache
 from tasks.models import Priority, Status, Task
 from tasks.permissions import get_visible_task, visible_tasks
@@ -20,6 +22,7 @@ __all__ = [
     "due_soon_tasks",
     "get_visible_task",
     "global_task_stats",
+    "list_count",
     "overdue_q",
     "overdue_tasks",
     "project_stats",
@@ -146,3 +149,29 @@ def global_task_stats() -> dict[str, Any]:
 def assigned_tasks(user: Any) -> QuerySet[Task]:
     """The visible tasks assigned to ``user`` ("Assigned to me")."""
     return visible_tasks(user).filter(assignee_id=user.pk)
+
+
+def list_count(user: Any, tasks: QuerySet[Task], *, reader: str, project: Any = None) -> int:
+    """How many tasks a list shows in all (``tasks``: the permission-scoped, filtered
+    queryset), cached like the stats: a COUNT reads every matching row, so it runs once
+    per write burst, not on every page view.
+
+    ``reader`` names the list and its filters (part of the key). The key embeds the
+    versions of the project scopes the list reads (every write bumps its project's),
+    plus ``user:<id>`` (assignment) and the list of the user's projects itself, so
+    joining or leaving a project gives a new key too. ``project``: a one-project list
+    whose membership the caller checked (no membership read then)."""
+    if project is not None:
+        scopes = permissions.project_scopes(project)
+    else:
+        # One small indexed read (a row per project of the user), never per task.
+        project_ids = sorted(
+            str(pk) for pk in roles.member_project_ids(user).values_list("project_id", flat=True)
+        )
+        scopes = [permissions.project_scope(pk) for pk in project_ids]
+        scopes.append(permissions.user_scope(user.pk))
+    digest = hashlib.sha256("|".join([reader, *scopes]).encode()).hexdigest()[:32]
+    counted = stats_cache.get_or_compute(
+        f"count:{user.pk}:{digest}", scopes, lambda: {"count": tasks.count()}
+    )
+    return int(counted["count"])

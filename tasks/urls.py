@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks import board_views, checklist_views, task_page, trash_views, views
+from tasks import board_views, checklist_views, saved_filter_views, task_page, trash_views, views
 
 app_name = "tasks"
 
@@ -11,6 +11,18 @@ urlpatterns = [
     path("tasks/mine/", views.assigned_to_me, name="mine"),
     path("tasks/bulk/", views.task_bulk, name="bulk"),
     path("tasks/import/", views.task_import, name="import"),
+    path("tasks/export/", views.task_export, name="export"),
+    path("tasks/filters/", saved_filter_views.saved_filter_list, name="saved-filters"),
+    path(
+        "tasks/filters/<str:filter_id>/",
+        saved_filter_views.saved_filter_edit,
+        name="saved-filter-edit",
+    ),
+    path(
+        "tasks/filters/<str:filter_id>/delete/",
+        saved_filter_views.saved_filter_delete,
+        name="saved-filter-delete",
+    ),
     path("markdown/preview/", views.markdown_preview, name="markdown-preview"),
     path("tasks/quick/", views.task_quick_add, name="quick-add"),
     path("trash/", trash_views.trash_list, name="trash"),

@@ -10,10 +10,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
@@ -22,7 +24,7 @@ from rest_framework.exceptions import APIException
 from projects import roles
 from taskflow.forms import add_service_errors
 from taskflow.markdown import render_markdown
-from tasks import exchange, permissions, selectors, services
+from tasks import exchange, permissions, saved_filters, selectors, services
 from tasks.filters import TaskFilter
 from tasks.forms import (
     PRIORITY_CHOICES,
@@ -41,6 +43,8 @@ def _tasks(count: int) -> str:
     return f"{count} task{pluralize(count)}"
 
 
+# The list's page sizes (the first is the default); the API keeps its own 1..100.
+PAGE_SIZES = (25, 50, 100)
 FILTER_KEYS = ("status", "priority", "tag", "search", "due_after", "due_before", "overdue")
 
 
@@ -100,10 +104,11 @@ def render_task_list(
     """The task list page over ``base`` (a queryset the permission layer scoped: all
     visible tasks, one project's, mine), with filters, sort and pages. The project
     pages reuse it with their scope."""
-    params = request.GET
+    params = _with_page_size(request.GET)
     filters = TaskFilter(params, queryset=base, request=request)
     status = 200
-    if filters.is_valid():
+    valid = filters.is_valid()
+    if valid:
         queryset, ordering = filters.list_query()
         best_match = filters.can_rank()
     else:
@@ -117,10 +122,16 @@ def render_task_list(
         # A stale or hand-edited cursor/page: start again from the first page.
         messages.warning(request, "That page link is no longer valid; showing the first page.")
         params = params.copy()
-        for key in ("cursor", "page", "page_size"):
+        for key in ("cursor", "page"):
             params.pop(key, None)
         page = paginate(queryset, params, ordering)
     filtering = any(params.get(key) for key in FILTER_KEYS)
+    scope = (extra or {}).get("scope", "all")
+    total = page.count
+    if total is None and page.next_params is None and page.previous_params is None:
+        total = len(page.items)  # the whole list is on this page: nothing to count
+    if total is None:
+        total = _list_total(request, queryset, params, scope, (extra or {}).get("project"), valid)
     # The folded "Filters (n)" toggle counts what is hidden behind it (search stays out).
     active_filters = sum(1 for key in FILTER_KEYS if key != "search" and params.get(key))
     context = {
@@ -140,6 +151,15 @@ def render_task_list(
         "ordering": ordering,
         # "Best match" (relevance, the default of a search) is offered with a search.
         "best_match": best_match,
+        "total": total,
+        "page_size": int(params["page_size"]),
+        "page_sizes": PAGE_SIZES,
+        "export_query": _scoped_query(
+            params, scope, (extra or {}).get("project"), drop=("ordering", "page_size")
+        ),
+        "save_query": _scoped_query(request.GET, scope, (extra or {}).get("project")),
+        # Lazy: only the list's own head shows the menu (the project pages replace it).
+        "saved_filters": SimpleLazyObject(lambda: saved_filters.user_filters(request.user)),
         "next_url": page_url(request.path, params, page.next_params),
         "previous_url": page_url(request.path, params, page.previous_params),
         "current_url": request.get_full_path(),
@@ -147,6 +167,35 @@ def render_task_list(
         **(extra or {}),
     }
     return render(request, template, context, status=status)
+
+
+def _with_page_size(params: QueryDict) -> QueryDict:
+    """The query with a page size of the list's choices (25/50/100): a missing or
+    unknown one (a hand-edited link, an old ?page_size=20) becomes the default rather
+    than an error page."""
+    if params.get("page_size") in {str(size) for size in PAGE_SIZES}:
+        return params
+    params = params.copy()
+    params["page_size"] = str(PAGE_SIZES[0])
+    return params
+
+
+def _list_total(
+    request: HttpRequest,
+    queryset: QuerySet[Task],
+    params: QueryDict,
+    scope: str,
+    project: Any,
+    valid: bool,
+) -> int:
+    """The list's total ("124 tasks"), cached per list and filter (selectors.list_count)."""
+    if not valid:
+        return 0
+    # Only the filters change the total: not the order, the page or the page size.
+    names = sorted(name for name in TaskFilter.base_filters if name != "ordering")
+    key = urlencode([(name, params.getlist(name)) for name in names], doseq=True)
+    reader = f"{scope}:{getattr(project, 'pk', '')}:{key}"
+    return selectors.list_count(request.user, queryset, reader=reader, project=project)
 
 
 @login_required
@@ -357,6 +406,48 @@ def task_bulk(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, "No task was moved to trash.")
     return redirect(back)
+
+
+# Not part of a list's filter: where it is (cursor, page) and what the page does.
+_NOT_FILTERS = ("cursor", "page", "quick", "format")
+
+
+def _scoped_query(params: QueryDict, scope: str, project: Any, *, drop: tuple = ()) -> str:
+    """The filters of the list on show, for its "Export these tasks" links and "Save
+    this filter": the same filters, and the list's own scope (a project, "assigned to
+    me") as a filter, so the export or the saved filter means the same tasks."""
+    query = params.copy()
+    for key in (*_NOT_FILTERS, *drop):
+        query.pop(key, None)
+    if project is not None:
+        query["project"] = str(project.pk)
+    elif scope == "mine":
+        query["assignee"] = "me"
+    return query.urlencode()
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def task_export(request: HttpRequest) -> HttpResponse:
+    """ "Export these tasks": the visible tasks that match the list's filters, as CSV or
+    JSON (tasks.exchange, the same rows as the API's export), named with today's date
+    in the user's zone. A bad filter or format is a 400 that says which, never a 500."""
+    fmt = request.GET.get("format", "csv")
+    filters = TaskFilter(
+        request.GET, queryset=selectors.visible_tasks(request.user), request=request
+    )
+    errors = [] if fmt in exchange.FORMATS else ["Format: choose csv or json."]
+    if not filters.is_valid():
+        errors += [f"{name.capitalize()}: {' '.join(e)}" for name, e in filters.errors.items()]
+    if errors:
+        return HttpResponse(
+            "\n".join(errors) + "\n", status=400, content_type="text/plain; charset=utf-8"
+        )
+    content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    response = StreamingHttpResponse(exchange.stream(filters.qs, fmt), content_type=content_type)
+    name = f"taskflow-tasks-{timezone.localdate().isoformat()}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _import_limited(request: HttpRequest) -> int | None:

@@ -91,6 +91,35 @@ def query_without(params: QueryDict, *keys: str) -> str:
     return query.urlencode()
 
 
+# A header's first click: the order people expect of that column.
+_FIRST_ORDER = {"title": "title", "priority": "-priority", "due_date": "due_date"}
+
+
+@register.simple_tag
+def sort_header(params: QueryDict, ordering: str, field: str, label: str) -> SafeString:
+    """A sortable column header: a link that sorts by ``field`` (a whitelisted key of
+    tasks.filters) and, on the sorted column, flips the direction; ``aria-sort`` and
+    an arrow say how the list is sorted now. The other filters and the page size stay;
+    the cursor or page number does not (it belongs to the old order)."""
+    query = params.copy()
+    for key in ("ordering", "cursor", "page"):
+        query.pop(key, None)
+    if ordering == field:
+        state, arrow, target = "ascending", "▲", f"-{field}"
+    elif ordering == f"-{field}":
+        state, arrow, target = "descending", "▼", field
+    else:
+        state, arrow, target = "", "", _FIRST_ORDER.get(field, field)
+    query["ordering"] = target
+    return format_html(
+        '<th scope="col"{}><a class="sort" href="?{}">{}{}</a></th>',
+        format_html(' aria-sort="{}"', state) if state else "",
+        query.urlencode(),
+        label,
+        format_html(' <span aria-hidden="true">{}</span>', arrow) if arrow else "",
+    )
+
+
 @register.simple_tag
 def task_url(name: str, task_id: Any) -> str:
     """``{% url "tasks:<name>" task_id %}`` for per-row links, without a reverse() per row."""

@@ -117,6 +117,7 @@ def test_strangers_answer_equals_missing_task_answer(owner, stranger, secret_tas
 PAGES = [
     ("tasks:dashboard", False, 200),
     ("tasks:list", False, 200),
+    ("tasks:export", False, 200),
     ("tasks:create", False, 200),
     ("tasks:detail", True, 200),
     ("tasks:edit", True, 200),

@@ -43,6 +43,7 @@ EXPECTED_FILES = {
     "checklist_items.json",
     "comments.json",
     "activity.json",
+    "saved_filters.json",
     "reminders.json",
     "notifications.json",
 }
