@@ -5,12 +5,16 @@ task. Timing is measured by bench/, never asserted here."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from tasks import services
 from tests.factories import TaskFactory
 
 # Authentication: the user row and the revocation check (a query without a shared cache).
 AUTH = 2
+# MongoDB answers a search with its $text index first (tasks/search_backends.py: the
+# backend cannot put $text in a subquery), then the list: one command more.
+SEARCH = 1 if connection.vendor == "mongodb" else 0
 
 
 def _tasks(owner, count: int) -> None:
@@ -24,7 +28,7 @@ def _tasks(owner, count: int) -> None:
     [
         ("/api/tasks/", AUTH + 1),
         ("/api/tasks/?status=todo&ordering=-updated_at", AUTH + 1),
-        ("/api/tasks/?search=task&priority=medium", AUTH + 1),
+        ("/api/tasks/?search=task&priority=medium", AUTH + 1 + SEARCH),
         ("/api/tasks/?tag=home", AUTH + 1),
         ("/api/tasks/?ordering=due_date&page_size=5", AUTH + 1),
         ("/api/tasks/?page=1&page_size=5", AUTH + 2),  # + the total count
