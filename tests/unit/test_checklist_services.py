@@ -127,7 +127,7 @@ def test_many_inserts_into_one_gap_keep_the_order(user, task):
 
 def test_deleting_the_task_deletes_its_checklist(user, task):
     checklists.checklist_item_add(actor=user, task=fresh(task), text="Gone with it")
-    services.task_delete(actor=user, task=fresh(task))
+    services.task_delete_permanently(actor=user, task=fresh(task))
     assert not ChecklistItem.objects.filter(task_id=task.pk).exists()
 
 

@@ -99,7 +99,7 @@ def test_updates_and_deletes_are_searchable_at_once(user):
     assert found(user, "plan") == ["Draft the plan"]
     services.task_update(actor=user, task=task, changes={"description": "with a budget"})
     assert found(user, "budget") == ["Draft the plan"]
-    services.task_delete(actor=user, task=Task.objects.get(pk=task.pk))
+    services.task_delete_permanently(actor=user, task=Task.objects.get(pk=task.pk))
     assert found(user, "plan") == []
     assert search_backends.verify(connection) == []
 

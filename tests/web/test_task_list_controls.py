@@ -106,7 +106,7 @@ def test_total_follows_writes_at_once(web, user, other_user, settings):
     assert web.get(LIST).context["total"] == 26
     _create(user, title="One more", project_id=project.pk)
     assert web.get(LIST).context["total"] == 27
-    services.task_delete(actor=user, task=tasks[0])
+    services.task_trash(actor=user, task=tasks[0])
     assert web.get(LIST).context["total"] == 26
     # Another member's write reaches this user's cached total too.
     invitation = project_services.member_invite(
