@@ -301,17 +301,23 @@ def _sqlite_fill() -> list[str]:
 
 def _pg_function() -> str:
     # IMMUTABLE (the index needs it): only built-ins with constant arguments. Each
-    # column is folded by translate() before the simple configuration lower-cases it.
+    # column is folded by translate(), and every ASCII character that is not a letter
+    # or digit becomes a space, as ``words()`` splits a query, before the simple
+    # configuration's parser reads it. Without that the parser kept "example.com",
+    # "v1.2" or "pg-1e52abcd-17" as tokens of their own, and the query's words (parsed
+    # alone: "1e52abcd" reads as "1e52" then "abcd") never matched them: a cluster test
+    # searching a random hex prefix failed.
     fold_from, fold_to = _FOLD_FROM.replace("'", "''"), _FOLD_TO.replace("'", "''")
 
-    def folded(arg: str) -> str:
-        return f"translate(coalesce({arg}, ''), '{fold_from}', '{fold_to}')"
+    def cleaned(arg: str) -> str:
+        folded = f"translate(coalesce({arg}, ''), '{fold_from}', '{fold_to}')"
+        return rf"regexp_replace({folded}, '[^[:alnum:]\u0080-\U0010FFFF]+', ' ', 'g')"
 
     return (
         "CREATE OR REPLACE FUNCTION tf_task_search_vector(title text, description text)"
         " RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT"
-        f" setweight(to_tsvector('simple'::regconfig, {folded('$1')}), 'A') ||"
-        f" setweight(to_tsvector('simple'::regconfig, {folded('$2')}), 'B') $$"
+        f" setweight(to_tsvector('simple'::regconfig, {cleaned('$1')}), 'A') ||"
+        f" setweight(to_tsvector('simple'::regconfig, {cleaned('$2')}), 'B') $$"
     )
 
 

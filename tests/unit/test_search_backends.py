@@ -65,6 +65,26 @@ def test_prefixes_match_at_the_start_of_words_only(user):
     assert found(user, "voice") == ["Voice memo"]
 
 
+@PREFIXES
+@pytest.mark.parametrize(
+    ("title", "query"),
+    [
+        # PostgreSQL's text parser read "1e52abcd" as a number and a word and kept
+        # "example.com", "v1.2" and "a_b" whole: these words were never found there.
+        ("pg-1e52abcd-17", "1e52abcd"),
+        ("pg-1e52abcd-17", "pg 1e52abcd"),
+        ("Renew example.com", "com"),
+        ("Release v1.2", "2"),
+        ("snake_case name", "case"),
+        ("Straße fegen", "straße"),
+    ],
+)
+def test_every_word_the_query_sees_is_a_word_of_the_index(user, title, query):
+    make(user, title)
+    make(user, "Something else")
+    assert found(user, query) == [title]
+
+
 def test_case_and_accents_do_not_matter(user):
     make(user, "Café menu")
     make(user, "RESUME review")
