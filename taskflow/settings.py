@@ -83,6 +83,8 @@ INSTALLED_APPS = backends.installed_apps(
         "django.contrib.messages",
         "whitenoise.runserver_nostatic",
         "django.contrib.staticfiles",
+        # allauth's security-key list (mfa/webauthn/authenticator_list.html) loads it.
+        "django.contrib.humanize",
         "rest_framework",
         "django_filters",
         "drf_spectacular",

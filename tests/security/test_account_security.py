@@ -297,3 +297,12 @@ def test_password_only_doors_still_sign_in_users_without_second_factor(db, door)
     response = browser.post(door, {"username": staff.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 302
     assert browser.session["_auth_user_id"] == staff.pk
+
+
+@pytest.mark.parametrize("path", ["/accounts/2fa/", "/accounts/2fa/webauthn/"])
+def test_second_factor_pages_render(user, path):
+    # The security-key list is allauth's template, which loads django.contrib.humanize:
+    # without that app it answered 500.
+    client = Client()
+    client.force_login(user)
+    assert client.get(path).status_code == 200
