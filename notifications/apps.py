@@ -10,12 +10,14 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from accounts import data
         from notifications import account_data, assignments, reminders
-        from tasks import events
+        from tasks import events, recurrence
 
         data.register_exporter("reminders", account_data.export_reminders)
         data.register_exporter("notifications", account_data.export_notifications)
 
         # A changed due date or time moves the task's relative reminders.
         events.subscribe(reminders.on_task_written)
+        # The next occurrence of a repeating task gets its reminders again.
+        recurrence.subscribe_next_occurrence(reminders.copy_to_next_occurrence)
         # A new assignee hears about it.
         events.subscribe(assignments.on_task_written)

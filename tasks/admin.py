@@ -2,7 +2,11 @@
 (``permissions.operator_tasks``): superusers (operators) see and change every task,
 other staff only their own. Every write goes through tasks.services with
 ``actor=request.user``, so version, completed_at, tag rows, the stats versions and
-the write event stay right, and the operator is recorded as the one who wrote."""
+the write event stay right, and the operator is recorded as the one who wrote.
+
+Trashed tasks (SPEC §12) stay listed for operators (operator_tasks decides, as for
+every row) but read as such: an "In trash" filter, a marker in the list and a
+read-only "Trash" line on the change page saying since when and by whom."""
 
 from __future__ import annotations
 
@@ -76,13 +80,34 @@ class PriorityListFilter(admin.ChoicesFieldListFilter):
             yield {**choice, "display": str(choice["display"]).capitalize()}
 
 
+class TrashListFilter(admin.SimpleListFilter):
+    """Narrows the rows operator_tasks gave; never widens them."""
+
+    title = "in trash"
+    parameter_name = "in_trash"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Task]) -> QuerySet[Task]:
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        return queryset
+
+
+def _moment(value: Any) -> str:
+    return date_format(timezone.localtime(value), "Y-m-d H:i")
+
+
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     form = TaskAdminForm
     # Compact dates and a breakable owner address: with "Dec. 2, 2026, 11:55 a.m." and
     # an unbreakable email the last column was clipped at 1280 px with the sidebar open.
-    list_display = ("title", "owner_email", "status", "priority_label", "due", "updated")
-    list_filter = ("status", ("priority", PriorityListFilter))
+    list_display = ("title", "trash", "owner_email", "status", "priority_label", "due", "updated")
+    list_filter = ("status", ("priority", PriorityListFilter), TrashListFilter)
     search_fields = ("title", "description", "owner__email")
     list_select_related = ("owner",)
     autocomplete_fields = ("owner",)
@@ -100,6 +125,20 @@ class TaskAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Task | None = None) -> bool:
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or permissions.can_operate(request.user, obj))
+
+    @admin.display(description="Trash", ordering="deleted_at")
+    def trash(self, obj: Task) -> str:
+        if obj.deleted_at is None:
+            return ""
+        return format_html('<strong class="nowrap">{}</strong>', "In trash")
+
+    @admin.display(description="Trash")
+    def trash_state(self, obj: Task) -> str:
+        """The change page's read-only line (a trashed task is still editable here)."""
+        if obj.deleted_at is None:
+            return ""
+        who = obj.deleted_by.email if obj.deleted_by_id and obj.deleted_by else "someone"
+        return f"In the trash since {_moment(obj.deleted_at)} (moved there by {who})."
 
     @admin.display(description="Owner", ordering="owner__email")
     def owner_email(self, obj: Task) -> str:
@@ -119,7 +158,7 @@ class TaskAdmin(admin.ModelAdmin):
     @admin.display(description="Updated", ordering="updated_at")
     def updated(self, obj: Task) -> str:
         # Date and time may wrap between them, never inside the date.
-        day, time = date_format(timezone.localtime(obj.updated_at), "Y-m-d H:i").split()
+        day, time = _moment(obj.updated_at).split()
         return format_html('<span class="nowrap">{}</span> {}', day, time)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Task | None = None) -> Any:
@@ -128,7 +167,15 @@ class TaskAdmin(admin.ModelAdmin):
             # a version that task_create then replaced. They exist once it is saved.
             return ()
         # A task never changes owner (its tag rows and caches are keyed by owner).
-        return (*READONLY_FIELDS, "owner")
+        return (*READONLY_FIELDS, "owner", "trash_state")
+
+    def get_fields(self, request: HttpRequest, obj: Task | None = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        if "trash_state" in fields:
+            fields.remove("trash_state")
+            if obj is not None and obj.deleted_at is not None:
+                fields.insert(0, "trash_state")  # first thing an operator reads
+        return fields
 
     def save_model(self, request: HttpRequest, obj: Task, form: Any, change: bool) -> None:
         values = {

@@ -506,7 +506,7 @@ class TaskViewSet(viewsets.GenericViewSet):
             raise ValidationError({"format": "Choose csv or json."})
         content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
         response = StreamingHttpResponse(
-            exchange.stream(self.get_queryset(), fmt), content_type=content_type
+            exchange.stream(self.get_queryset(), fmt, user=request.user), content_type=content_type
         )
         response["Content-Disposition"] = f'attachment; filename="tasks.{fmt}"'
         return response

@@ -13,11 +13,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from taskflow.fields import StrictBooleanField, StrictCharField
+from taskflow.fields import StrictCharField
 from taskflow.ids import ID_LENGTH, ID_PATTERN
 from tasks import checklists, permissions
 from tasks.api import ERROR, ID_REGEX
-from tasks.models import CHECKLIST_TEXT_MAX, ChecklistItem, Task
+from tasks.models import ChecklistItem, Task
+from tasks.serializers import ChecklistItemSerializer
 
 TASK_PK = OpenApiParameter(
     "task_pk",
@@ -31,17 +32,6 @@ ITEM_ID = OpenApiParameter(
     OpenApiParameter.PATH,
     description="The checklist item's id (26-character ULID).",
 )
-
-
-class ChecklistItemSerializer(serializers.Serializer):
-    id = serializers.CharField(read_only=True)
-    task = serializers.CharField(source="task_id", read_only=True)
-    text = StrictCharField(max_length=CHECKLIST_TEXT_MAX)
-    done = StrictBooleanField(required=False, help_text="Ticked.")
-    position = serializers.CharField(
-        read_only=True, help_text="Sort key: items are listed in (position, id) order."
-    )
-    created_at = serializers.DateTimeField(read_only=True)
 
 
 class ChecklistItemCreateSerializer(ChecklistItemSerializer):

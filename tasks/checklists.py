@@ -19,6 +19,7 @@ and reordering write one item row; a rare rebalance rewrites the (short) list.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -33,11 +34,14 @@ from tasks.models import CHECKLIST_ITEMS_MAX, CHECKLIST_TEXT_MAX, ChecklistItem,
 from tasks.positions import KEY_SOFT_MAX, NoKeyBetween, key_between, spread_keys
 
 __all__ = [
+    "checklist_copy",
     "checklist_item_add",
     "checklist_item_delete",
     "checklist_item_move",
     "checklist_item_update",
+    "checklist_rows",
     "checklist_step",
+    "clean_checklist",
     "get_checklist_item",
     "step_neighbour",
     "task_checklist",
@@ -77,6 +81,42 @@ def _clean_text(text: Any) -> str:
     if len(value) > CHECKLIST_TEXT_MAX:
         raise ValidationError({"text": f"At most {CHECKLIST_TEXT_MAX} characters."})
     return value
+
+
+def clean_checklist(items: Iterable[Mapping[str, Any]]) -> list[tuple[str, bool]]:
+    """A whole checklist given with its task (an import): ``(text, done)`` in order,
+    each text checked as ``checklist_item_add`` checks it, at most
+    CHECKLIST_ITEMS_MAX items. Raises ValidationError({"checklist": "item N: ..."})."""
+    cleaned: list[tuple[str, bool]] = []
+    for number, item in enumerate(items, start=1):
+        try:
+            cleaned.append((_clean_text(item.get("text")), bool(item.get("done", False))))
+        except ValidationError as exc:
+            message = " ".join(exc.message_dict["text"])
+            raise ValidationError({"checklist": f"item {number}: {message}"}) from None
+    if len(cleaned) > CHECKLIST_ITEMS_MAX:
+        raise ValidationError(
+            {"checklist": f"A checklist holds at most {CHECKLIST_ITEMS_MAX} items."}
+        )
+    return cleaned
+
+
+def checklist_copy(task: Task) -> list[tuple[str, bool]]:
+    """``task``'s items as the next occurrence of a repeating task starts them: same
+    texts, same order, none ticked."""
+    return [(text, False) for text in task_checklist(task).values_list("text", flat=True)]
+
+
+def checklist_rows(task: Task, items: list[tuple[str, bool]]) -> list[ChecklistItem]:
+    """Unsaved items of a task being created, in order (evenly spaced keys), and the
+    task's counters to match. The caller inserts them with the task and ends in one
+    CREATED event: a new task's checklist is part of its create, not item writes."""
+    task.checklist_total = len(items)
+    task.checklist_done = sum(1 for _, done in items if done)
+    return [
+        ChecklistItem(task_id=task.pk, text=text, done=done, position=key)
+        for (text, done), key in zip(items, spread_keys(len(items)), strict=True)
+    ]
 
 
 def _label(text: str | None, done: bool) -> str | None:

@@ -9,6 +9,11 @@ holds on every backend without a transaction (a unique ``_id`` on MongoDB).
 The hook runs on the write path (``tasks.events.subscribe``), so every way of
 completing a task (API, pages, bulk, admin) is covered by one function.
 
+The next occurrence is created with the checklist (same items and order, none ticked),
+in the same insert and the same CREATED event. Other apps carry their own parts over
+with ``subscribe_next_occurrence`` (notifications: each user's reminders), called once,
+after the next occurrence was created.
+
 Dates: a task's due date and due time are wall-clock values. "From completion" counts
 from the day the task was completed in its owner's zone; the due time carries over
 unchanged, so a daily 09:00 task stays at 09:00 local time across DST changes.
@@ -19,6 +24,7 @@ from __future__ import annotations
 import calendar
 import logging
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
@@ -30,8 +36,8 @@ from django.utils import timezone
 
 from accounts.preferences import WeekStart, zone_for
 from taskflow.ids import derived_id
-from tasks import events
-from tasks.models import REPEAT_MAX, RepeatFrom, Status, Task, TaskTag
+from tasks import checklists, events
+from tasks.models import REPEAT_MAX, ChecklistItem, RepeatFrom, Status, Task, TaskTag
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +170,16 @@ def next_task_id(task: Task) -> str:
 CARRIED = ("owner", "title", "description", "priority", "tags", "due_time", "repeat_from")
 CARRIED_IF_PRESENT = ("project", "assignee", "created_by")
 
+NextOccurrenceHook = Callable[[Task, Task], None]
+_next_hooks: list[NextOccurrenceHook] = []
+
+
+def subscribe_next_occurrence(hook: NextOccurrenceHook) -> Callable[[], None]:
+    """Call ``hook(previous, following)`` after each next occurrence is created (once
+    per occurrence); returns a function that detaches it."""
+    _next_hooks.append(hook)
+    return lambda: _next_hooks.remove(hook)
+
 
 def create_next_occurrence(*, actor: Any, task: Task) -> Task | None:
     """Create the occurrence after ``task`` (completed); None if the series ended or
@@ -196,15 +212,22 @@ def create_next_occurrence(*, actor: Any, task: Task) -> Task | None:
         updated_at=now,
     )
     nxt.tags = list(task.tags)
+    items = checklists.checklist_rows(nxt, checklists.checklist_copy(task))
     try:
         with transaction.atomic():
             nxt.save(force_insert=True)
             TaskTag.objects.bulk_create(
                 [TaskTag(task_id=nxt.pk, owner_id=nxt.owner_id, name=tag) for tag in nxt.tags]
             )
+            ChecklistItem.objects.bulk_create(items)
     except IntegrityError:
         return None  # created already: by a retry, a reopen and re-complete, or a race
     events.task_written(actor=actor, action=events.CREATED, tasks=[nxt])
+    for hook in list(_next_hooks):
+        try:
+            hook(task, nxt)
+        except Exception:  # the occurrence exists; one failing part must not undo it
+            logger.exception("next occurrence hook %r failed", hook)
     return nxt
 
 

@@ -9,10 +9,11 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from taskflow.fields import IdField, StrictCharField
+from taskflow.fields import IdField, StrictBooleanField, StrictCharField
 from taskflow.ids import ID_LENGTH
 from tasks import recurrence
 from tasks.models import (
+    CHECKLIST_TEXT_MAX,
     DESCRIPTION_MAX,
     REPEAT_MAX,
     TAG_MAX_LENGTH,
@@ -278,3 +279,17 @@ class StatsSerializer(serializers.Serializer):
     overdue = serializers.IntegerField()
     due_today = serializers.IntegerField()
     completed_last_7_days = serializers.IntegerField()
+
+
+# One checklist item: the checklist API's shape (tasks/checklist_api.py), here so that
+# an import's items (tasks.exchange) are read by the same fields. No docstring: it
+# would become the schema component's description.
+class ChecklistItemSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    task = serializers.CharField(source="task_id", read_only=True)
+    text = StrictCharField(max_length=CHECKLIST_TEXT_MAX)
+    done = StrictBooleanField(required=False, help_text="Ticked.")
+    position = serializers.CharField(
+        read_only=True, help_text="Sort key: items are listed in (position, id) order."
+    )
+    created_at = serializers.DateTimeField(read_only=True)

@@ -32,12 +32,13 @@ from projects import selectors as project_selectors
 from projects.inbox import inbox_id_of
 from projects.models import Membership, Project, Role, roles_at_least
 from taskflow.ids import derived_id
-from tasks import board, events, permissions, quickadd, recurrence
+from tasks import board, checklists, events, permissions, quickadd, recurrence
 from tasks.exceptions import IdempotencyConflict, PreconditionFailed, WriteConflict
 from tasks.models import (
     DESCRIPTION_MAX,
     TAG_MAX_LENGTH,
     TAGS_MAX,
+    ChecklistItem,
     Priority,
     RepeatFrom,
     Status,
@@ -625,10 +626,21 @@ def imported_task_id(owner: Any, source_id: str) -> str:
 
 
 def tasks_import(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
-    """Create tasks from validated import rows (task_create's fields, plus an optional
-    ``id`` the row was exported under), by and for ``actor``; returns (created,
-    skipped). All or nothing: every row is checked first and ImportRowsInvalid lists
-    the bad ones.
+    """Create tasks from validated import rows; returns (created, skipped). See
+    tasks_import_rows."""
+    created, skipped = tasks_import_rows(actor=actor, rows=rows)
+    return len(created), skipped
+
+
+def tasks_import_rows(
+    *, actor: Any, rows: Sequence[Mapping[str, Any]]
+) -> tuple[list[tuple[int, Task]], int]:
+    """Create tasks from validated import rows (task_create's fields, a ``checklist``
+    of ``{text, done}`` items, and an optional ``id`` the row was exported under), by
+    and for ``actor``; returns (the index of each created row with its task, how many
+    were skipped). All or nothing: every row is checked first (the checklist as
+    ``checklists.clean_checklist`` checks it) and ImportRowsInvalid lists the bad ones.
+    A task's checklist is part of its create: one CREATED event for the whole import.
 
     A row is skipped when its ``id``, or the id an earlier import of it was given, is
     among the owner's visible tasks: re-importing an export never duplicates and never
@@ -639,7 +651,9 @@ def tasks_import(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[int,
     # project; moving them is one bulk action).
     project_id = inbox_id_of(actor)
     tasks: list[Task] = []
+    indexes: list[int] = []
     sources: list[str | None] = []
+    items: dict[int, list[tuple[str, bool]]] = {}
     errors: dict[int, ValidationError] = {}
     for index, row in enumerate(rows):
         # Oldest first, a millisecond apart (MongoDB keeps milliseconds): the list shows
@@ -653,21 +667,29 @@ def tasks_import(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[int,
             status=row.get("status", Status.TODO),
             priority=row.get("priority", Priority.MEDIUM),
             due_date=row.get("due_date"),
+            due_time=row.get("due_time"),
+            repeat=row.get("repeat") or "",
+            repeat_from=row.get("repeat_from") or RepeatFrom.DUE,
             tags=list(row.get("tags") or []),
             created_at=created_at,
             updated_at=created_at,
         )
         try:
             _prepare(task)
+            items[index] = checklists.clean_checklist(row.get("checklist") or [])
         except ValidationError as exc:
             errors[index] = exc
             continue
         task.completed_at = _completed_at(None, task.status, None)
         tasks.append(task)
+        indexes.append(index)
         sources.append(row.get("id") or None)
     if errors:
         raise ImportRowsInvalid(errors)
     new = _without_known(actor, tasks, sources)
+    kept = {id(task) for task in new}  # by identity: a repeated source id shares a pk
+    created = [(i, task) for i, task in zip(indexes, tasks, strict=True) if id(task) in kept]
+    item_rows = [item for i, task in created for item in checklists.checklist_rows(task, items[i])]
     _place_at_ends(project_id, new)
     try:
         with transaction.atomic():
@@ -681,12 +703,13 @@ def tasks_import(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[int,
                         for name in task.tags
                     ]
                 )
+            ChecklistItem.objects.bulk_create(item_rows, batch_size=IMPORT_BATCH)
     except IntegrityError:
         # The same file imported twice at once: one of them inserted these ids first.
         raise WriteConflict("These tasks are being imported by another request.") from None
     if new:
         events.task_written(actor=actor, action=events.CREATED, tasks=new)
-    return len(new), len(tasks) - len(new)
+    return created, len(tasks) - len(new)
 
 
 def _place_at_ends(project_id: str, tasks: list[Task]) -> None:

@@ -444,7 +444,9 @@ def task_export(request: HttpRequest) -> HttpResponse:
             "\n".join(errors) + "\n", status=400, content_type="text/plain; charset=utf-8"
         )
     content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
-    response = StreamingHttpResponse(exchange.stream(filters.qs, fmt), content_type=content_type)
+    response = StreamingHttpResponse(
+        exchange.stream(filters.qs, fmt, user=request.user), content_type=content_type
+    )
     name = f"taskflow-tasks-{timezone.localdate().isoformat()}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
@@ -287,3 +288,43 @@ def test_changelist_dates_are_compact(admin_client, user):
     today = timezone.localdate().isoformat()
     assert f'<td class="field-due"><span class="nowrap">{today}</span></td>' in page
     assert f'<td class="field-updated"><span class="nowrap">{today}</span> ' in page
+
+
+def test_trashed_tasks_are_marked_filtered_and_explained(admin_client, user, report):
+    binned, _ = services.task_create(actor=user, title="Old draft")
+    binned = services.task_trash(actor=user, task=binned)
+    page = admin_client.get("/admin/tasks/task/").content.decode()
+    # Operators still see both; only the trashed row carries the marker.
+    assert "Quarterly report" in page
+    assert "Old draft" in page
+    assert page.count('<strong class="nowrap">In trash</strong>') == 1
+    trashed_only = admin_client.get("/admin/tasks/task/?in_trash=yes").content.decode()
+    assert "Old draft" in trashed_only
+    assert "Quarterly report" not in trashed_only
+    live_only = admin_client.get("/admin/tasks/task/?in_trash=no").content.decode()
+    assert "Quarterly report" in live_only
+    assert "Old draft" not in live_only
+
+    change = admin_client.get(f"/admin/tasks/task/{binned.pk}/change/").content.decode()
+    since = timezone.localtime(binned.deleted_at).strftime("%Y-%m-%d %H:%M")
+    assert f"In the trash since {since} (moved there by {user.email})." in change
+    # Read-only: a line, not an input the form would post.
+    assert 'name="trash_state"' not in change
+    live = admin_client.get(f"/admin/tasks/task/{report.pk}/change/").content.decode()
+    assert "In the trash since" not in live
+
+
+def test_staff_who_are_not_operators_do_not_see_trashed_tasks(user, report):
+    staff = UserFactory(email="staff@example.com", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__endswith="_task"))
+    own, _ = services.task_create(actor=staff, title="Staff draft")
+    services.task_trash(actor=staff, task=own)
+    services.task_create(actor=staff, title="Staff live")
+    client = Client()
+    client.force_login(staff)
+    page = client.get("/admin/tasks/task/").content.decode()
+    assert "Staff live" in page
+    assert "Staff draft" not in page
+    page = client.get("/admin/tasks/task/?in_trash=yes").content.decode()
+    assert "Staff draft" not in page  # operator_tasks, not the filter, decides
+    assert client.get(f"/admin/tasks/task/{own.pk}/change/").status_code in (302, 404)

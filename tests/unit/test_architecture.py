@@ -76,6 +76,14 @@ def test_accounts_knows_nothing_of_tasks():
     assert offending_lines(sources("accounts"), pattern) == []
 
 
+def test_of_tasks_only_the_export_module_imports_notifications():
+    # notifications builds on tasks (hooks: events.subscribe, subscribe_next_occurrence);
+    # the export/import is the one place that carries reminders along with tasks.
+    pattern = re.compile(r"^\s*(from|import)\s+notifications\b")
+    paths = [p for p in sources("tasks") if p != ROOT / "tasks" / "exchange.py"]
+    assert offending_lines(paths, pattern) == []
+
+
 def test_bench_uses_public_functions_only():
     # `module._private` attribute use or `from x import _private` (dunders are fine).
     pattern = re.compile(r"\b(?!self\b)\w+\._[a-z]\w*|\bimport\s+_[a-z]|,\s*_[a-z]\w*\s*$")

@@ -133,7 +133,7 @@ def test_export_to_unwritable_path_is_a_command_error(owner_with_tasks, tmp_path
         run("export_tasks", "--user", owner_with_tasks.email, "--output", str(tmp_path / "no/x"))
 
 
-def _failing_stream(tasks, fmt):
+def _failing_stream(tasks, fmt, *, user):
     yield "id,title\n"
     yield "01,half a row"
     raise OSError(28, "No space left on device")

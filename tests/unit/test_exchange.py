@@ -38,7 +38,7 @@ def test_csv_export_round_trips_through_import(user, other_user):
         priority=Priority.HIGH,
         tags=["-minus", "b"],
     )
-    data = "".join(exchange.stream(Task.objects.filter(owner=user), "csv")).encode()
+    data = "".join(exchange.stream(Task.objects.filter(owner=user), "csv", user=user)).encode()
     report = exchange.import_tasks(other_user, exchange.read_rows(data, "csv"))
     assert (report.created, report.errors) == (1, [])
     copy = Task.objects.get(owner=other_user)
@@ -54,13 +54,15 @@ def test_csv_export_round_trips_through_import(user, other_user):
 def test_json_export_is_valid_json_in_creation_order(user):
     for title in ("one", "two", "three"):
         services.task_create(actor=user, title=title)
-    records = json.loads("".join(exchange.stream(Task.objects.filter(owner=user), "json")))
+    records = json.loads(
+        "".join(exchange.stream(Task.objects.filter(owner=user), "json", user=user))
+    )
     assert [r["title"] for r in records] == ["one", "two", "three"]
     assert set(records[0]) == set(exchange.COLUMNS)
 
 
 def test_empty_json_export_is_an_empty_list(user):
-    assert json.loads("".join(exchange.stream(Task.objects.none(), "json"))) == []
+    assert json.loads("".join(exchange.stream(Task.objects.none(), "json", user=user))) == []
 
 
 @pytest.mark.parametrize(
@@ -179,7 +181,7 @@ def test_row_limit_is_a_file_error():
 
 
 def _export(owner, fmt="json") -> bytes:
-    return "".join(exchange.stream(Task.objects.filter(owner=owner), fmt)).encode()
+    return "".join(exchange.stream(Task.objects.filter(owner=owner), fmt, user=owner)).encode()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])

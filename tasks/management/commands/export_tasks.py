@@ -36,7 +36,7 @@ class Command(BaseCommand):
         output = options["output"]
         suffix = Path(output).suffix.lower().lstrip(".") if output else ""
         fmt = options["format"] or (suffix if suffix in exchange.FORMATS else "csv")
-        chunks = exchange.stream(visible_tasks(owner), fmt)
+        chunks = exchange.stream(visible_tasks(owner), fmt, user=owner)
         if output is None:
             try:
                 for chunk in chunks:
