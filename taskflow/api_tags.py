@@ -92,7 +92,7 @@ TAGS: list[dict[str, str]] = [
     },
     {
         "name": CALENDAR,
-        "description": "A private iCal address for your calendar app, showing your tasks "
-        "with a due date.",
+        "description": "A private iCal address for your calendar app, showing the tasks "
+        "you can see that have a due date.",
     },
 ]

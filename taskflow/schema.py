@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 
 _ERROR = '{"detail": "...", "code": "..."}'
 # Raised by layers every operation passes through.
@@ -30,6 +31,8 @@ _WITH_BODY = {
     "413": "The request body is larger than 1 MB. " + _ERROR,
     "415": "The body is not application/json. " + _ERROR,
 }
+# For views that declare their 401 themselves: the same words as the added ones.
+NOT_SIGNED_IN = OpenApiResponse(description=_AUTHENTICATED["401"])
 # The Authorize dialog and each operation list schemes in this order: the JWT is what
 # a person trying the API gets from the login operation.
 SECURITY_ORDER = ("jwtAuth", "personalToken", "cookieAuth")
@@ -58,6 +61,17 @@ def declare_common_responses(result: dict[str, Any], **kwargs: Any) -> dict[str,
             for code, description in extra.items():
                 responses.setdefault(code, {"description": description})
     return result
+
+
+def operation_doc(
+    tag: str, summary: str, description: str, *, methods: list[str] | None = None
+) -> Any:
+    """The text a reader of the API docs sees for one operation: a short imperative
+    summary (the heading), what it does and answers in plain words, and its group.
+
+    Per-app ``api_docs`` modules apply these with ``extend_schema_view``; the shape
+    (parameters, bodies, responses) stays in the view's own ``extend_schema``."""
+    return extend_schema(summary=summary, description=description, tags=[tag], methods=methods)
 
 
 def _security_rank(name: str) -> int:
