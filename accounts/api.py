@@ -315,6 +315,8 @@ class MeView(APIView):
             403: OpenApiResponse(description="Personal API tokens cannot delete accounts"),
             409: OpenApiResponse(
                 response=TransferFirstSerializer,
+                description="You are the only owner of projects shared with others "
+                "(listed): make someone else owner of each first",
             ),
             429: ERRORS[429],
         },

@@ -45,13 +45,10 @@ REMINDER_ID = OpenApiParameter(
     list=extend_schema(
         parameters=[TASK_PK],
         responses={200: ReminderSerializer(many=True), 404: ERROR},
-        description="Your own reminders on the task, oldest first.",
     ),
     create=extend_schema(
         parameters=[TASK_PK],
         responses={201: ReminderSerializer, 400: ERROR, 404: ERROR},
-        description="Add a reminder for yourself: {at} or {before_due_minutes}. Anyone who "
-        "can see the task may (viewers too); only you are reminded.",
     ),
 )
 class TaskReminderViewSet(viewsets.GenericViewSet):
@@ -99,7 +96,6 @@ class ReminderViewSet(viewsets.GenericViewSet):
     list=extend_schema(
         parameters=LIST_PARAMETERS,
         responses={200: NotificationPage, 400: ERROR, 404: ERROR},
-        description="Your notifications: unread first, then newest first.",
     ),
 )
 class NotificationViewSet(viewsets.GenericViewSet):
@@ -120,7 +116,6 @@ class NotificationViewSet(viewsets.GenericViewSet):
     @extend_schema(
         request=MarkReadSerializer,
         responses={200: MarkReadResultSerializer, 400: ERROR},
-        description="Mark notifications read: {ids} or {all: true}.",
     )
     @action(detail=False, methods=["post"])
     def read(self, request: Request) -> Response:

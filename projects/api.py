@@ -161,8 +161,6 @@ class ProjectViewSet(viewsets.GenericViewSet):
     create=extend_schema(
         request=InviteSerializer,
         responses={201: InvitationSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
-        description="Invite by email: the invitation is emailed (and shown in the app "
-        "to an existing user). Re-inviting updates the same invitation.",
     ),
     partial_update=extend_schema(
         request=RoleSerializer,
@@ -170,7 +168,6 @@ class ProjectViewSet(viewsets.GenericViewSet):
     ),
     destroy=extend_schema(
         responses={204: None, 400: ERROR, 403: ERROR, 404: ERROR},
-        description="Remove a member; your own user id leaves the project.",
     ),
 )
 class MemberViewSet(viewsets.GenericViewSet):
@@ -231,7 +228,6 @@ class MemberViewSet(viewsets.GenericViewSet):
     ),
     destroy=extend_schema(
         responses={204: None, 400: ERROR, 403: ERROR, 404: ERROR},
-        description="Revoke a pending invitation.",
     ),
 )
 class ProjectInvitationViewSet(viewsets.GenericViewSet):
@@ -292,7 +288,6 @@ class InvitationViewSet(viewsets.GenericViewSet):
     @extend_schema(
         request=None,
         responses={200: MembershipResultSerializer, 400: ERROR, 404: ERROR},
-        description="Join the project with the invitation's role (single use).",
     )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:
