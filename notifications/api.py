@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from notifications import reminders, services
+from notifications import api_docs, reminders, services
 from notifications.models import Notification, Reminder
 from notifications.serializers import (
     MarkReadResultSerializer,
@@ -41,6 +41,7 @@ REMINDER_ID = OpenApiParameter(
 )
 
 
+@api_docs.TASK_REMINDERS
 @extend_schema_view(
     list=extend_schema(
         parameters=[TASK_PK],
@@ -77,6 +78,7 @@ class TaskReminderViewSet(viewsets.GenericViewSet):
         return Response(ReminderSerializer(reminder).data, status=status.HTTP_201_CREATED)
 
 
+@api_docs.REMINDERS
 @extend_schema_view(
     destroy=extend_schema(parameters=[REMINDER_ID], responses={204: None, 404: ERROR}),
 )
@@ -92,6 +94,7 @@ class ReminderViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@api_docs.NOTIFICATIONS
 @extend_schema_view(
     list=extend_schema(
         parameters=LIST_PARAMETERS,

@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from projects import roles, selectors, services
+from projects import api_docs, roles, selectors, services
 from projects.models import Invitation, Membership
 from projects.serializers import (
     InvitationSerializer,
@@ -50,6 +50,7 @@ def _project_body(membership: Membership) -> dict[str, Any]:
     return ProjectSerializer(membership.project, context={"my_role": membership.role}).data
 
 
+@api_docs.PROJECTS
 @extend_schema_view(
     list=extend_schema(
         parameters=LIST_PARAMETERS, responses={200: ProjectPage, 400: ERROR, 404: ERROR}
@@ -154,6 +155,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         return Response(MemberSerializer(target).data)
 
 
+@api_docs.MEMBERS
 @extend_schema_view(
     list=extend_schema(
         parameters=LIST_PARAMETERS, responses={200: MemberPage, 400: ERROR, 404: ERROR}
@@ -221,6 +223,7 @@ class MemberViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@api_docs.PROJECT_INVITATIONS
 @extend_schema_view(
     list=extend_schema(
         parameters=LIST_PARAMETERS,
@@ -261,6 +264,7 @@ class ProjectInvitationViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@api_docs.INVITATIONS
 @extend_schema_view(
     list=extend_schema(
         parameters=LIST_PARAMETERS, responses={200: InvitationPage, 400: ERROR, 404: ERROR}
