@@ -109,7 +109,7 @@ class RegisterView(APIView):
         responses={
             201: RegisteredUserSerializer,
             202: OpenApiResponse(
-                description="ACCOUNT_EMAIL_VERIFICATION=mandatory: a link was emailed; the "
+                description="Where new users confirm their email: a link was emailed; the "
                 "same answer whether or not the address was already registered"
             ),
             400: ERRORS[400],
