@@ -15,8 +15,9 @@ REGISTER = extend_schema_view(
     post=doc(
         tag.AUTH,
         "Create an account",
-        "Creates an account with an email address and a password (and optionally a "
-        "name), and answers the new user. Then sign in with POST /api/auth/login/.\n\n"
+        "Creates an account with an email address and a password (optionally a name "
+        "and a time zone, UTC otherwise) and answers the new user. Then sign in with "
+        "POST /api/auth/login/.\n\n"
         "Where the site asks new users to confirm their email, the answer is a 202 "
         "instead: a link was emailed, and the account can sign in once it is followed. "
         "That answer is the same whether or not the address already had an account.\n\n"

@@ -137,7 +137,8 @@ class PersonalTokenScheme(OpenApiAuthenticationExtension):
             "in": "header",
             "name": "Authorization",
             "description": "A personal API token, for scripts: paste `Token ` and the "
-            "token, e.g. `Token tf_…`. Create one in the app (Account, API tokens) or with "
-            "POST /api/auth/tokens/. A read token cannot change anything, and no token "
-            "can manage tokens, sessions, the password or the account.",
+            "token, e.g. `Token tf_…`. Create one on the API tokens page "
+            "(/accounts/tokens/) or with POST /api/auth/tokens/. A read token cannot "
+            "change anything, and no token can manage tokens, sessions, the password or "
+            "the account.",
         }

@@ -364,8 +364,9 @@ SPECTACULAR_SETTINGS = {
     "with your email and password, copy the `access` value of the answer, open "
     "**Authorize** and paste it under jwtAuth. An access token lasts minutes; "
     "**Refresh the access token** (POST /api/auth/refresh/) gives a new one.\n\n"
-    "Scripts can use a personal API token instead (Account → API tokens in the app, or "
-    "POST /api/auth/tokens/): send `Authorization: Token tf_…`.\n\n"
+    "Scripts can use a personal API token instead (made on the API tokens page, "
+    "/accounts/tokens/, or with POST /api/auth/tokens/): send "
+    "`Authorization: Token tf_…`.\n\n"
     'Errors answer `{"detail": "...", "code": "..."}`; invalid input answers a map '
     "of field names to messages.",
     "VERSION": "1.0.0",

@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_view
 from taskflow import api_tags as tag
 from taskflow.schema import operation_doc as doc
 
-_NOT_FOUND = "A task you cannot see answers 404, the same as one that does not exist. "
+_NOT_FOUND = "A task you cannot see answers 404, the same as one that does not exist."
 _VERSION = (
     "To avoid overwriting someone else's change, send the `ETag` you read as "
     "`If-Match`: if the task changed since, the answer is a 412 and nothing is written."
