@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import data, deletion, second_factor, services, tokens, verification
+from accounts import api_docs, data, deletion, second_factor, services, tokens, verification
 from accounts.authentication import RefusesPersonalTokens
 from accounts.serializers import (
     AccountDeleteSerializer,
@@ -40,12 +40,26 @@ from accounts.serializers import (
 )
 from taskflow import metrics, ratelimit
 from taskflow.errors import RateLimitedError
+from taskflow.schema import NOT_SIGNED_IN
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input (field errors)"),
-    401: OpenApiResponse(description="Not authenticated, or the token was rejected"),
+    401: NOT_SIGNED_IN,
     429: OpenApiResponse(description="Too many attempts (see Retry-After)"),
 }
+# The 401s of the operations that need no token, in the words of what went wrong.
+WRONG_CREDENTIALS = OpenApiResponse(
+    description='Wrong email or password (the same answer for both): `{"detail": "...", '
+    '"code": "invalid_credentials"}`'
+)
+TICKET_NOT_VALID = OpenApiResponse(
+    description="The sign-in ticket is unknown, expired or already used: sign in again. "
+    '`{"detail": "...", "code": "ticket_not_valid"}`'
+)
+REFRESH_NOT_VALID = OpenApiResponse(
+    description="The refresh token is invalid, expired, revoked or already used: sign in "
+    'again. `{"detail": "...", "code": "token_not_valid"}`'
+)
 
 
 def _limit(request: Request, group: str) -> None:
@@ -84,6 +98,7 @@ class EmailNotVerified(exceptions.PermissionDenied):
     default_code = "email_not_verified"
 
 
+@api_docs.REGISTER
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -94,13 +109,12 @@ class RegisterView(APIView):
         responses={
             201: RegisteredUserSerializer,
             202: OpenApiResponse(
-                description="ACCOUNT_EMAIL_VERIFICATION=mandatory: a link was emailed; the "
+                description="Where new users confirm their email: a link was emailed; the "
                 "same answer whether or not the address was already registered"
             ),
             400: ERRORS[400],
             429: ERRORS[429],
         },
-        tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         _limit(request, "register")
@@ -125,6 +139,7 @@ class TicketRejected(exceptions.AuthenticationFailed):
     default_code = "ticket_not_valid"
 
 
+@api_docs.LOGIN
 class LoginView(OpenAuthView):
     throttle_classes: list = []
 
@@ -137,13 +152,10 @@ class LoginView(OpenAuthView):
                 resource_type_field_name=None,
             ),
             400: ERRORS[400],
-            401: ERRORS[401],
+            401: WRONG_CREDENTIALS,
             403: OpenApiResponse(description="Email not verified yet (mandatory verification)"),
             429: ERRORS[429],
         },
-        description="Tokens, or `{mfa_required: true, ticket}` when the user has a second "
-        "factor: then POST the ticket and a code to auth/login/mfa/.",
-        tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         data = LoginSerializer(data=request.data)
@@ -167,15 +179,13 @@ class LoginView(OpenAuthView):
         return Response(tokens.issue_tokens(user, request=request))
 
 
+@api_docs.LOGIN_MFA
 class LoginMfaView(OpenAuthView):
     throttle_classes: list = []
 
     @extend_schema(
         request=LoginMfaSerializer,
-        responses={200: TokenPairSerializer, 400: ERRORS[400], 401: ERRORS[401]},
-        description="Complete a sign-in that answered `mfa_required`: `code` is a TOTP "
-        "code or a recovery code. A ticket lives 5 minutes and works once.",
-        tags=["auth"],
+        responses={200: TokenPairSerializer, 400: ERRORS[400], 401: TICKET_NOT_VALID},
     )
     def post(self, request: Request) -> Response:
         data = LoginMfaSerializer(data=request.data)
@@ -190,15 +200,13 @@ class LoginMfaView(OpenAuthView):
         return Response(tokens.issue_tokens(user, request=request))
 
 
+@api_docs.PASSWORD_RESET
 class PasswordResetView(OpenAuthView):
     throttle_classes: list = []
 
     @extend_schema(
         request=PasswordResetSerializer,
         responses={202: None, 400: ERRORS[400], 429: ERRORS[429]},
-        description="Email a reset link (valid one hour, works once) if an active account "
-        "has this address. The answer is the same whether or not it does.",
-        tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         _limit(request, "password_reset")
@@ -214,15 +222,13 @@ class PasswordResetView(OpenAuthView):
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
+@api_docs.PASSWORD_RESET_CONFIRM
 class PasswordResetConfirmView(OpenAuthView):
     throttle_classes: list = []
 
     @extend_schema(
         request=PasswordResetConfirmSerializer,
         responses={204: None, 400: ERRORS[400], 429: ERRORS[429]},
-        description="`uid` and `token` come from the emailed link "
-        "(…/password/reset/key/`uid`-`token`/). Signs out every session and token.",
-        tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         _limit(request, "password_reset_confirm")
@@ -232,11 +238,11 @@ class PasswordResetConfirmView(OpenAuthView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@api_docs.REFRESH
 class RefreshView(OpenAuthView):
     @extend_schema(
         request=RefreshSerializer,
-        responses={200: TokenPairSerializer, 400: ERRORS[400], 401: ERRORS[401]},
-        tags=["auth"],
+        responses={200: TokenPairSerializer, 400: ERRORS[400], 401: REFRESH_NOT_VALID},
     )
     def post(self, request: Request) -> Response:
         data = RefreshSerializer(data=request.data)
@@ -244,11 +250,18 @@ class RefreshView(OpenAuthView):
         return Response(tokens.rotate(data.validated_data["refresh"], request=request))
 
 
+@api_docs.LOGOUT
 class LogoutView(RefusesPersonalTokens, APIView):
     @extend_schema(
         request=RefreshSerializer,
-        responses={204: None, 400: ERRORS[400], 401: ERRORS[401]},
-        tags=["auth"],
+        responses={
+            204: None,
+            400: ERRORS[400],
+            401: OpenApiResponse(
+                description="You are not signed in, or the refresh token is invalid, "
+                'expired or not yours. `{"detail": "...", "code": "..."}`'
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         data = RefreshSerializer(data=request.data)
@@ -262,25 +275,26 @@ class LogoutView(RefusesPersonalTokens, APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@api_docs.LOGOUT_ALL
 class LogoutAllView(RefusesPersonalTokens, APIView):
-    @extend_schema(request=None, responses={204: None, 401: ERRORS[401]}, tags=["auth"])
+    @extend_schema(request=None, responses={204: None, 401: ERRORS[401]})
     def post(self, request: Request) -> Response:
         services.user_revoke_all_tokens(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@api_docs.ME
 class MeView(APIView):
     # A token may read the profile, not change the email (a path to the password).
     personal_token_refused_methods = frozenset({"PATCH", "PUT", "DELETE"})
 
-    @extend_schema(responses={200: UserSerializer, 401: ERRORS[401]}, tags=["auth"])
+    @extend_schema(responses={200: UserSerializer, 401: ERRORS[401]})
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)
 
     @extend_schema(
         request=ProfileUpdateSerializer,
         responses={200: UserSerializer, 400: ERRORS[400], 401: ERRORS[401]},
-        tags=["auth"],
     )
     def patch(self, request: Request) -> Response:
         data = ProfileUpdateSerializer(data=request.data, partial=True)
@@ -301,18 +315,11 @@ class MeView(APIView):
             403: OpenApiResponse(description="Personal API tokens cannot delete accounts"),
             409: OpenApiResponse(
                 response=TransferFirstSerializer,
-                description="The user is the only owner of shared projects (listed): "
-                "transfer them first",
+                description="You are the only owner of projects shared with others "
+                "(listed): make someone else owner of each first",
             ),
             429: ERRORS[429],
         },
-        description="Delete the account and everything it owns (Inbox, projects with no "
-        "other member, tokens, sessions) at once, on every instance. Comments and "
-        "activity in other people's projects stay, by a deleted user; tasks created "
-        "there are handed to the project's owner. Needs the password and, when the "
-        "account has one, a TOTP or recovery code. Password failures count in the "
-        "login limits.",
-        tags=["auth"],
     )
     def delete(self, request: Request) -> Response:
         body = AccountDeleteSerializer(data=request.data)
@@ -336,18 +343,12 @@ class MeView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@api_docs.EXPORT
 class ExportView(RefusesPersonalTokens, APIView):
     """ "Download my data": one ZIP of JSON files, streamed."""
 
     @extend_schema(
         responses={(200, "application/zip"): OpenApiTypes.BINARY, 401: ERRORS[401]},
-        description="One ZIP: `export.json` (format version, time, files) and one JSON "
-        "list per kind of data: `profile` (never the password hash or factor secrets), "
-        "`api_tokens` (metadata, never the hash), `sessions` (never the session key), "
-        "`memberships`, `tasks` (those the user created that they can still see, and "
-        "every task of the projects they own), `comments` (all they wrote), `activity` "
-        "(theirs, in projects they are a member of). Personal API tokens are refused.",
-        tags=["auth"],
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         response = StreamingHttpResponse(
@@ -363,11 +364,11 @@ class ExportView(RefusesPersonalTokens, APIView):
         return JSONRenderer(), JSONRenderer.media_type
 
 
+@api_docs.PASSWORD_CHANGE
 class PasswordChangeView(RefusesPersonalTokens, APIView):
     @extend_schema(
         request=PasswordChangeSerializer,
         responses={204: None, 400: ERRORS[400], 401: ERRORS[401]},
-        tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         data = PasswordChangeSerializer(data=request.data)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -52,9 +53,32 @@ class RevocableJWTAuthentication(JWTAuthentication):
 
 
 class RevocableJWTScheme(SimpleJWTScheme):
-    """The OpenAPI security scheme: the same bearer JWT as simplejwt's."""
+    """The OpenAPI security scheme: the same bearer JWT as simplejwt's, described for
+    the person trying the API in Swagger UI's Authorize dialog."""
 
     target_class = RevocableJWTAuthentication
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            **super().get_security_definition(auto_schema),
+            "description": "Sign in with POST /api/auth/login/ (email and password), copy "
+            "the `access` value of the answer and paste it here, without `Bearer `. "
+            "It expires after a few minutes: POST /api/auth/refresh/ with the `refresh` "
+            "value gives a new pair.",
+        }
+
+
+class BrowserSessionScheme(SessionScheme):
+    """The session cookie of the web app, described (drf-spectacular's has no text)."""
+
+    priority = SessionScheme.priority + 1
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            **super().get_security_definition(auto_schema),
+            "description": "The browser session of the web app: signed in there, this "
+            "page's requests carry it. Changes also need the CSRF token (X-CSRFToken).",
+        }
 
 
 class RefusesPersonalTokens:
@@ -112,6 +136,9 @@ class PersonalTokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "A personal API token: `Authorization: Token tf_…` "
-            "(create one at POST /api/auth/tokens/).",
+            "description": "A personal API token, for scripts: paste `Token ` and the "
+            "token, e.g. `Token tf_…`. Create one on the API tokens page "
+            "(/accounts/tokens/) or with POST /api/auth/tokens/. A read token cannot "
+            "change anything, and no token can manage tokens, sessions, the password or "
+            "the account.",
         }

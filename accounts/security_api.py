@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import api_docs, selectors, services
 from accounts.authentication import RefusesPersonalTokens
 from accounts.login_sessions import SESSION_MARKER
 from accounts.serializers import (
@@ -21,10 +21,11 @@ from accounts.serializers import (
     LoginSessionSerializer,
 )
 from accounts.tokens import SESSION_CLAIM
+from taskflow.schema import NOT_SIGNED_IN
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input (field errors)"),
-    401: OpenApiResponse(description="Not authenticated, or the token was rejected"),
+    401: NOT_SIGNED_IN,
     403: OpenApiResponse(description="A personal API token cannot manage credentials"),
     404: OpenApiResponse(description="No such token or session of yours"),
 }
@@ -33,10 +34,10 @@ ERRORS = {
 SESSIONS_LISTED = 100
 
 
+@api_docs.TOKENS
 class ApiTokenListView(RefusesPersonalTokens, APIView):
     @extend_schema(
         responses={200: ApiTokenSerializer(many=True), 401: ERRORS[401], 403: ERRORS[403]},
-        tags=["auth"],
     )
     def get(self, request: Request) -> Response:
         tokens = selectors.api_tokens_of(request.user)
@@ -50,7 +51,6 @@ class ApiTokenListView(RefusesPersonalTokens, APIView):
             401: ERRORS[401],
             403: ERRORS[403],
         },
-        tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         data = ApiTokenCreateSerializer(data=request.data)
@@ -66,10 +66,10 @@ class ApiTokenListView(RefusesPersonalTokens, APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+@api_docs.TOKEN
 class ApiTokenDetailView(RefusesPersonalTokens, APIView):
     @extend_schema(
         responses={204: None, 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]},
-        tags=["auth"],
     )
     def delete(self, request: Request, pk: str) -> Response:
         services.api_token_revoke(user=request.user, token_id=pk)
@@ -84,10 +84,10 @@ def current_marker(request: Request) -> str | None:
     return session.get(SESSION_MARKER) if session is not None else None
 
 
+@api_docs.SESSIONS
 class LoginSessionListView(RefusesPersonalTokens, APIView):
     @extend_schema(
         responses={200: LoginSessionSerializer(many=True), 401: ERRORS[401], 403: ERRORS[403]},
-        tags=["auth"],
     )
     def get(self, request: Request) -> Response:
         rows = selectors.login_sessions_of(request.user)[:SESSIONS_LISTED]
@@ -95,10 +95,10 @@ class LoginSessionListView(RefusesPersonalTokens, APIView):
         return Response(LoginSessionSerializer(rows, many=True, context=context).data)
 
 
+@api_docs.SESSION
 class LoginSessionDetailView(RefusesPersonalTokens, APIView):
     @extend_schema(
         responses={204: None, 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]},
-        tags=["auth"],
     )
     def delete(self, request: Request, pk: str) -> Response:
         services.login_session_end(user=request.user, session_id=pk)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calendars import services
+from calendars import api_docs, services
 from calendars.views import feed_url
-
-UNAUTHENTICATED = OpenApiResponse(description="Not authenticated, or the token was rejected")
+from taskflow.schema import NOT_SIGNED_IN
 
 
 class FeedUrlSerializer(serializers.Serializer):
@@ -22,25 +21,23 @@ class FeedUrlSerializer(serializers.Serializer):
     )
 
 
+@api_docs.FEED
 class CalendarFeedView(APIView):
     @extend_schema(
         operation_id="calendar_feed_retrieve",
-        description="The caller's secret iCal feed URL, created on the first call.",
-        responses={200: FeedUrlSerializer, 401: UNAUTHENTICATED},
-        tags=["calendar"],
+        responses={200: FeedUrlSerializer, 401: NOT_SIGNED_IN},
     )
     def get(self, request: Request) -> Response:
         feed = services.feed_for(user=request.user)
         return Response({"url": feed_url(request, feed)})
 
 
+@api_docs.FEED_ROTATE
 class CalendarFeedRotateView(APIView):
     @extend_schema(
         operation_id="calendar_feed_rotate",
-        description="A new secret feed URL; the old one is a 404 from now on.",
         request=None,
-        responses={200: FeedUrlSerializer, 401: UNAUTHENTICATED},
-        tags=["calendar"],
+        responses={200: FeedUrlSerializer, 401: NOT_SIGNED_IN},
     )
     def post(self, request: Request) -> Response:
         feed = services.feed_rotate(user=request.user)

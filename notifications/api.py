@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from notifications import reminders, services
+from notifications import api_docs, reminders, services
 from notifications.models import Notification, Reminder
 from notifications.serializers import (
     MarkReadResultSerializer,
@@ -41,17 +41,15 @@ REMINDER_ID = OpenApiParameter(
 )
 
 
+@api_docs.TASK_REMINDERS
 @extend_schema_view(
     list=extend_schema(
         parameters=[TASK_PK],
         responses={200: ReminderSerializer(many=True), 404: ERROR},
-        description="Your own reminders on the task, oldest first.",
     ),
     create=extend_schema(
         parameters=[TASK_PK],
         responses={201: ReminderSerializer, 400: ERROR, 404: ERROR},
-        description="Add a reminder for yourself: {at} or {before_due_minutes}. Anyone who "
-        "can see the task may (viewers too); only you are reminded.",
     ),
 )
 class TaskReminderViewSet(viewsets.GenericViewSet):
@@ -80,6 +78,7 @@ class TaskReminderViewSet(viewsets.GenericViewSet):
         return Response(ReminderSerializer(reminder).data, status=status.HTTP_201_CREATED)
 
 
+@api_docs.REMINDERS
 @extend_schema_view(
     destroy=extend_schema(parameters=[REMINDER_ID], responses={204: None, 404: ERROR}),
 )
@@ -95,11 +94,11 @@ class ReminderViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@api_docs.NOTIFICATIONS
 @extend_schema_view(
     list=extend_schema(
         parameters=LIST_PARAMETERS,
         responses={200: NotificationPage, 400: ERROR, 404: ERROR},
-        description="Your notifications: unread first, then newest first.",
     ),
 )
 class NotificationViewSet(viewsets.GenericViewSet):
@@ -120,7 +119,6 @@ class NotificationViewSet(viewsets.GenericViewSet):
     @extend_schema(
         request=MarkReadSerializer,
         responses={200: MarkReadResultSerializer, 400: ERROR},
-        description="Mark notifications read: {ids} or {all: true}.",
     )
     @action(detail=False, methods=["post"])
     def read(self, request: Request) -> Response:

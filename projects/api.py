@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from projects import roles, selectors, services
+from projects import api_docs, roles, selectors, services
 from projects.models import Invitation, Membership
 from projects.serializers import (
     InvitationSerializer,
@@ -50,6 +50,7 @@ def _project_body(membership: Membership) -> dict[str, Any]:
     return ProjectSerializer(membership.project, context={"my_role": membership.role}).data
 
 
+@api_docs.PROJECTS
 @extend_schema_view(
     list=extend_schema(
         parameters=LIST_PARAMETERS, responses={200: ProjectPage, 400: ERROR, 404: ERROR}
@@ -154,6 +155,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         return Response(MemberSerializer(target).data)
 
 
+@api_docs.MEMBERS
 @extend_schema_view(
     list=extend_schema(
         parameters=LIST_PARAMETERS, responses={200: MemberPage, 400: ERROR, 404: ERROR}
@@ -161,8 +163,6 @@ class ProjectViewSet(viewsets.GenericViewSet):
     create=extend_schema(
         request=InviteSerializer,
         responses={201: InvitationSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
-        description="Invite by email: the invitation is emailed (and shown in the app "
-        "to an existing user). Re-inviting updates the same invitation.",
     ),
     partial_update=extend_schema(
         request=RoleSerializer,
@@ -170,7 +170,6 @@ class ProjectViewSet(viewsets.GenericViewSet):
     ),
     destroy=extend_schema(
         responses={204: None, 400: ERROR, 403: ERROR, 404: ERROR},
-        description="Remove a member; your own user id leaves the project.",
     ),
 )
 class MemberViewSet(viewsets.GenericViewSet):
@@ -224,6 +223,7 @@ class MemberViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@api_docs.PROJECT_INVITATIONS
 @extend_schema_view(
     list=extend_schema(
         parameters=LIST_PARAMETERS,
@@ -231,7 +231,6 @@ class MemberViewSet(viewsets.GenericViewSet):
     ),
     destroy=extend_schema(
         responses={204: None, 400: ERROR, 403: ERROR, 404: ERROR},
-        description="Revoke a pending invitation.",
     ),
 )
 class ProjectInvitationViewSet(viewsets.GenericViewSet):
@@ -265,6 +264,7 @@ class ProjectInvitationViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@api_docs.INVITATIONS
 @extend_schema_view(
     list=extend_schema(
         parameters=LIST_PARAMETERS, responses={200: InvitationPage, 400: ERROR, 404: ERROR}
@@ -292,7 +292,6 @@ class InvitationViewSet(viewsets.GenericViewSet):
     @extend_schema(
         request=None,
         responses={200: MembershipResultSerializer, 400: ERROR, 404: ERROR},
-        description="Join the project with the invitation's role (single use).",
     )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:

@@ -26,7 +26,7 @@ from projects import roles
 from projects.models import Project
 from taskflow.errors import PreconditionFailedError
 from taskflow.ids import ID_PATTERN
-from tasks import board, comments, exchange, permissions, selectors, services
+from tasks import api_docs, board, comments, exchange, permissions, selectors, services
 from tasks.activity_serializers import ActivitySerializer, CommentSerializer
 from tasks.board_serializers import CardSerializer, MoveSerializer, card_body
 from tasks.filters import TaskFilter
@@ -182,6 +182,7 @@ ActivityPageSerializer = page_serializer("ActivityPage", ActivitySerializer)
 CommentPageSerializer = page_serializer("CommentPage", CommentSerializer)
 
 
+@api_docs.TASKS
 @extend_schema_view(
     list=extend_schema(
         parameters=LIST_PARAMETERS, responses={200: TaskPageSerializer, 400: ERROR, 404: ERROR}
@@ -204,7 +205,6 @@ CommentPageSerializer = page_serializer("CommentPage", CommentSerializer)
             ),
         ],
         responses={204: None, 400: ERROR, 404: ERROR, 409: ERROR, 412: ERROR},
-        description="Move the task to the trash, or with `permanent=true` delete it for good.",
     ),
 )
 class TaskViewSet(viewsets.GenericViewSet):
@@ -335,8 +335,6 @@ class TaskViewSet(viewsets.GenericViewSet):
         parameters=[TASK_ID],
         request=None,
         responses={200: TaskSerializer, 403: ERROR, 404: ERROR},
-        description="Take the task out of the trash, with its tags, comments, reminders "
-        "and board place. Restoring a task that is not in the trash changes nothing (200).",
     )
     @action(detail=True, methods=["post"])
     def restore(self, request: Request, pk: str) -> Response:
@@ -374,8 +372,6 @@ class TaskViewSet(viewsets.GenericViewSet):
         parameters=[TASK_ID, IF_MATCH],
         request=MoveSerializer,
         responses={200: CardSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 412: ERROR},
-        description="Move the card to a column (its status becomes the column's), right "
-        "before or after a task of that column, or at its end. Stale version: 412.",
     )
     @action(detail=True, methods=["post"])
     def move(self, request: Request, pk: str) -> Response:
@@ -396,7 +392,6 @@ class TaskViewSet(viewsets.GenericViewSet):
     @extend_schema(
         parameters=LIST_PARAMETERS,
         responses={200: ActivityPageSerializer, 400: ERROR, 404: ERROR},
-        description="What happened to the task, newest first.",
     )
     @action(detail=True, methods=["get"])
     def activity(self, request: Request, pk: str) -> Response:
@@ -519,6 +514,7 @@ class TaskViewSet(viewsets.GenericViewSet):
         return super().perform_content_negotiation(request, force)
 
 
+@api_docs.COMMENTS
 @extend_schema_view(
     partial_update=extend_schema(
         request=CommentSerializer,

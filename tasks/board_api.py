@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -19,7 +18,8 @@ from rest_framework.response import Response
 from projects import columns, roles
 from projects.models import Column
 from taskflow.ids import ID_LENGTH
-from tasks import board_selectors, permissions
+from taskflow.schema import AutoSchema
+from tasks import api_docs, board_selectors, permissions
 from tasks.api import ERROR, IF_MATCH, _check_list_params, expected_version
 from tasks.board_serializers import (
     BoardSerializer,
@@ -90,6 +90,7 @@ class _OneBoardSchema(AutoSchema):
         return False
 
 
+@api_docs.BOARD
 class BoardViewSet(viewsets.GenericViewSet):
     """One project's board: GET .../board/ and GET .../board/columns/{id}/cards/."""
 
@@ -140,6 +141,7 @@ class BoardViewSet(viewsets.GenericViewSet):
         )
 
 
+@api_docs.COLUMNS
 @extend_schema_view(
     list=extend_schema(responses={200: ColumnSerializer(many=True), 404: ERROR}),
     create=extend_schema(

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from taskflow.fields import StrictCharField
 from taskflow.ids import ID_LENGTH, ID_PATTERN
-from tasks import checklists, permissions
+from tasks import api_docs, checklists, permissions
 from tasks.api import ERROR, ID_REGEX
 from tasks.models import ChecklistItem, Task
 from tasks.serializers import ChecklistItemSerializer
@@ -68,23 +68,20 @@ class ChecklistMoveSerializer(serializers.Serializer):
         return attrs
 
 
+@api_docs.CHECKLIST
 @extend_schema_view(
     list=extend_schema(
         parameters=[TASK_PK],
         responses={200: ChecklistItemSerializer(many=True), 404: ERROR},
-        description="The task's checklist, in order.",
     ),
     create=extend_schema(
         parameters=[TASK_PK],
         request=ChecklistItemCreateSerializer,
         responses={201: ChecklistItemSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
-        description="Add an item (at the end, or before/after another item). The task's "
-        "version (ETag) goes up and the change is in its activity.",
     ),
     partial_update=extend_schema(
         parameters=[TASK_PK, ITEM_ID],
         responses={200: ChecklistItemSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
-        description="Change the text and/or tick the item (done).",
     ),
     destroy=extend_schema(
         parameters=[TASK_PK, ITEM_ID],
@@ -147,8 +144,6 @@ class ChecklistViewSet(viewsets.GenericViewSet):
         parameters=[TASK_PK, ITEM_ID],
         request=ChecklistMoveSerializer,
         responses={200: ChecklistItemSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
-        description="Reorder: put the item right before or right after another item of the "
-        "same checklist.",
     )
     @action(detail=True, methods=["post"])
     def move(self, request: Request, task_pk: str, pk: str) -> Response:

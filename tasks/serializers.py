@@ -94,7 +94,9 @@ class ChecklistSummarySerializer(serializers.Serializer):
 
 
 class TaskSerializer(serializers.Serializer):
-    """Input validation of types and sizes; the business rules live in services."""
+    """A task: what to do, its state, when it is due, who does it."""
+
+    # Input validation of types and sizes only; the business rules live in services.
 
     id = serializers.CharField(read_only=True)
     title = StrictCharField(max_length=TITLE_MAX)

@@ -13,7 +13,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tasks import permissions, services
+from tasks import api_docs, permissions, services
 from tasks.api import ERROR, LIST_PARAMETERS, page_serializer
 from tasks.models import Task
 from tasks.pagination import paginated_body
@@ -43,14 +43,12 @@ class EmptiedSerializer(serializers.Serializer):
 TrashPageSerializer = page_serializer("TrashPage", TrashedTaskSerializer)
 
 
+@api_docs.TRASH
 @extend_schema_view(
     list=extend_schema(
         operation_id="trash_list",
         parameters=LIST_PARAMETERS,
         responses={200: TrashPageSerializer, 400: ERROR, 404: ERROR},
-        description="The tasks in the trash that you may restore (projects where you are "
-        "editor or above), most recently deleted first. Each is deleted for good 30 days "
-        "after it was trashed.",
     ),
 )
 class TrashViewSet(viewsets.GenericViewSet):
@@ -67,11 +65,11 @@ class TrashViewSet(viewsets.GenericViewSet):
             )
         )
 
+    @api_docs.TRASH_EMPTY
     @extend_schema(
         operation_id="trash_empty",
         request=None,
         responses={200: EmptiedSerializer},
-        description="Delete every task of your trash for good (those the list shows).",
     )
     def empty(self, request: Request) -> Response:
         return Response({"deleted": services.trash_empty(actor=request.user)})
