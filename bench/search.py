@@ -8,9 +8,13 @@ bulk (bench.seed: three words of a 40-word vocabulary per title, 5 to 40 per
 description, "invoice" in about 2% of titles); then words are planted in each user's
 tasks with ordinary UPDATEs (each backend's own index follows them as it follows any
 write): "quarterly" in 1% (half in the title, half in the description), "zeppelin" in
-exactly 5 titles, "Café"/"cafe" in 1%. The three users share one database (111,000
-tasks), as users share a deployment: the index is global, so each user's search also
-reads the other users' matches before the permission filter drops them.
+exactly 5 titles, "Café"/"cafe" in 1%, and a word of the user's own (in no other user's
+tasks: "harbour" for the smallest size, "lantern", "meadow"…) in 1% of descriptions.
+The three users share one database (111,000 tasks), as users share a deployment: the
+index is global, so a search also reads the other users' matches before the permission
+filter drops them, and the smallest user's "quarterly" costs what the 1,110 matches
+of the whole database cost; the own word is the same case without that, as if each
+size had a database of its own.
 
 Requests go through the whole Django stack in-process (test Client, JWT auth), one at a
 time, round-robin over every size and case with the starting size rotating, so the
@@ -35,17 +39,27 @@ from bench.harness import stack
 SIZES = (1_000, 10_000, 100_000)
 TARGET_RATIO = 1.5
 COMMON, RARE, RARE_HITS = "quarterly", "zeppelin", 5
+# A word in 1% of one user's tasks and nobody else's (one per size, smallest first): the
+# index holds no other user's matches for it, as if each size had a database of its own.
+OWN = ("harbour", "lantern", "meadow", "orchard", "saddle", "thimble")
 # Query text for each case; what it should find in a user's tasks.
 CASES = {
-    "common word": COMMON,  # 1% of the user's tasks
+    "common word": COMMON,  # 1% of the user's tasks (and of every other user's)
+    "own word": "{own}",  # 1% of the user's tasks, in no other user's
     "rare word": RARE,  # 5 tasks at every size
     "prefix": "invo",  # "invoice": about 2% of the titles
     "accented": "CAFÉ",  # "Café" or "cafe": 1%
 }
+
+
+def query(case: str, size: int, sizes: list[int]) -> str:
+    return CASES[case].format(own=OWN[sorted(sizes).index(size)])
+
+
 ORDERS = {"relevance": "", "date": "&ordering=-created_at"}
 
 
-def _plant(project_id: str, rng: random.Random) -> None:
+def _plant(project_id: str, rng: random.Random, own: str) -> None:
     """The searched words, in chosen tasks of one project (UPDATEs: the backends'
     index triggers see them as any write)."""
     from django.db.models import F, Value
@@ -57,8 +71,9 @@ def _plant(project_id: str, rng: random.Random) -> None:
         Task.objects.filter(project_id=project_id).order_by("id").values_list("id", flat=True)
     )
     share = max(2, len(ids) // 100)
-    chosen = rng.sample(ids, 2 * share + RARE_HITS)
-    common, accented, rare = chosen[:share], chosen[share : 2 * share], chosen[2 * share :]
+    chosen = rng.sample(ids, 3 * share + RARE_HITS)
+    common, accented = chosen[:share], chosen[share : 2 * share]
+    mine, rare = chosen[2 * share : 3 * share], chosen[3 * share :]
     half = len(common) // 2
     tasks = Task.objects.filter
     tasks(pk__in=common[:half]).update(title=Concat(Value("Quarterly "), F("title")))
@@ -67,6 +82,7 @@ def _plant(project_id: str, rng: random.Random) -> None:
     tasks(pk__in=accented[:half]).update(title=Concat(Value("Café "), F("title")))
     tasks(pk__in=accented[half:]).update(description=Concat(F("description"), Value(" cafe")))
     tasks(pk__in=rare).update(title=Concat(Value("Zeppelin "), F("title")))
+    tasks(pk__in=mine).update(description=Concat(F("description"), Value(f" {own}")))
 
 
 def seed(sizes: list[int]) -> tuple[dict[int, Any], float]:
@@ -79,7 +95,7 @@ def seed(sizes: list[int]) -> tuple[dict[int, Any], float]:
         (user,) = make_users(1, f"search{size}-")
         project = project_create(actor=user, name=f"Search {size:,}")
         make_tasks(user.pk, size, seed=size, project_id=project.pk)
-        _plant(project.pk, random.Random(size))
+        _plant(project.pk, random.Random(size), query("own word", size, sizes))
         users[size] = user
     return users, time.monotonic() - started
 
@@ -92,24 +108,24 @@ def _client(user: Any) -> Any:
     return Client(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user)['access']}")
 
 
-def _path(case: str, order: str) -> str:
+def _path(text: str, order: str) -> str:
     from urllib.parse import quote
 
-    return f"/api/tasks/?search={quote(CASES[case])}{ORDERS[order]}"
+    return f"/api/tasks/?search={quote(text)}{ORDERS[order]}"
 
 
-def _check(client: Any, size: int, case: str, order: str, matches: int) -> None:
+def _check(client: Any, path: str, case: str, matches: int) -> None:
     """One unmeasured request (warming the path up) whose first page holds what the
     user's matches say it must, so a case that found nothing cannot pass unnoticed."""
-    response = client.get(_path(case, order))
+    response = client.get(path)
     if response.status_code != 200:
-        raise RuntimeError(f"{_path(case, order)} answered {response.status_code}")
+        raise RuntimeError(f"{path} answered {response.status_code}")
     found = len(response.json()["results"])
     if found != min(20, matches) or (case == "rare word" and matches != RARE_HITS):
-        raise RuntimeError(f"{case} by {order} at {size:,} tasks: {found} of {matches}")
+        raise RuntimeError(f"{path}: {found} on the first page of {matches}")
 
 
-def _matches(user: Any) -> dict[str, tuple[int, int]]:
+def _matches(user: Any, size: int, sizes: list[int]) -> dict[str, tuple[int, int]]:
     """Each case's matches: (the user's, the whole database's)."""
     from tasks import search_backends
     from tasks.models import Task
@@ -117,14 +133,14 @@ def _matches(user: Any) -> dict[str, tuple[int, int]]:
 
     return {
         case: (
-            search_backends.narrow(visible_tasks(user), query).count(),
-            search_backends.narrow(Task.objects.all(), query).count(),
+            search_backends.narrow(visible_tasks(user), query(case, size, sizes)).count(),
+            search_backends.narrow(Task.objects.all(), query(case, size, sizes)).count(),
         )
-        for case, query in CASES.items()
+        for case in CASES
     }
 
 
-def _plans(user: Any, vendor: str) -> dict[str, str]:
+def _plans(user: Any, size: int, sizes: list[int], vendor: str) -> dict[str, str]:
     from django.http import QueryDict
 
     from tasks.filters import TaskFilter
@@ -132,9 +148,9 @@ def _plans(user: Any, vendor: str) -> dict[str, str]:
     from tasks.permissions import visible_tasks
 
     plans = {}
-    for case, query in CASES.items():
+    for case in CASES:
         for order, extra in ORDERS.items():
-            params = QueryDict(f"search={query}{extra}")
+            params = QueryDict(f"search={query(case, size, sizes)}{extra}")
             filters = TaskFilter(params, queryset=visible_tasks(user))
             if not filters.is_valid():
                 raise RuntimeError(filters.errors)
@@ -173,16 +189,17 @@ def measure_one(args: argparse.Namespace) -> None:
         targets, matches = {}, {}
         for size in sizes:
             client = _client(users[size])
-            matches[size] = _matches(users[size])
+            matches[size] = _matches(users[size], size, sizes)
             for case in CASES:
                 for order in ORDERS:
+                    path = _path(query(case, size, sizes), order)
                     for _ in range(args.warmup):
-                        _check(client, size, case, order, matches[size][case][0])
-                    targets[size, case, order] = (client, _path(case, order))
+                        _check(client, path, case, matches[size][case][0])
+                    targets[size, case, order] = (client, path)
         load_before = os.getloadavg()
         samples = _timings(targets, sizes, args.rounds)
         load_after = os.getloadavg()
-        plans = _plans(users[max(sizes)], vendor)
+        plans = _plans(users[max(sizes)], max(sizes), sizes, vendor)
         description = st.description.split(",")[0]
     p50 = {key: statistics.median(values) for key, values in samples.items()}
     raw = {
@@ -210,11 +227,12 @@ def render(args, description, sizes, p50, matches, plans, seeded, load_before, l
                 misses.append(f"{case} by {order}")
             found = " / ".join(f"{matches[size][case][0]:,}" for size in sizes)
             verdict = "met" if met else "**not met**"
-            rows.append(
-                [f"{case} `{CASES[case]}`", order, *cells, f"{ratio:.2f}x ({verdict})", found]
-            )
-    everywhere = matches[large]
-    totals = ", ".join(f"{case} {everywhere[case][1]:,}" for case in CASES)
+            text = " / ".join(dict.fromkeys(query(case, size, sizes) for size in sizes))
+            rows.append([f"{case} `{text}`", order, *cells, f"{ratio:.2f}x ({verdict})", found])
+    totals = ", ".join(
+        f"{case} {' / '.join(dict.fromkeys(f'{matches[s][case][1]:,}' for s in sizes))}"
+        for case in CASES
+    )
     plan_text = "\n".join(
         f"\n`{name}`, {large:,} tasks:\n\n```\n{plan}\n```" for name, plan in plans.items()
     )
