@@ -135,8 +135,10 @@ class _TaskSql(Func):
             # Columns bind nothing, so ``params`` line up with the template's %s.
             assert not column_params
             parts.append(sql)
-        # A compiled column reads "alias"."column": the vector sits beside the first.
-        vector = f"{parts[0].rpartition('.')[0]}.{connection.ops.quote_name(_PG_COLUMN)}"
+        # A compiled column reads "alias"."column" (or "column" without an alias): the
+        # vector sits beside the first.
+        table, dot, _ = parts[0].rpartition(".")
+        vector = f"{table}{dot}{connection.ops.quote_name(_PG_COLUMN)}"
         return self.sql_template.format(*parts, vector=vector), self.bound
 
 
