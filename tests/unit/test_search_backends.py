@@ -326,3 +326,25 @@ def test_postgres_search_reads_the_stored_column_and_title_can_change_type(user)
         cursor.execute("ALTER TABLE tasks_task ALTER COLUMN title TYPE varchar(300)")
     assert search_backends.verify(connection) == []
     assert found(user, "vector") == ["Stored vector"]
+
+
+@PG_ONLY
+def test_postgres_upgrade_replaces_the_expression_index_of_0009(user):
+    make(user, "Written before the upgrade")
+    with connection.cursor() as cursor:
+        # A database as 0009 left it: the GIN index on the expression, no column.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("DROP TRIGGER tf_task_search_bi ON tasks_task")
+        cursor.execute("DROP INDEX tf_task_search_stored")
+        cursor.execute("ALTER TABLE tasks_task DROP COLUMN tf_search_vector")
+        cursor.execute(
+            "CREATE INDEX tf_task_search ON tasks_task"
+            " USING gin (tf_task_search_vector(title, description))"
+        )
+    assert search_backends.verify(connection) != []
+    search_backends.upgrade(connection)
+    assert search_backends.verify(connection) == []
+    assert found(user, "upgrade") == ["Written before the upgrade"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('tf_task_search') IS NULL")
+        assert cursor.fetchone()[0]  # the expression index is gone
