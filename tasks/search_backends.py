@@ -341,8 +341,8 @@ def _pg_schema() -> list[str]:
     # no write comes in between. The trigger recomputes the vector on every write of a
     # row, not only when the text changed: nothing written behind its back can survive
     # (an UPDATE setting the column itself), and an unchanged vector is the same bytes
-    # (a HOT update stays possible). No column list on the trigger: PostgreSQL then refuses to
-    # change the type of a listed column.
+    # (a HOT update stays possible). No column list on the trigger: PostgreSQL then
+    # refuses to change the type of a listed column.
     return [
         "SET CONSTRAINTS ALL IMMEDIATE",
         _pg_function(),
