@@ -245,3 +245,106 @@ def test_sqlite_triggers_come_back_after_migrate_with_a_rebuilt_index(user):
     assert search_backends.verify(connection) == []
     make(user, "Before the table rebuild")
     assert found(user, "rebuild") == ["Before the table rebuild"]
+
+
+PG_ONLY = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's stored vector")
+
+
+@PG_ONLY
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        ("DROP INDEX tf_task_search_stored", "The GIN index tf_task_search_stored is missing"),
+        (
+            "DROP INDEX tf_task_search_stored;"
+            " CREATE INDEX tf_task_search_stored ON tasks_task (id)",
+            "The index tf_task_search_stored is not a GIN index of tf_search_vector.",
+        ),
+        (
+            "UPDATE pg_index SET indisvalid = false WHERE indexrelid ="
+            " 'tf_task_search_stored'::regclass",
+            "The GIN index tf_task_search_stored is invalid",
+        ),
+        ("DROP TRIGGER tf_task_search_bi ON tasks_task", "Trigger tf_task_search_bi is missing."),
+        (
+            "ALTER TABLE tasks_task DISABLE TRIGGER tf_task_search_bi;"
+            " UPDATE tasks_task SET title = 'Renamed behind its back'",
+            "Trigger tf_task_search_bi is disabled.",
+        ),
+        ("ALTER TABLE tasks_task DROP COLUMN tf_search_vector", "The column tasks_task.tf_search"),
+        (
+            "ALTER TABLE tasks_task DROP COLUMN tf_search_vector;"
+            " ALTER TABLE tasks_task ADD COLUMN tf_search_vector text",
+            "The column tasks_task.tf_search",
+        ),
+    ],
+)
+def test_postgres_verify_finds_a_damaged_stored_vector_and_rebuild_repairs_it(
+    user, damage, problem
+):
+    make(user, "Kept in step")
+    with connection.cursor() as cursor:
+        # The test's deferred foreign key checks would block DDL on the table.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(damage)
+    problems = search_backends.verify(connection)
+    assert any(p.startswith(problem) for p in problems), problems
+    with pytest.raises(CommandError):
+        call_command("searchindex", "--verify")
+    call_command("searchindex", "--rebuild", "--verify")
+    assert search_backends.verify(connection) == []
+    make(user, "Written after the repair")
+    assert found(user, "repair") == ["Written after the repair"]
+
+
+@PG_ONLY
+def test_postgres_verify_finds_vectors_written_behind_the_trigger(user):
+    make(user, "Kept in step")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE tasks_task DISABLE TRIGGER tf_task_search_bi")
+        cursor.execute("UPDATE tasks_task SET title = 'Renamed'")
+        cursor.execute("ALTER TABLE tasks_task ENABLE TRIGGER tf_task_search_bi")
+    assert search_backends.verify(connection) == [
+        "1 tasks whose stored vector differs from their text."
+    ]
+    assert found(user, "renamed") == []
+    search_backends.rebuild(connection)
+    assert found(user, "renamed") == ["Renamed"]
+
+
+@PG_ONLY
+def test_postgres_search_reads_the_stored_column_and_title_can_change_type(user):
+    make(user, "Stored vector")
+    queryset = search_backends.ranked(visible_tasks(user), "stored")
+    sql = str(queryset.query)
+    assert '"tasks_task"."tf_search_vector" @@' in sql
+    assert "tf_task_search_vector(" not in sql  # no vector computed per row
+    # A generated column would refuse this (a migration changing the title's length).
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE tasks_task ALTER COLUMN title TYPE varchar(300)")
+    assert search_backends.verify(connection) == []
+    assert found(user, "vector") == ["Stored vector"]
+
+
+@PG_ONLY
+def test_postgres_upgrade_replaces_the_expression_index_of_0009(user):
+    make(user, "Written before the upgrade")
+    with connection.cursor() as cursor:
+        # A database as 0009 left it: the GIN index on the expression, no column.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("DROP TRIGGER tf_task_search_bi ON tasks_task")
+        cursor.execute("DROP INDEX tf_task_search_stored")
+        cursor.execute("ALTER TABLE tasks_task DROP COLUMN tf_search_vector")
+        cursor.execute(
+            "CREATE INDEX tf_task_search ON tasks_task"
+            " USING gin (tf_task_search_vector(title, description))"
+        )
+    assert search_backends.verify(connection) != []
+    search_backends.upgrade(connection)
+    assert search_backends.verify(connection) == []
+    assert found(user, "upgrade") == ["Written before the upgrade"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('tf_task_search') IS NULL")
+        assert cursor.fetchone()[0]  # the expression index is gone
