@@ -32,7 +32,7 @@ from projects import selectors as project_selectors
 from projects.inbox import inbox_id_of
 from projects.models import Membership, Project, Role, roles_at_least
 from taskflow.ids import derived_id
-from tasks import board, events, permissions, quickadd, recurrence
+from tasks import board, counters, events, permissions, quickadd, recurrence
 from tasks.exceptions import IdempotencyConflict, PreconditionFailed, WriteConflict
 from tasks.models import (
     DESCRIPTION_MAX,
@@ -413,23 +413,30 @@ def task_update(
 def task_delete_permanently(*, actor: Any, task: Task, expected_version: int | None = None) -> None:
     """Delete a task for good (its tag rows, comments and reminders cascade): the API's
     ``DELETE ?permanent=true``, "Delete forever" in the trash, the admin. With If-Match,
-    only the version seen."""
-    query = Task.objects.filter(pk=task.pk)
-    if expected_version is not None:
-        query = query.filter(version=expected_version)
-    _, per_model = query.delete()
-    if not per_model.get(Task._meta.label):
+    only the version seen. Without it, the latest version: the delete is conditional
+    on the version read, so the event (and the counters) see the task as deleted."""
+    if expected_version is not None and expected_version != task.version:
+        raise PreconditionFailed(task.version)
+    current = task
+    for _ in range(_UPDATE_RETRIES):
+        _, per_model = Task.objects.filter(pk=current.pk, version=current.version).delete()
+        if per_model.get(Task._meta.label):
+            events.task_written(actor=actor, action=events.DELETED, tasks=[current])
+            return
+        latest = Task.objects.filter(pk=current.pk).first()
+        if latest is None:
+            return  # already gone (a concurrent delete): that one told the world
         if expected_version is not None:
-            raise PreconditionFailed(task.version)
-        return  # already gone (a concurrent delete): that one told the world
-    events.task_written(actor=actor, action=events.DELETED, tasks=[task])
+            raise PreconditionFailed(latest.version)
+        current = latest
+    raise WriteConflict()
 
 
 def _editable_among(actor: Any, ids: Iterable[str]) -> list[Task]:
     # Materialised first: update()/delete() cannot filter across relations on MongoDB,
     # and the event needs to know which tasks (and scopes) were touched.
     query = permissions.editable_tasks(actor).filter(pk__in=list(ids))
-    return list(query.only("pk", "owner_id", "project_id", "assignee_id", "status"))
+    return list(query.only(*counters.ROW_FIELDS))
 
 
 def tasks_bulk_set_status(*, actor: Any, ids: Iterable[str], status: str) -> int:
@@ -457,8 +464,15 @@ def tasks_bulk_set_status(*, actor: Any, ids: Iterable[str], status: str) -> int
             .update(**changes, column_id=column_id, position=position, version=F("version") + 1)
         )
     if updated:
+        after = [
+            counters.copy(t, status=status, completed_at=changes["completed_at"]) for t in targets
+        ]
         events.task_written(
-            actor=actor, action=events.UPDATED, tasks=targets, changes={"status": (None, status)}
+            actor=actor,
+            action=events.UPDATED,
+            tasks=after,
+            changes={"status": (None, status)},
+            previous=targets,
         )
     return updated
 
@@ -487,12 +501,7 @@ def tasks_delete_many(*, actor: Any, tasks: Iterable[Task]) -> int:
 
 def _moved(task: Task, **changes: Any) -> Task:
     """A copy of a (partly loaded) task with ``changes``: the state after a bulk write."""
-    copy = Task(pk=task.pk, owner_id=task.owner_id, project_id=task.project_id)
-    copy.assignee_id = task.assignee_id
-    copy.status = task.status
-    for name, value in changes.items():
-        setattr(copy, name, value)
-    return copy
+    return counters.copy(task, **changes)
 
 
 def tasks_bulk_move(*, actor: Any, ids: Iterable[str], project_id: str) -> int:
@@ -576,7 +585,7 @@ def tasks_unassign_member(*, actor: Any, project_id: str, user_id: str) -> int:
     actor's role."""
     targets = list(
         Task.objects.filter(project_id=project_id, assignee_id=user_id).only(
-            "pk", "owner_id", "project_id", "assignee_id", "status"
+            *counters.ROW_FIELDS
         )
     )
     if not targets:
