@@ -109,9 +109,7 @@ def hand_over_created_tasks(user: Any) -> None:
     project's longest-standing other owner, through the write path. Projects with no
     other owner are the ones the projects eraser deletes, with their tasks. Safe to run
     again: handed-over tasks no longer match."""
-    targets = list(
-        permissions.tasks_created_by_user(user).only(*counters.ROW_FIELDS)
-    )
+    targets = list(permissions.tasks_created_by_user(user).only(*counters.ROW_FIELDS))
     if not targets:
         return
     heirs: dict[str, str] = {}

@@ -83,9 +83,7 @@ def contribution(task: Task, *, ignore_trash: bool = False) -> Counter[Slot]:
         keys.append((DONE_AT, hour_key(task.completed_at)))
     holders = [""] if task.assignee_id is None else ["", str(task.assignee_id)]
     project_id = str(task.project_id)
-    return Counter(
-        {(project_id, holder, kind, key): 1 for holder in holders for kind, key in keys}
-    )
+    return Counter({(project_id, holder, kind, key): 1 for holder in holders for kind, key in keys})
 
 
 def copy(task: Task, **changes: Any) -> Task:
@@ -193,7 +191,7 @@ def project_stats(project: Any, *, now: datetime | None = None) -> dict[str, Any
 
 
 def mine_stats(user: Any, *, now: datetime | None = None) -> dict[str, Any]:
-    """"Mine" (``permissions.mine_tasks``): the whole of the user's Inbox, plus the
+    """The user's "mine" (``permissions.mine_tasks``): the whole of the user's Inbox, plus the
     tasks assigned to them in their other projects. Two small reads of memberships and
     one aggregate over rows per project, whatever the number of tasks."""
     from projects import roles

@@ -584,9 +584,7 @@ def tasks_unassign_member(*, actor: Any, project_id: str, user_id: str) -> int:
     viewer), through the write path. Called by projects.services, which checked the
     actor's role."""
     targets = list(
-        Task.objects.filter(project_id=project_id, assignee_id=user_id).only(
-            *counters.ROW_FIELDS
-        )
+        Task.objects.filter(project_id=project_id, assignee_id=user_id).only(*counters.ROW_FIELDS)
     )
     if not targets:
         return 0

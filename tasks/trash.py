@@ -120,9 +120,7 @@ def tasks_restore_many(*, actor: Any, ids: Iterable[str]) -> int:
     """Restore the actor's trashed tasks among ``ids`` (the pages' Undo and Restore);
     ids that are not in the actor's trash are ignored. One event for all."""
     targets = list(
-        permissions.trashed_tasks(actor)
-        .filter(pk__in=list(ids)[:BATCH])
-        .only(*counters.ROW_FIELDS)
+        permissions.trashed_tasks(actor).filter(pk__in=list(ids)[:BATCH]).only(*counters.ROW_FIELDS)
     )
     if not targets:
         return 0
