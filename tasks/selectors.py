@@ -75,8 +75,8 @@ def task_stats(user: Any) -> dict[str, Any]:
 
     Read from the counters the write path keeps (``tasks.counters``): a few rows per
     project, however many tasks. The key embeds the versions of the user's scopes,
-    which the write path (``tasks.events``) bumps, so a write through any instance is visible at once
-    through every other one.
+    which the write path (``tasks.events``) bumps, so a write through any instance is
+    visible at once through every other one.
     """
     scopes = permissions.user_scopes(user)
     return stats_cache.get_or_compute(f"user:{user.pk}", scopes, lambda: counters.mine_stats(user))
