@@ -21,6 +21,7 @@ BENCHMARKS = {
     "profile": "bench.profile",
     "imports": "bench.imports",
     "board": "bench.board",
+    "stats": "bench.stats",
 }
 # `all` keeps the seeded million-task database, so only the first run pays for it.
 ALL_EXTRA = {"data": ["--pg-data", "var/bench/pgdata"]}

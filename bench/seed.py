@@ -25,6 +25,7 @@ from accounts.models import User
 from accounts.selectors import user_by_email
 from projects.models import INBOX_NAME, Membership, Project, Role
 from taskflow.ids import new_id
+from tasks import counters
 from tasks.board import key_after, placement
 from tasks.models import Priority, Status, Task, TaskTag
 from tasks.selectors import visible_tasks
@@ -114,6 +115,9 @@ def _placed(tasks: Iterator[Task], project_id: str) -> Iterator[Task]:
 
 def _insert(batch: list[Task]) -> None:
     Task.objects.bulk_create(batch)
+    # The stats counters, as the write path keeps them for created tasks (one F()
+    # update per counter row the batch touches, not per task).
+    counters.apply(counters.delta([], batch))
     # The tag filter's rows, as tasks.services writes them for tagged tasks.
     links = [TaskTag(task_id=t.pk, owner_id=t.owner_id, name=n) for t in batch for n in t.tags]
     if links:

@@ -142,34 +142,41 @@ def _add(slot: Slot, amount: int) -> None:
 # --- Reads ------------------------------------------------------------------------------
 
 
-def _read(rows: QuerySet[TaskCount], tasks: QuerySet[Task], now: datetime) -> dict[str, Any]:
-    """Stats in ``_compute_stats``'s shape from counter ``rows``; ``tasks`` (the same
-    scope's live tasks) only for the completions in the first hour of the window."""
+def _sums(scope: Q, kinds: Q, sums: dict[str, Q]) -> dict[str, int]:
+    rows = TaskCount.objects.filter(scope, kinds)
+    return rows.aggregate(**{name: Coalesce(Sum("count", filter=q), 0) for name, q in sums.items()})
+
+
+def _read(scope: Q, tasks: QuerySet[Task], now: datetime) -> dict[str, Any]:
+    """Stats in ``_compute_stats``'s shape from the counter rows in ``scope``; ``tasks``
+    (the same scope's live tasks) only for the completions in the first hour of the
+    window. Three reads, each an index range per (project, holder, kind): old done_at
+    hours and future due dates, which pile up over time, are never read."""
     local = timezone.localtime(now)
     today = local.date().isoformat()
     tomorrow = (local.date() + timedelta(days=1)).isoformat()
     moment = f"{today}T{local.time().replace(microsecond=0).isoformat()}"
     week_ago = now - timedelta(days=7)
     edge = week_ago.astimezone(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    sums = {
-        "total": Q(kind=TOTAL),
-        # An earlier date (with or without a time), or today with a time already past.
-        "overdue": Q(kind=OPEN_DUE, key__lt=today)
-        | Q(kind=OPEN_DUE, key__gte=f"{today}T", key__lt=moment),
-        "due_today": Q(kind=OPEN_DUE, key__gte=today, key__lt=tomorrow),
-        "done_since_edge": Q(kind=DONE_AT, key__gte=hour_key(edge)),
-        **{f"status_{s.value}": Q(kind=STATUS, key=s.value) for s in Status},
-        **{f"priority_{p.api_name}": Q(kind=PRIORITY, key=str(p.value)) for p in Priority},
-    }
-    # Only rows that can count: past done_at hours and far open_due dates are skipped.
-    relevant = (
-        Q(kind__in=[TOTAL, STATUS, PRIORITY])
-        | Q(kind=OPEN_DUE, key__lt=tomorrow)
-        | Q(kind=DONE_AT, key__gte=hour_key(edge))
+    counts = _sums(
+        scope,
+        Q(kind__in=[TOTAL, STATUS, PRIORITY]),
+        {
+            "total": Q(kind=TOTAL),
+            **{f"status_{s.value}": Q(kind=STATUS, key=s.value) for s in Status},
+            **{f"priority_{p.api_name}": Q(kind=PRIORITY, key=str(p.value)) for p in Priority},
+        },
     )
-    counts = rows.filter(relevant).aggregate(
-        **{name: Coalesce(Sum("count", filter=q), 0) for name, q in sums.items()}
+    counts |= _sums(
+        scope,
+        Q(kind=OPEN_DUE, key__lt=tomorrow),
+        {
+            # An earlier date (with or without a time), or today with a time already past.
+            "overdue": Q(key__lt=today) | Q(key__gte=f"{today}T", key__lt=moment),
+            "due_today": Q(key__gte=today),
+        },
     )
+    counts |= _sums(scope, Q(kind=DONE_AT, key__gte=hour_key(edge)), {"done": Q(pk__isnull=False)})
     first_hour = tasks.filter(
         status=Status.DONE, completed_at__gte=week_ago, completed_at__lt=edge
     ).count()
@@ -179,15 +186,15 @@ def _read(rows: QuerySet[TaskCount], tasks: QuerySet[Task], now: datetime) -> di
         "by_priority": {p.api_name: counts[f"priority_{p.api_name}"] for p in Priority},
         "overdue": counts["overdue"],
         "due_today": counts["due_today"],
-        "completed_last_7_days": counts["done_since_edge"] + first_hour,
+        "completed_last_7_days": counts["done"] + first_hour,
     }
 
 
 def project_stats(project: Any, *, now: datetime | None = None) -> dict[str, Any]:
     from tasks import permissions
 
-    rows = TaskCount.objects.filter(project_id=project.pk, holder="")
-    return _read(rows, permissions.project_tasks(project), now or timezone.now())
+    scope = Q(project_id=project.pk, holder="")
+    return _read(scope, permissions.project_tasks(project), now or timezone.now())
 
 
 def mine_stats(user: Any, *, now: datetime | None = None) -> dict[str, Any]:
@@ -206,10 +213,8 @@ def mine_stats(user: Any, *, now: datetime | None = None) -> dict[str, Any]:
         )
     ]
     others = [pk for pk in member if pk not in inbox]
-    rows = TaskCount.objects.filter(
-        Q(project_id__in=inbox, holder="") | Q(project_id__in=others, holder=str(user.pk))
-    )
-    return _read(rows, permissions.mine_tasks(user), now or timezone.now())
+    scope = Q(project_id__in=inbox, holder="") | Q(project_id__in=others, holder=str(user.pk))
+    return _read(scope, permissions.mine_tasks(user), now or timezone.now())
 
 
 # --- Recount ----------------------------------------------------------------------------
