@@ -42,13 +42,13 @@ def measure(args: argparse.Namespace) -> None:
         for size in sizes:
             user, count = seed.bench_user(f"stats{size}-", size)
             client = Client(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user)['access']}")
-            counted = selectors._compute_stats(permissions.mine_tasks(user))
+            counted = selectors.counted_stats(permissions.mine_tasks(user))
             if counters.mine_stats(user) != counted:
                 raise RuntimeError(f"counters disagree with the recount at {size} tasks")
             results[str(size)] = {
                 "tasks": count,
                 "counted (before)": _p50(
-                    lambda u=user: selectors._compute_stats(permissions.mine_tasks(u)),
+                    lambda u=user: selectors.counted_stats(permissions.mine_tasks(u)),
                     args.repeat,
                 ),
                 "counters (now)": _p50(lambda u=user: counters.mine_stats(u), args.repeat),

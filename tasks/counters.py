@@ -148,7 +148,7 @@ def _sums(scope: Q, kinds: Q, sums: dict[str, Q]) -> dict[str, int]:
 
 
 def _read(scope: Q, tasks: QuerySet[Task], now: datetime) -> dict[str, Any]:
-    """Stats in ``_compute_stats``'s shape from the counter rows in ``scope``; ``tasks``
+    """Stats in ``counted_stats``'s shape from the counter rows in ``scope``; ``tasks``
     (the same scope's live tasks) only for the completions in the first hour of the
     window. Three reads, each an index range per (project, holder, kind): old done_at
     hours and future due dates, which pile up over time, are never read."""
@@ -198,21 +198,19 @@ def project_stats(project: Any, *, now: datetime | None = None) -> dict[str, Any
 
 
 def mine_stats(user: Any, *, now: datetime | None = None) -> dict[str, Any]:
-    """The user's "mine" (``permissions.mine_tasks``): the whole of the user's Inbox, plus the
-    tasks assigned to them in their other projects. Two small reads of memberships and
-    one aggregate over rows per project, whatever the number of tasks."""
+    """The user's "mine" (``permissions.mine_tasks``): the whole of their Inbox, plus
+    the tasks assigned to them in their other projects. One small read of memberships
+    and a few reads of rows per project, whatever the number of tasks."""
     from projects import roles
-    from projects.models import Project
     from tasks import permissions
 
-    member = [str(pk) for pk in roles.member_project_ids(user).values_list("project_id", flat=True)]
-    inbox = [
-        str(pk)
-        for pk in Project.objects.filter(inbox_owner_id=user.pk, pk__in=member).values_list(
-            "pk", flat=True
-        )
-    ]
-    others = [pk for pk in member if pk not in inbox]
+    # One read of the user's projects (as visible_tasks reads them), each with whether
+    # it is their Inbox.
+    projects = roles.member_project_ids(user).values_list("project_id", "project__inbox_owner_id")
+    inbox, others = [], []
+    for project_id, inbox_owner_id in projects:
+        mine = inbox_owner_id is not None and str(inbox_owner_id) == str(user.pk)
+        (inbox if mine else others).append(str(project_id))
     scope = Q(project_id__in=inbox, holder="") | Q(project_id__in=others, holder=str(user.pk))
     return _read(scope, permissions.mine_tasks(user), now or timezone.now())
 

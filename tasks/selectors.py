@@ -43,7 +43,7 @@ def overdue_q(now: datetime | None = None) -> Q:
     return past & ~Q(status=Status.DONE)
 
 
-def _compute_stats(tasks: QuerySet[Task], *, now: datetime | None = None) -> dict[str, Any]:
+def counted_stats(tasks: QuerySet[Task], *, now: datetime | None = None) -> dict[str, Any]:
     """The stats counted from the tasks themselves: what the counters must agree with
     (tests, ``manage.py taskstats --verify``). Grows with the tasks; readers use
     ``tasks.counters``."""

@@ -1,6 +1,6 @@
 """The task counters (tasks.counters) that stats read: after every kind of write they
 equal a recount, and the stats read from them equal the stats counted from the tasks
-(``selectors._compute_stats``) for every project and every user's "mine", at several
+(``selectors.counted_stats``) for every project and every user's "mine", at several
 moments and in several zones (overdue, due today and the 7-day window move with both).
 """
 
@@ -42,10 +42,10 @@ def assert_exact(users: list[User]) -> None:
         with timezone.override(zone):
             for now in moments:
                 for project in projects:
-                    counted = selectors._compute_stats(permissions.project_tasks(project), now=now)
+                    counted = selectors.counted_stats(permissions.project_tasks(project), now=now)
                     assert counters.project_stats(project, now=now) == counted, (zone, now)
                 for user in users:
-                    counted = selectors._compute_stats(permissions.mine_tasks(user), now=now)
+                    counted = selectors.counted_stats(permissions.mine_tasks(user), now=now)
                     assert counters.mine_stats(user, now=now) == counted, (zone, now, user)
 
 
