@@ -32,7 +32,7 @@ from projects import selectors as project_selectors
 from projects.inbox import inbox_id_of
 from projects.models import Membership, Project, Role, roles_at_least
 from taskflow.ids import derived_id
-from tasks import board, counters, events, permissions, quickadd, recurrence
+from tasks import board, bulk, counters, events, permissions, quickadd, recurrence
 from tasks.exceptions import IdempotencyConflict, PreconditionFailed, WriteConflict
 from tasks.models import (
     DESCRIPTION_MAX,
@@ -448,33 +448,34 @@ def tasks_bulk_set_status(*, actor: Any, ids: Iterable[str], status: str) -> int
     targets = [task for task in _editable_among(actor, ids) if task.status != status]
     if not targets:
         return 0
-    changes: dict[str, Any] = {"status": status, "updated_at": now}
-    changes["completed_at"] = now if status == Status.DONE else None
-    updated = 0
-    # One update per project: its tasks go to the end of the first column of the
-    # status's category, sharing one key (ordered by id among themselves; a later move
-    # between two of them rebalances that column once, tasks.board).
-    for project_id in sorted({task.project_id for task in targets}):
-        column_id, position = board.placement(project_id, status)
-        updated += (
-            Task.objects.filter(
-                pk__in=[task.pk for task in targets if task.project_id == project_id]
-            )
-            .exclude(status=status)
-            .update(**changes, column_id=column_id, position=position, version=F("version") + 1)
-        )
-    if updated:
-        after = [
-            counters.copy(t, status=status, completed_at=changes["completed_at"]) for t in targets
-        ]
+    # Each project's tasks go to the end of the first column of the status's category,
+    # sharing one key (ordered by id among themselves; a later move between two of them
+    # rebalances that column once, tasks.board).
+    places = {pid: board.placement(pid, status) for pid in sorted({t.project_id for t in targets})}
+
+    def values(task: Task) -> dict[str, Any] | None:
+        if task.status == status or task.deleted_at is not None or task.project_id not in places:
+            return None
+        column_id, position = places[task.project_id]
+        completed_at = now if status == Status.DONE else None
+        return {
+            "status": status,
+            "completed_at": completed_at,
+            "updated_at": now,
+            "column_id": column_id,
+            "position": position,
+        }
+
+    before, after = bulk.update_each(targets, values)
+    if after:
         events.task_written(
             actor=actor,
             action=events.UPDATED,
             tasks=after,
             changes={"status": (None, status)},
-            previous=targets,
+            previous=before,
         )
-    return updated
+    return len(after)
 
 
 def tasks_bulk_delete(*, actor: Any, ids: Iterable[str]) -> int:
@@ -499,11 +500,6 @@ def tasks_delete_many(*, actor: Any, tasks: Iterable[Task]) -> int:
     return deleted
 
 
-def _moved(task: Task, **changes: Any) -> Task:
-    """A copy of a (partly loaded) task with ``changes``: the state after a bulk write."""
-    return counters.copy(task, **changes)
-
-
 def tasks_bulk_move(*, actor: Any, ids: Iterable[str], project_id: str) -> int:
     """Move the actor's editable tasks among ``ids`` into ``project_id`` (which the
     caller resolved with role >= editor). An assignee who may not edit the target
@@ -511,43 +507,41 @@ def tasks_bulk_move(*, actor: Any, ids: Iterable[str], project_id: str) -> int:
     targets = [t for t in _editable_among(actor, ids) if t.project_id != project_id]
     if not targets:
         return 0
-    keep = (
-        set(
-            Membership.objects.filter(
-                project_id=project_id, role__in=roles_at_least(Role.EDITOR)
-            ).values_list("user_id", flat=True)
-        )
-        if any(t.assignee_id for t in targets)
-        else set()
+    keep = set(
+        Membership.objects.filter(
+            project_id=project_id, role__in=roles_at_least(Role.EDITOR)
+        ).values_list("user_id", flat=True)
     )
+    sources = {t.project_id for t in targets}
     now = timezone.now()
-    updated = 0
-    # One update per status: the end of that category's first column in the target
-    # project (one shared key, as in tasks_bulk_set_status).
-    for status in sorted({t.status for t in targets}):
-        column_id, position = board.placement(project_id, status)
-        updated += Task.objects.filter(pk__in=[t.pk for t in targets if t.status == status]).update(
-            project_id=project_id,
-            column_id=column_id,
-            position=position,
-            updated_at=now,
-            version=F("version") + 1,
+    # The end of each category's first column in the target project (one shared key
+    # per status, as in tasks_bulk_set_status).
+    places: dict[str, tuple[str, str]] = {}
+
+    def values(task: Task) -> dict[str, Any] | None:
+        if task.project_id not in sources or task.deleted_at is not None:
+            return None
+        if task.status not in places:
+            places[task.status] = board.placement(project_id, task.status)
+        column_id, position = places[task.status]
+        return {
+            "project_id": project_id,
+            "column_id": column_id,
+            "position": position,
+            "updated_at": now,
+            "assignee_id": task.assignee_id if task.assignee_id in keep else None,
+        }
+
+    before, after = bulk.update_each(targets, values)
+    if after:
+        events.task_written(
+            actor=actor,
+            action=events.UPDATED,
+            tasks=after,
+            changes={"project_id": (None, project_id)},
+            previous=before,
         )
-    dropped = [t.pk for t in targets if t.assignee_id and t.assignee_id not in keep]
-    if dropped:
-        Task.objects.filter(pk__in=dropped).update(assignee_id=None)
-    after = [
-        _moved(t, project_id=project_id, assignee_id=None if t.pk in dropped else t.assignee_id)
-        for t in targets
-    ]
-    events.task_written(
-        actor=actor,
-        action=events.UPDATED,
-        tasks=after,
-        changes={"project_id": (None, project_id)},
-        previous=targets,
-    )
-    return updated
+    return len(after)
 
 
 def tasks_bulk_assign(*, actor: Any, ids: Iterable[str], assignee_id: str | None) -> int:
@@ -555,28 +549,37 @@ def tasks_bulk_assign(*, actor: Any, ids: Iterable[str], assignee_id: str | None
     unassign). Tasks of projects where the assignee may not edit are left alone
     (the count says how many changed). One event for the whole call."""
     targets = [t for t in _editable_among(actor, ids) if t.assignee_id != assignee_id]
+    allowed = {t.project_id for t in targets}
     if assignee_id is not None and targets:
         allowed = set(
             Membership.objects.filter(
                 user_id=assignee_id,
-                project_id__in=list({t.project_id for t in targets}),
+                project_id__in=list(allowed),
                 role__in=roles_at_least(Role.EDITOR),
             ).values_list("project_id", flat=True)
         )
         targets = [t for t in targets if t.project_id in allowed]
     if not targets:
         return 0
-    updated = Task.objects.filter(pk__in=[t.pk for t in targets]).update(
-        assignee_id=assignee_id, updated_at=timezone.now(), version=F("version") + 1
-    )
-    events.task_written(
-        actor=actor,
-        action=events.UPDATED,
-        tasks=[_moved(t, assignee_id=assignee_id) for t in targets],
-        changes={"assignee_id": (None, assignee_id)},
-        previous=targets,
-    )
-    return updated
+    now = timezone.now()
+
+    def values(task: Task) -> dict[str, Any] | None:
+        if task.assignee_id == assignee_id or task.project_id not in allowed:
+            return None
+        if task.deleted_at is not None:
+            return None
+        return {"assignee_id": assignee_id, "updated_at": now}
+
+    before, after = bulk.update_each(targets, values)
+    if after:
+        events.task_written(
+            actor=actor,
+            action=events.UPDATED,
+            tasks=after,
+            changes={"assignee_id": (None, assignee_id)},
+            previous=before,
+        )
+    return len(after)
 
 
 def tasks_unassign_member(*, actor: Any, project_id: str, user_id: str) -> int:
@@ -588,17 +591,23 @@ def tasks_unassign_member(*, actor: Any, project_id: str, user_id: str) -> int:
     )
     if not targets:
         return 0
-    updated = Task.objects.filter(pk__in=[t.pk for t in targets]).update(
-        assignee_id=None, updated_at=timezone.now(), version=F("version") + 1
-    )
-    events.task_written(
-        actor=actor,
-        action=events.UPDATED,
-        tasks=[_moved(t, assignee_id=None) for t in targets],
-        changes={"assignee_id": (user_id, None)},
-        previous=targets,
-    )
-    return updated
+    now = timezone.now()
+
+    def values(task: Task) -> dict[str, Any] | None:
+        if task.project_id != project_id or task.assignee_id != user_id:
+            return None
+        return {"assignee_id": None, "updated_at": now}
+
+    before, after = bulk.update_each(targets, values)
+    if after:
+        events.task_written(
+            actor=actor,
+            action=events.UPDATED,
+            tasks=after,
+            changes={"assignee_id": (user_id, None)},
+            previous=before,
+        )
+    return len(after)
 
 
 def prune_idempotency_keys(*, now: Any = None) -> int:

@@ -22,7 +22,7 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
-from tasks import counters, events, permissions
+from tasks import bulk, counters, events, permissions
 from tasks.exceptions import PreconditionFailed, WriteConflict
 from tasks.models import Task
 
@@ -102,18 +102,24 @@ def _copy(task: Task, **changes: Any) -> Task:
 
 
 def tasks_trash_many(*, actor: Any, tasks: Iterable[Task]) -> int:
-    """Move ``tasks`` (from the permission layer) to the trash in one update; one event
-    for all. Returns how many went (a task trashed meanwhile is not counted)."""
+    """Move ``tasks`` (from the permission layer, loaded with ``counters.ROW_FIELDS``)
+    to the trash, each conditional on its version (``tasks.bulk``); one event for all.
+    Returns how many went (a task trashed meanwhile is not counted)."""
     targets = list(tasks)
     if not targets:
         return 0
     now = timezone.now()
-    moved = Task.objects.filter(pk__in=[t.pk for t in targets], deleted_at__isnull=True).update(
-        deleted_at=now, deleted_by_id=actor.pk, updated_at=now, version=F("version") + 1
-    )
-    if moved:
-        events.task_written(actor=actor, action=events.TRASHED, tasks=targets)
-    return moved
+    projects = {t.project_id for t in targets}
+
+    def values(task: Task) -> dict[str, Any] | None:
+        if task.deleted_at is not None or task.project_id not in projects:
+            return None
+        return {"deleted_at": now, "deleted_by_id": actor.pk, "updated_at": now}
+
+    before, _ = bulk.update_each(targets, values)
+    if before:
+        events.task_written(actor=actor, action=events.TRASHED, tasks=before)
+    return len(before)
 
 
 def tasks_restore_many(*, actor: Any, ids: Iterable[str]) -> int:
@@ -124,12 +130,18 @@ def tasks_restore_many(*, actor: Any, ids: Iterable[str]) -> int:
     )
     if not targets:
         return 0
-    restored = Task.objects.filter(pk__in=[t.pk for t in targets], deleted_at__isnull=False).update(
-        deleted_at=None, deleted_by_id=None, updated_at=timezone.now(), version=F("version") + 1
-    )
-    if restored:
-        events.task_written(actor=actor, action=events.RESTORED, tasks=targets)
-    return restored
+    now = timezone.now()
+    projects = {t.project_id for t in targets}
+
+    def values(task: Task) -> dict[str, Any] | None:
+        if task.deleted_at is None or task.project_id not in projects:
+            return None
+        return {"deleted_at": None, "deleted_by_id": None, "updated_at": now}
+
+    _, after = bulk.update_each(targets, values)
+    if after:
+        events.task_written(actor=actor, action=events.RESTORED, tasks=after)
+    return len(after)
 
 
 def trash_empty(
