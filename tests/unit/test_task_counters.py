@@ -7,10 +7,12 @@ moments and in several zones (overdue, due today and the 7-day window move with 
 from __future__ import annotations
 
 import random
+import threading
 from datetime import time, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
@@ -287,3 +289,46 @@ def test_taskstats_verify_finds_and_fixes_a_wrong_counter(people, capsys):
     assert "stored 5, recounted 1" in capsys.readouterr().out
     call_command("taskstats", "--verify")
     assert counters.mismatches() == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_lose_no_increment():
+    """Threads creating tasks under new counter rows at once (the insert race), and
+    updating and bulk-writing the same tasks at once (the version races)."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("threads need a shared database: run with PostgreSQL (make test-postgres)")
+    owner = UserFactory()
+    today = timezone.localdate()
+    seeded = [create(owner, title=f"seed {i}") for i in range(6)]
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            for i in range(5):
+                # The same new due date in every thread: the rows are created at once.
+                create(owner, title=f"{n}-{i}", due_date=today + timedelta(days=30 + i))
+            for task in seeded:
+                status = Status.DONE if n % 2 else Status.IN_PROGRESS
+                services.task_update(
+                    actor=owner, task=Task.objects.get(pk=task.pk), changes={"status": status}
+                )
+            ids = [task.pk for task in seeded]
+            services.tasks_bulk_set_status(actor=owner, ids=ids, status=Status.TODO)
+            services.tasks_bulk_delete(actor=owner, ids=ids[:2])
+            services.tasks_restore_many(actor=owner, ids=ids[:2])
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert Task.objects.count() == 26
+    assert counters.mismatches() == {}
+    assert_exact([owner])
