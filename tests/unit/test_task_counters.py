@@ -332,3 +332,19 @@ def test_concurrent_writers_lose_no_increment():
     assert Task.objects.count() == 26
     assert counters.mismatches() == {}
     assert_exact([owner])
+
+
+def test_deleting_an_account_keeps_the_counters_exact(people):
+    """The account's Inbox goes, its tasks elsewhere are handed over and its assigned
+    tasks unassigned (write path), then the user row's cascade takes its own rows."""
+    from accounts import deletion
+
+    alice, bob, project = people["alice"], people["bob"], people["project"]
+    create(bob, due_date=timezone.localdate(), status=Status.IN_PROGRESS)
+    create(bob, project_id=project.pk, assignee_id=bob.pk, status=Status.DONE)
+    create(alice, project_id=project.pk, assignee_id=bob.pk, due_date=timezone.localdate())
+    assert_exact([alice, bob])
+    deletion.start(user=bob)
+    deletion.finish(user=bob)
+    assert not TaskCount.objects.filter(holder=str(bob.pk)).exists()
+    assert_exact([alice])
