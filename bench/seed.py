@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -115,9 +116,6 @@ def _placed(tasks: Iterator[Task], project_id: str) -> Iterator[Task]:
 
 def _insert(batch: list[Task]) -> None:
     Task.objects.bulk_create(batch)
-    # The stats counters, as the write path keeps them for created tasks (one F()
-    # update per counter row the batch touches, not per task).
-    counters.apply(counters.delta([], batch))
     # The tag filter's rows, as tasks.services writes them for tagged tasks.
     links = [TaskTag(task_id=t.pk, owner_id=t.owner_id, name=n) for t in batch for n in t.tags]
     if links:
@@ -140,6 +138,9 @@ def make_tasks(
     batch: list[Task] = []
     if project_id is None:
         project_id = Project.objects.get(inbox_owner_id=owner_id).pk
+    # The stats counters, as the write path keeps them for created tasks: one F()
+    # update per counter row in the end, not per task.
+    created: Counter = Counter()
     for task in _placed(_tasks(owner_id, project_id, count, rng), project_id):
         if card_details and rng.random() < 0.5:
             task.assignee_id = owner_id
@@ -147,9 +148,12 @@ def make_tasks(
         batch.append(task)
         if len(batch) >= BATCH:
             _insert(batch)
+            created.update(counters.delta([], batch))
             batch = []
     if batch:
         _insert(batch)
+        created.update(counters.delta([], batch))
+    counters.apply(created)
     return time.monotonic() - started
 
 
