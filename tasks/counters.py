@@ -142,8 +142,9 @@ def _add(slot: Slot, amount: int) -> None:
 # --- Reads ------------------------------------------------------------------------------
 
 
-def _sums(scope: Q, kinds: Q, sums: dict[str, Q]) -> dict[str, int]:
+def _sums(scope: Q, kinds: Q, sums: dict[str, Q | None]) -> dict[str, int]:
     rows = TaskCount.objects.filter(scope, kinds)
+    # Coalesce: an empty sum is NULL on SQL and 0 on MongoDB; 0 everywhere.
     return rows.aggregate(**{name: Coalesce(Sum("count", filter=q), 0) for name, q in sums.items()})
 
 
@@ -176,7 +177,7 @@ def _read(scope: Q, tasks: QuerySet[Task], now: datetime) -> dict[str, Any]:
             "due_today": Q(key__gte=today),
         },
     )
-    counts |= _sums(scope, Q(kind=DONE_AT, key__gte=hour_key(edge)), {"done": Q(pk__isnull=False)})
+    counts |= _sums(scope, Q(kind=DONE_AT, key__gte=hour_key(edge)), {"done": None})
     first_hour = tasks.filter(
         status=Status.DONE, completed_at__gte=week_ago, completed_at__lt=edge
     ).count()
