@@ -22,6 +22,7 @@ BENCHMARKS = {
     "imports": "bench.imports",
     "board": "bench.board",
     "search": "bench.search",
+    "stats": "bench.stats",
 }
 # `all` keeps the seeded million-task database, so only the first run pays for it.
 ALL_EXTRA = {"data": ["--pg-data", "var/bench/pgdata"]}

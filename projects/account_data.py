@@ -90,6 +90,7 @@ def erase_user(user: Any) -> None:
 
     A project that got a new member after the transfer-first check (a race) is not
     left ownerless: its longest-standing member of the highest role becomes owner."""
+    from tasks import counters as task_counters
     from tasks import events as task_events
     from tasks import permissions as task_permissions
     from tasks import services as task_services
@@ -107,9 +108,7 @@ def erase_user(user: Any) -> None:
         if project.is_inbox or not others:
             task_services.tasks_delete_many(
                 actor=user,
-                tasks=task_permissions.project_tasks(project).only(
-                    "pk", "owner_id", "project_id", "assignee_id", "status"
-                ),
+                tasks=task_permissions.project_tasks(project).only(*task_counters.ROW_FIELDS),
             )
             Project.objects.filter(pk=project.pk).delete()
             task_events.access_changed(

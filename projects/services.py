@@ -116,6 +116,7 @@ def project_update(
 def project_delete(*, actor: Any, membership: Membership) -> None:
     """Delete a project and everything in it (owner only; never the Inbox). Its tasks
     go through the write path first, so every member's stats change at once."""
+    from tasks import counters as task_counters
     from tasks import permissions as task_permissions
     from tasks import services as task_services
 
@@ -125,9 +126,7 @@ def project_delete(*, actor: Any, membership: Membership) -> None:
         raise InboxRule()
     task_services.tasks_delete_many(
         actor=actor,
-        tasks=task_permissions.project_tasks(project).only(
-            "pk", "owner_id", "project_id", "assignee_id", "status"
-        ),
+        tasks=task_permissions.project_tasks(project).only(*task_counters.ROW_FIELDS),
     )
     member_ids = list(
         Membership.objects.filter(project_id=project.pk).values_list("user_id", flat=True)

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from projects import roles
 from projects.models import Membership, Role
-from tasks import events, permissions
+from tasks import counters, events, permissions
 from tasks.exchange import task_record
 from tasks.models import Activity, ChecklistItem, Comment, SavedFilter, Task, TaskTag
 
@@ -109,11 +109,7 @@ def hand_over_created_tasks(user: Any) -> None:
     project's longest-standing other owner, through the write path. Projects with no
     other owner are the ones the projects eraser deletes, with their tasks. Safe to run
     again: handed-over tasks no longer match."""
-    targets = list(
-        permissions.tasks_created_by_user(user).only(
-            "pk", "owner_id", "project_id", "assignee_id", "status"
-        )
-    )
+    targets = list(permissions.tasks_created_by_user(user).only(*counters.ROW_FIELDS))
     if not targets:
         return
     heirs: dict[str, str] = {}
@@ -138,11 +134,7 @@ def hand_over_created_tasks(user: Any) -> None:
             version=F("version") + 1,
         )
         TaskTag.objects.filter(task_id__in=pks).update(owner_id=heir)
-        after = []
-        for task in batch:
-            copy = Task(pk=task.pk, owner_id=heir, project_id=task.project_id)
-            copy.assignee_id, copy.status = task.assignee_id, task.status
-            after.append(copy)
+        after = [counters.copy(task, owner_id=heir) for task in batch]
         events.task_written(
             actor=user,
             action=events.UPDATED,

@@ -34,7 +34,7 @@ from django.utils import timezone
 from projects.columns import first_column_of, get_column, project_columns
 from projects.models import Column
 from taskflow.ids import is_valid_id
-from tasks import events
+from tasks import bulk, counters, events
 from tasks.exceptions import PreconditionFailed, WriteConflict
 from tasks.models import Status, Task
 from tasks.permissions import live_tasks
@@ -220,14 +220,12 @@ def _move_rows(
         key = key_between(key, None)
         values: dict[str, Any] = {"column_id": target.pk, "position": key, "updated_at": now}
         values.update(_status_values(task.status, target.category, task.completed_at))
-        won = Task.objects.filter(pk=task.pk, **condition).update(
+        # On the version read, too: the counters take this task's status as it was.
+        won = Task.objects.filter(pk=task.pk, version=task.version, **condition).update(
             **values, version=F("version") + 1
         )
         if won:
-            after = Task(pk=task.pk, owner_id=task.owner_id, project_id=task.project_id)
-            after.assignee_id = task.assignee_id
-            after.status = values.get("status", task.status)
-            moved.append(after)
+            moved.append(counters.copy(task, **values, version=task.version + 1))
             before.append(task)
     if moved:
         events.task_written(
@@ -240,7 +238,7 @@ def _move_rows(
     return len(moved)
 
 
-_ROW_FIELDS = ("pk", "owner_id", "project_id", "assignee_id", "status", "completed_at")
+_ROW_FIELDS = counters.ROW_FIELDS
 
 
 def move_all(*, actor: Any, source: Column, target: Column) -> int:
@@ -253,31 +251,30 @@ def move_all(*, actor: Any, source: Column, target: Column) -> int:
 
 
 def column_recategorised(*, actor: Any, column: Column, old_category: str) -> int:
-    """The column's cards take its new category as their status (one update, one
-    event)."""
+    """The column's cards take its new category as their status (one conditional
+    update each, tasks.bulk; one event)."""
     targets = list(
         Task.objects.filter(column_id=column.pk).exclude(status=column.category).only(*_ROW_FIELDS)
     )
     if not targets:
         return 0
-    values = _status_values(old_category, column.category, None)
-    updated = Task.objects.filter(pk__in=[t.pk for t in targets], column_id=column.pk).update(
-        **values, updated_at=timezone.now(), version=F("version") + 1
-    )
-    after = []
-    for task in targets:
-        copy = Task(pk=task.pk, owner_id=task.owner_id, project_id=task.project_id)
-        copy.assignee_id = task.assignee_id
-        copy.status = column.category
-        after.append(copy)
-    events.task_written(
-        actor=actor,
-        action=events.UPDATED,
-        tasks=after,
-        changes={"status": (None, column.category)},
-        previous=targets,
-    )
-    return updated
+    now = timezone.now()
+
+    def values(task: Task) -> dict[str, Any] | None:
+        if task.column_id != column.pk or task.status == column.category:
+            return None
+        return {**_status_values(task.status, column.category, None), "updated_at": now}
+
+    before, after = bulk.update_each(targets, values)
+    if after:
+        events.task_written(
+            actor=actor,
+            action=events.UPDATED,
+            tasks=after,
+            changes={"status": (None, column.category)},
+            previous=before,
+        )
+    return len(after)
 
 
 def place_unplaced(project_id: str) -> int:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_by_email
 from accounts.services import user_register, user_set_password
-from tasks import events, services
+from tasks import counters, events, services
 from tasks.models import Priority, Status, Task
 
 DEMO_EMAIL = "demo@taskflow.local"
@@ -71,6 +71,7 @@ def seed_tasks(*, owner: User, count: int, rng: random.Random) -> list[Task]:
     now = timezone.now()
     statuses = [s for s, w in _STATUS_WEIGHTS for _ in range(w)]
     created: list[Task] = []
+    backdated_tasks: list[Task] = []
     for _ in range(count):
         status = rng.choice(statuses)
         due = None if rng.random() < 0.25 else today + timedelta(days=rng.randint(-10, 21))
@@ -92,8 +93,16 @@ def seed_tasks(*, owner: User, count: int, rng: random.Random) -> list[Task]:
         # Demo-only backdating: no service sets past timestamps, on purpose.
         Task.objects.filter(pk=task.pk).update(**backdated)
         created.append(task)
+        backdated_tasks.append(counters.copy(task, **backdated))
     if created:
         backdated_fields = ("created_at", "updated_at", "completed_at")
         changes = dict.fromkeys(backdated_fields, (None, None))  # differ per task
-        events.task_written(actor=owner, action=events.UPDATED, tasks=created, changes=changes)
+        # The completion times moved: the counters take them from before and after.
+        events.task_written(
+            actor=owner,
+            action=events.UPDATED,
+            tasks=backdated_tasks,
+            changes=changes,
+            previous=created,
+        )
     return created

@@ -4,6 +4,8 @@
 update that changed a field, a delete, one bulk call however many rows it touched) and
 never for a write that changed nothing. It
 
+0. keeps the task counters (``tasks.counters``) that stats read: the delta between
+   the tasks before and after the write, as F() increments,
 1. records activity (``record_activity``: one Activity row per task written, with
    who, what field old → new, when; one ``bulk_create`` for a bulk write),
 2. invalidates cached stats for everyone who can see the tasks, on every instance, by
@@ -22,12 +24,13 @@ stats outlive the change, on any instance.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from tasks import permissions, stats_cache
+from tasks import counters, permissions, stats_cache
 from tasks.models import Activity, Priority, Task
 
 logger = logging.getLogger(__name__)
@@ -120,18 +123,21 @@ def task_written(
 ) -> TaskEvent | None:
     """Tell the world that ``actor`` wrote ``tasks``; returns the event (None if no
     task was written, which is no event at all). ``previous`` are the same tasks as
-    they were before the write, when a project or assignee may have changed: their
-    scopes are bumped too."""
+    they were before the write; an update or move that changes a counted field
+    (``counters.COUNTED_FIELDS``) must pass them, with every counted field loaded, in
+    the order of ``tasks``. Their scopes are bumped too."""
     if action not in ACTIONS:
         raise ValueError(f"Unknown task action {action!r}.")
     written = list(tasks)
     if not written:
         return None
+    before = list(previous)
+    counters.apply(_counter_delta(action, written, before, changes or {}))
     event = TaskEvent(
         actor_id=getattr(actor, "pk", None),
         action=action,
         task_ids=tuple(task.pk for task in written),
-        scopes=permissions.task_scopes([*written, *previous]),
+        scopes=permissions.task_scopes([*written, *before]),
         changes=dict(changes or {}),
         project_ids=tuple(task.project_id for task in written),
     )
@@ -143,6 +149,30 @@ def task_written(
         except Exception:
             logger.exception("task event hook %r failed", hook)
     return event
+
+
+def _counter_delta(
+    action: str, written: list[Task], before: list[Task], changes: Mapping[str, Any]
+) -> Counter[counters.Slot]:
+    """The counters' change for one write: trash and restore move a task out of and
+    back into every count; updates and moves count the tasks before and after."""
+    if action == CREATED:
+        return counters.delta([], written)
+    if action == DELETED:
+        # A task purged from the trash counted nowhere already (deleted_at is set).
+        return counters.delta(written, [])
+    if action == TRASHED:
+        return counters.delta(written, [], ignore_trash=True)
+    if action == RESTORED:
+        return counters.delta([], written, ignore_trash=True)
+    if not before:
+        counted = set(changes) & {*counters.COUNTED_FIELDS, "project", "assignee"}
+        if counted:
+            raise ValueError(f"A write of {sorted(counted)} must pass the tasks before it.")
+        return Counter()
+    if len(before) != len(written):
+        raise ValueError("previous must list the written tasks as they were, one each.")
+    return counters.delta(before, written)
 
 
 def access_changed(*, scopes: Iterable[str]) -> None:

@@ -296,3 +296,39 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TaskCount(models.Model):
+    """One counter of live tasks (tasks.counters): how many tasks of ``project`` fall
+    under ``kind``/``key`` ("status"/"done", "open_due"/"2026-12-03T10:00:00", ...),
+    over the whole project (``holder`` "") or over those assigned to one user
+    (``holder`` the user's id). Kept by the write path, so stats read a few rows per
+    project however many tasks there are.
+
+    ``holder`` is a string rather than the nullable ``assignee`` alone because NULLs
+    never collide in a unique index (on any backend): the project-wide rows need a
+    real value to be unique. ``assignee`` is there for the cascade: a deleted user's
+    rows go with them (their tasks' assignee is set to NULL by the ORM, which changes
+    no project-wide row)."""
+
+    id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    holder = models.CharField(max_length=26, blank=True, default="")
+    kind = models.CharField(max_length=16)
+    key = models.CharField(max_length=40, blank=True, default="")
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "holder", "kind", "key"], name="tf_taskcount_unique"
+            ),
+        ]
+        # "Mine" reads the rows one user holds across their projects.
+        indexes = [models.Index(fields=["holder", "kind", "key"], name="tf_taskcount_holder")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}={self.count}"

@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from projects import roles
-from tasks import permissions, stats_cache
+from tasks import counters, permissions, stats_cache
 from tasks.models import Priority, Status, Task
 from tasks.permissions import get_visible_task, visible_tasks
 
@@ -43,8 +43,11 @@ def overdue_q(now: datetime | None = None) -> Q:
     return past & ~Q(status=Status.DONE)
 
 
-def _compute_stats(tasks: QuerySet[Task]) -> dict[str, Any]:
-    now = timezone.now()
+def counted_stats(tasks: QuerySet[Task], *, now: datetime | None = None) -> dict[str, Any]:
+    """The stats counted from the tasks themselves: what the counters must agree with
+    (tests, ``manage.py taskstats --verify``). Grows with the tasks; readers use
+    ``tasks.counters``."""
+    now = now or timezone.now()
     today = timezone.localdate(now)
     week_ago = now - timedelta(days=7)
     pk = "pk"
@@ -70,14 +73,13 @@ def task_stats(user: Any) -> dict[str, Any]:
     """The user's own counts ("mine": tasks assigned to them plus their Inbox), for the
     stats endpoint and the dashboard, cached per user.
 
-    The key embeds the versions of the user's scopes, which the write path
-    (``tasks.events``) bumps, so a write through any instance is visible at once
-    through every other one.
+    Read from the counters the write path keeps (``tasks.counters``): a few rows per
+    project, however many tasks. The key embeds the versions of the user's scopes,
+    which the write path (``tasks.events``) bumps, so a write through any instance is
+    visible at once through every other one.
     """
     scopes = permissions.user_scopes(user)
-    return stats_cache.get_or_compute(
-        f"user:{user.pk}", scopes, lambda: _compute_stats(permissions.mine_tasks(user))
-    )
+    return stats_cache.get_or_compute(f"user:{user.pk}", scopes, lambda: counters.mine_stats(user))
 
 
 def project_stats(project: Any) -> dict[str, Any]:
@@ -87,7 +89,7 @@ def project_stats(project: Any) -> dict[str, Any]:
     return stats_cache.get_or_compute(
         f"project:{project.pk}",
         scopes,
-        lambda: _compute_stats(permissions.project_tasks(project)),
+        lambda: counters.project_stats(project),
     )
 
 

@@ -32,7 +32,7 @@ from projects import selectors as project_selectors
 from projects.inbox import inbox_id_of
 from projects.models import Membership, Project, Role, roles_at_least
 from taskflow.ids import derived_id
-from tasks import board, checklists, events, permissions, quickadd, recurrence
+from tasks import board, bulk, checklists, counters, events, permissions, quickadd, recurrence
 from tasks.exceptions import IdempotencyConflict, PreconditionFailed, WriteConflict
 from tasks.models import (
     DESCRIPTION_MAX,
@@ -414,23 +414,30 @@ def task_update(
 def task_delete_permanently(*, actor: Any, task: Task, expected_version: int | None = None) -> None:
     """Delete a task for good (its tag rows, comments and reminders cascade): the API's
     ``DELETE ?permanent=true``, "Delete forever" in the trash, the admin. With If-Match,
-    only the version seen."""
-    query = Task.objects.filter(pk=task.pk)
-    if expected_version is not None:
-        query = query.filter(version=expected_version)
-    _, per_model = query.delete()
-    if not per_model.get(Task._meta.label):
+    only the version seen. Without it, the latest version: the delete is conditional
+    on the version read, so the event (and the counters) see the task as deleted."""
+    if expected_version is not None and expected_version != task.version:
+        raise PreconditionFailed(task.version)
+    current = task
+    for _ in range(_UPDATE_RETRIES):
+        _, per_model = Task.objects.filter(pk=current.pk, version=current.version).delete()
+        if per_model.get(Task._meta.label):
+            events.task_written(actor=actor, action=events.DELETED, tasks=[current])
+            return
+        latest = Task.objects.filter(pk=current.pk).first()
+        if latest is None:
+            return  # already gone (a concurrent delete): that one told the world
         if expected_version is not None:
-            raise PreconditionFailed(task.version)
-        return  # already gone (a concurrent delete): that one told the world
-    events.task_written(actor=actor, action=events.DELETED, tasks=[task])
+            raise PreconditionFailed(latest.version)
+        current = latest
+    raise WriteConflict()
 
 
 def _editable_among(actor: Any, ids: Iterable[str]) -> list[Task]:
     # Materialised first: update()/delete() cannot filter across relations on MongoDB,
     # and the event needs to know which tasks (and scopes) were touched.
     query = permissions.editable_tasks(actor).filter(pk__in=list(ids))
-    return list(query.only("pk", "owner_id", "project_id", "assignee_id", "status"))
+    return list(query.only(*counters.ROW_FIELDS))
 
 
 def tasks_bulk_set_status(*, actor: Any, ids: Iterable[str], status: str) -> int:
@@ -442,26 +449,34 @@ def tasks_bulk_set_status(*, actor: Any, ids: Iterable[str], status: str) -> int
     targets = [task for task in _editable_among(actor, ids) if task.status != status]
     if not targets:
         return 0
-    changes: dict[str, Any] = {"status": status, "updated_at": now}
-    changes["completed_at"] = now if status == Status.DONE else None
-    updated = 0
-    # One update per project: its tasks go to the end of the first column of the
-    # status's category, sharing one key (ordered by id among themselves; a later move
-    # between two of them rebalances that column once, tasks.board).
-    for project_id in sorted({task.project_id for task in targets}):
-        column_id, position = board.placement(project_id, status)
-        updated += (
-            Task.objects.filter(
-                pk__in=[task.pk for task in targets if task.project_id == project_id]
-            )
-            .exclude(status=status)
-            .update(**changes, column_id=column_id, position=position, version=F("version") + 1)
-        )
-    if updated:
+    # Each project's tasks go to the end of the first column of the status's category,
+    # sharing one key (ordered by id among themselves; a later move between two of them
+    # rebalances that column once, tasks.board).
+    places = {pid: board.placement(pid, status) for pid in sorted({t.project_id for t in targets})}
+
+    def values(task: Task) -> dict[str, Any] | None:
+        if task.status == status or task.deleted_at is not None or task.project_id not in places:
+            return None
+        column_id, position = places[task.project_id]
+        completed_at = now if status == Status.DONE else None
+        return {
+            "status": status,
+            "completed_at": completed_at,
+            "updated_at": now,
+            "column_id": column_id,
+            "position": position,
+        }
+
+    before, after = bulk.update_each(targets, values)
+    if after:
         events.task_written(
-            actor=actor, action=events.UPDATED, tasks=targets, changes={"status": (None, status)}
+            actor=actor,
+            action=events.UPDATED,
+            tasks=after,
+            changes={"status": (None, status)},
+            previous=before,
         )
-    return updated
+    return len(after)
 
 
 def tasks_bulk_delete(*, actor: Any, ids: Iterable[str]) -> int:
@@ -486,16 +501,6 @@ def tasks_delete_many(*, actor: Any, tasks: Iterable[Task]) -> int:
     return deleted
 
 
-def _moved(task: Task, **changes: Any) -> Task:
-    """A copy of a (partly loaded) task with ``changes``: the state after a bulk write."""
-    copy = Task(pk=task.pk, owner_id=task.owner_id, project_id=task.project_id)
-    copy.assignee_id = task.assignee_id
-    copy.status = task.status
-    for name, value in changes.items():
-        setattr(copy, name, value)
-    return copy
-
-
 def tasks_bulk_move(*, actor: Any, ids: Iterable[str], project_id: str) -> int:
     """Move the actor's editable tasks among ``ids`` into ``project_id`` (which the
     caller resolved with role >= editor). An assignee who may not edit the target
@@ -503,43 +508,41 @@ def tasks_bulk_move(*, actor: Any, ids: Iterable[str], project_id: str) -> int:
     targets = [t for t in _editable_among(actor, ids) if t.project_id != project_id]
     if not targets:
         return 0
-    keep = (
-        set(
-            Membership.objects.filter(
-                project_id=project_id, role__in=roles_at_least(Role.EDITOR)
-            ).values_list("user_id", flat=True)
-        )
-        if any(t.assignee_id for t in targets)
-        else set()
+    keep = set(
+        Membership.objects.filter(
+            project_id=project_id, role__in=roles_at_least(Role.EDITOR)
+        ).values_list("user_id", flat=True)
     )
+    sources = {t.project_id for t in targets}
     now = timezone.now()
-    updated = 0
-    # One update per status: the end of that category's first column in the target
-    # project (one shared key, as in tasks_bulk_set_status).
-    for status in sorted({t.status for t in targets}):
-        column_id, position = board.placement(project_id, status)
-        updated += Task.objects.filter(pk__in=[t.pk for t in targets if t.status == status]).update(
-            project_id=project_id,
-            column_id=column_id,
-            position=position,
-            updated_at=now,
-            version=F("version") + 1,
+    # The end of each category's first column in the target project (one shared key
+    # per status, as in tasks_bulk_set_status).
+    places: dict[str, tuple[str, str]] = {}
+
+    def values(task: Task) -> dict[str, Any] | None:
+        if task.project_id not in sources or task.deleted_at is not None:
+            return None
+        if task.status not in places:
+            places[task.status] = board.placement(project_id, task.status)
+        column_id, position = places[task.status]
+        return {
+            "project_id": project_id,
+            "column_id": column_id,
+            "position": position,
+            "updated_at": now,
+            "assignee_id": task.assignee_id if task.assignee_id in keep else None,
+        }
+
+    before, after = bulk.update_each(targets, values)
+    if after:
+        events.task_written(
+            actor=actor,
+            action=events.UPDATED,
+            tasks=after,
+            changes={"project_id": (None, project_id)},
+            previous=before,
         )
-    dropped = [t.pk for t in targets if t.assignee_id and t.assignee_id not in keep]
-    if dropped:
-        Task.objects.filter(pk__in=dropped).update(assignee_id=None)
-    after = [
-        _moved(t, project_id=project_id, assignee_id=None if t.pk in dropped else t.assignee_id)
-        for t in targets
-    ]
-    events.task_written(
-        actor=actor,
-        action=events.UPDATED,
-        tasks=after,
-        changes={"project_id": (None, project_id)},
-        previous=targets,
-    )
-    return updated
+    return len(after)
 
 
 def tasks_bulk_assign(*, actor: Any, ids: Iterable[str], assignee_id: str | None) -> int:
@@ -547,28 +550,37 @@ def tasks_bulk_assign(*, actor: Any, ids: Iterable[str], assignee_id: str | None
     unassign). Tasks of projects where the assignee may not edit are left alone
     (the count says how many changed). One event for the whole call."""
     targets = [t for t in _editable_among(actor, ids) if t.assignee_id != assignee_id]
+    allowed = {t.project_id for t in targets}
     if assignee_id is not None and targets:
         allowed = set(
             Membership.objects.filter(
                 user_id=assignee_id,
-                project_id__in=list({t.project_id for t in targets}),
+                project_id__in=list(allowed),
                 role__in=roles_at_least(Role.EDITOR),
             ).values_list("project_id", flat=True)
         )
         targets = [t for t in targets if t.project_id in allowed]
     if not targets:
         return 0
-    updated = Task.objects.filter(pk__in=[t.pk for t in targets]).update(
-        assignee_id=assignee_id, updated_at=timezone.now(), version=F("version") + 1
-    )
-    events.task_written(
-        actor=actor,
-        action=events.UPDATED,
-        tasks=[_moved(t, assignee_id=assignee_id) for t in targets],
-        changes={"assignee_id": (None, assignee_id)},
-        previous=targets,
-    )
-    return updated
+    now = timezone.now()
+
+    def values(task: Task) -> dict[str, Any] | None:
+        if task.assignee_id == assignee_id or task.project_id not in allowed:
+            return None
+        if task.deleted_at is not None:
+            return None
+        return {"assignee_id": assignee_id, "updated_at": now}
+
+    before, after = bulk.update_each(targets, values)
+    if after:
+        events.task_written(
+            actor=actor,
+            action=events.UPDATED,
+            tasks=after,
+            changes={"assignee_id": (None, assignee_id)},
+            previous=before,
+        )
+    return len(after)
 
 
 def tasks_unassign_member(*, actor: Any, project_id: str, user_id: str) -> int:
@@ -576,23 +588,27 @@ def tasks_unassign_member(*, actor: Any, project_id: str, user_id: str) -> int:
     viewer), through the write path. Called by projects.services, which checked the
     actor's role."""
     targets = list(
-        Task.objects.filter(project_id=project_id, assignee_id=user_id).only(
-            "pk", "owner_id", "project_id", "assignee_id", "status"
-        )
+        Task.objects.filter(project_id=project_id, assignee_id=user_id).only(*counters.ROW_FIELDS)
     )
     if not targets:
         return 0
-    updated = Task.objects.filter(pk__in=[t.pk for t in targets]).update(
-        assignee_id=None, updated_at=timezone.now(), version=F("version") + 1
-    )
-    events.task_written(
-        actor=actor,
-        action=events.UPDATED,
-        tasks=[_moved(t, assignee_id=None) for t in targets],
-        changes={"assignee_id": (user_id, None)},
-        previous=targets,
-    )
-    return updated
+    now = timezone.now()
+
+    def values(task: Task) -> dict[str, Any] | None:
+        if task.project_id != project_id or task.assignee_id != user_id:
+            return None
+        return {"assignee_id": None, "updated_at": now}
+
+    before, after = bulk.update_each(targets, values)
+    if after:
+        events.task_written(
+            actor=actor,
+            action=events.UPDATED,
+            tasks=after,
+            changes={"assignee_id": (user_id, None)},
+            previous=before,
+        )
+    return len(after)
 
 
 def prune_idempotency_keys(*, now: Any = None) -> int:

@@ -22,7 +22,7 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
-from tasks import events, permissions
+from tasks import bulk, counters, events, permissions
 from tasks.exceptions import PreconditionFailed, WriteConflict
 from tasks.models import Task
 
@@ -67,17 +67,31 @@ def task_restore(*, actor: Any, task: Task) -> Task:
     """Take a task out of the trash (``task`` from ``permissions.get_trashed_task``):
     it comes back with its tags, comments, column and position, which were never
     removed. Restoring a task that is not in the trash (a retry) writes nothing."""
-    if task.deleted_at is None:
-        return task
-    won = Task.objects.filter(pk=task.pk, deleted_at__isnull=False).update(
-        deleted_at=None, deleted_by_id=None, updated_at=timezone.now(), version=F("version") + 1
-    )
-    restored = Task.objects.filter(pk=task.pk).first()
-    if restored is None:
-        raise Http404("No such task.")  # purged meanwhile: nothing left to restore
-    if won:
-        events.task_written(actor=actor, action=events.RESTORED, tasks=[restored])
-    return restored
+    current = task
+    for _ in range(_UPDATE_RETRIES):
+        if current.deleted_at is None:
+            return current  # restored meanwhile (or never trashed): that one told the world
+        now = timezone.now()
+        # Conditional on the version read, so the event (and the counters) get the
+        # task exactly as it comes back.
+        won = Task.objects.filter(
+            pk=current.pk, version=current.version, deleted_at__isnull=False
+        ).update(deleted_at=None, deleted_by_id=None, updated_at=now, version=F("version") + 1)
+        if won:
+            restored = _copy(
+                current,
+                deleted_at=None,
+                deleted_by_id=None,
+                updated_at=now,
+                version=current.version + 1,
+            )
+            events.task_written(actor=actor, action=events.RESTORED, tasks=[restored])
+            return restored
+        latest = Task.objects.filter(pk=current.pk).first()
+        if latest is None:
+            raise Http404("No such task.")  # purged meanwhile: nothing left to restore
+        current = latest
+    raise WriteConflict()
 
 
 def _copy(task: Task, **changes: Any) -> Task:
@@ -88,36 +102,46 @@ def _copy(task: Task, **changes: Any) -> Task:
 
 
 def tasks_trash_many(*, actor: Any, tasks: Iterable[Task]) -> int:
-    """Move ``tasks`` (from the permission layer) to the trash in one update; one event
-    for all. Returns how many went (a task trashed meanwhile is not counted)."""
+    """Move ``tasks`` (from the permission layer, loaded with ``counters.ROW_FIELDS``)
+    to the trash, each conditional on its version (``tasks.bulk``); one event for all.
+    Returns how many went (a task trashed meanwhile is not counted)."""
     targets = list(tasks)
     if not targets:
         return 0
     now = timezone.now()
-    moved = Task.objects.filter(pk__in=[t.pk for t in targets], deleted_at__isnull=True).update(
-        deleted_at=now, deleted_by_id=actor.pk, updated_at=now, version=F("version") + 1
-    )
-    if moved:
-        events.task_written(actor=actor, action=events.TRASHED, tasks=targets)
-    return moved
+    projects = {t.project_id for t in targets}
+
+    def values(task: Task) -> dict[str, Any] | None:
+        if task.deleted_at is not None or task.project_id not in projects:
+            return None
+        return {"deleted_at": now, "deleted_by_id": actor.pk, "updated_at": now}
+
+    before, _ = bulk.update_each(targets, values)
+    if before:
+        events.task_written(actor=actor, action=events.TRASHED, tasks=before)
+    return len(before)
 
 
 def tasks_restore_many(*, actor: Any, ids: Iterable[str]) -> int:
     """Restore the actor's trashed tasks among ``ids`` (the pages' Undo and Restore);
     ids that are not in the actor's trash are ignored. One event for all."""
     targets = list(
-        permissions.trashed_tasks(actor)
-        .filter(pk__in=list(ids)[:BATCH])
-        .only("pk", "owner_id", "project_id", "assignee_id", "status")
+        permissions.trashed_tasks(actor).filter(pk__in=list(ids)[:BATCH]).only(*counters.ROW_FIELDS)
     )
     if not targets:
         return 0
-    restored = Task.objects.filter(pk__in=[t.pk for t in targets], deleted_at__isnull=False).update(
-        deleted_at=None, deleted_by_id=None, updated_at=timezone.now(), version=F("version") + 1
-    )
-    if restored:
-        events.task_written(actor=actor, action=events.RESTORED, tasks=targets)
-    return restored
+    now = timezone.now()
+    projects = {t.project_id for t in targets}
+
+    def values(task: Task) -> dict[str, Any] | None:
+        if task.deleted_at is None or task.project_id not in projects:
+            return None
+        return {"deleted_at": None, "deleted_by_id": None, "updated_at": now}
+
+    _, after = bulk.update_each(targets, values)
+    if after:
+        events.task_written(actor=actor, action=events.RESTORED, tasks=after)
+    return len(after)
 
 
 def trash_empty(
@@ -135,7 +159,7 @@ def trash_empty(
     # In batches: the trash may be large, and delete() cannot filter across relations
     # on MongoDB (the ids are materialised first).
     while True:
-        batch = list(query.only("pk", "owner_id", "project_id", "assignee_id")[:BATCH])
+        batch = list(query.only(*counters.ROW_FIELDS)[:BATCH])
         if not batch:
             return deleted
         removed = _delete_trashed(actor, batch, Task.objects.filter(deleted_at__isnull=False))
@@ -162,6 +186,6 @@ def trash_purge(*, now: Any = None, limit: int = PURGE_BATCH) -> int:
     batch = list(
         Task.objects.filter(deleted_at__lt=cutoff)
         .order_by("deleted_at", "id")
-        .only("pk", "owner_id", "project_id", "assignee_id")[:limit]
+        .only(*counters.ROW_FIELDS)[:limit]
     )
     return _delete_trashed(None, batch, Task.objects.filter(deleted_at__lt=cutoff))
