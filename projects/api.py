@@ -103,9 +103,11 @@ class ProjectViewSet(viewsets.GenericViewSet):
 
     def partial_update(self, request: Request, pk: str) -> Response:
         membership = self._membership()
-        expected = expected_version(request)
+        # The body first, as for tasks: an invalid request is a 400 whatever its
+        # If-Match says (a 412 would tell the client to re-read and retry the same body).
         data = ProjectSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
+        expected = expected_version(request)
         project = services.project_update(
             actor=request.user,
             membership=membership,

@@ -186,9 +186,10 @@ class ColumnViewSet(viewsets.GenericViewSet):
     def partial_update(self, request: Request, project_pk: str, pk: str) -> Response:
         membership = roles.get_membership_for(request.user, project_pk)
         column = columns.get_column(membership.project_id, pk)
-        expected = expected_version(request)
+        # The body first: an invalid request is a 400 whatever its If-Match says.
         data = ColumnSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
+        expected = expected_version(request)
         column = columns.column_update(
             actor=request.user,
             membership=membership,

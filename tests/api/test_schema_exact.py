@@ -8,6 +8,9 @@ import re
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from projects.columns import project_columns
+from projects.services import project_create
+
 pytestmark = pytest.mark.django_db
 
 
@@ -97,3 +100,20 @@ def test_invalid_body_is_400_even_with_a_stale_if_match(api_client, make_task):
         "PATCH", f"/api/tasks/{task.pk}/", b"not json", "application/json", HTTP_IF_MATCH='"9"'
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("target", ["project", "column"])
+def test_invalid_project_or_column_body_is_400_even_with_a_bad_if_match(api_client, user, target):
+    # make fuzz (seed 4227641996, stateful): PATCH /api/projects/{id}/ with random bytes
+    # and an unparseable If-Match was a 412; the column PATCH read If-Match first too.
+    project = project_create(actor=user, name="Shared")
+    url = f"/api/projects/{project.pk}/"
+    if target == "column":
+        column = project_columns(project.pk)[0]
+        url = f"/api/projects/{project.pk}/columns/{column.pk}/"
+    for if_match in ('W/"vvGsG{sUf"', '"9"'):
+        response = api_client.generic(
+            "PATCH", url, b"\xd7\xa6[\x00", "application/json", HTTP_IF_MATCH=if_match
+        )
+        assert response.status_code == 400, (if_match, response.content)
+        assert response.json()["code"] == "parse_error"
