@@ -207,7 +207,7 @@ class ImportForm(forms.Form):
     MAX_BYTES = 2 * 1024 * 1024
     MAX_ROWS = 5_000
     # Uploads per user (django-ratelimit, the shared "ratelimit" cache): an import holds
-    # a worker for up to a second or so (docs/performance.md).
+    # a worker for about 5 s at 5,000 rows (docs/performance.md, "Import of a 5,000-row file").
     RATE = "10/h"
 
     file = forms.FileField(
