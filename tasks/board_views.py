@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from projects import roles
 from projects.columns import get_column
+from projects.inbox import inbox_id_of
 from tasks import board, board_selectors, permissions
 from tasks.exceptions import PreconditionFailed, WriteConflict
 from tasks.filters import TaskFilter
@@ -28,6 +29,13 @@ PER_COLUMN = 20
 
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+def my_board(request: HttpRequest) -> HttpResponse:
+    """``/board/``, where the `g b` shortcut goes outside a project: the Inbox's board
+    (a project's pages send `g b` to that project's board instead, base.html)."""
+    return redirect("tasks:board", project_id=inbox_id_of(request.user))
 
 
 @login_required

@@ -60,6 +60,7 @@ urlpatterns = [
     path("tasks/<str:task_id>/edit/", views.task_edit, name="edit"),
     path("tasks/<str:task_id>/delete/", views.task_delete, name="delete"),
     path("tasks/<str:task_id>/status/", views.task_set_status, name="set-status"),
+    path("board/", board_views.my_board, name="my-board"),
     path("projects/<str:project_id>/board/", board_views.board_page, name="board"),
     path(
         "projects/<str:project_id>/board/move/<str:task_id>/",

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from projects import columns as column_services
+from projects.inbox import inbox_id_of
 from tasks import comments
 from tasks import services as task_services
 from tasks.models import Task
@@ -156,3 +157,24 @@ def test_filters_apply_to_the_board(world):
     html = _web(world, "viewer").get(_url(world), {"tag": "x"}).content.decode()
     assert "Tagged" in html
     assert "Write the plan" not in html
+
+
+def test_board_without_a_project_is_the_inbox_board(client, user):
+    # Where `g b` goes outside a project (templates/base.html data-url-board).
+    assert client.get("/board/").status_code == 302  # signed out: to the login page
+    assert "/accounts/login/" in client.get("/board/")["Location"]
+    client.force_login(user)
+    response = client.get("/board/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/projects/{inbox_id_of(user)}/board/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize("where", ["tasks", "project", "board"])
+def test_pages_send_g_b_to_the_project_in_view(world, where):
+    web = _web(world, "owner")
+    project = world.project.pk
+    path = {"tasks": "/tasks/", "project": f"/projects/{project}/", "board": _url(world)}[where]
+    page = web.get(path).content.decode()
+    expected = "/board/" if where == "tasks" else f"/projects/{project}/board/"
+    assert f'data-url-board="{expected}"' in page

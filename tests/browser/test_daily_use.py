@@ -5,6 +5,8 @@ keyboard shortcuts and their `?` overlay, the Markdown preview, and the task lis
 import pytest
 from playwright.sync_api import expect
 
+from projects.inbox import inbox_id_of
+from projects.services import project_create
 from tasks import services
 from tasks.models import Status, Task
 from tests.browser.helpers import STEP_TIMEOUT_MS, sign_in
@@ -150,6 +152,26 @@ def test_shortcuts_navigate_search_add_and_never_fire_while_typing(page, user, c
     page.keyboard.press("q")
     page.wait_for_url("**/tasks/new/")
     assert page.evaluate("document.activeElement.name") == "title"
+    assert page.errors == []
+
+
+def test_g_b_goes_to_the_board_of_the_project_in_view_else_the_inbox(page, user):
+    garden = project_create(actor=user, name="Garden")
+    sign_in(page, user.email)
+    page.goto("/tasks/")
+    page.keyboard.press("g")
+    page.keyboard.press("b")
+    page.wait_for_url(f"**/projects/{inbox_id_of(user)}/board/")
+    page.goto(f"/projects/{garden.pk}/")
+    page.keyboard.press("g")
+    page.keyboard.press("b")
+    page.wait_for_url(f"**/projects/{garden.pk}/board/")
+    page.keyboard.press("?")
+    assert (
+        page.get_by_role("dialog", name="Keyboard shortcuts")
+        .get_by_text("Go to the board")
+        .is_visible()
+    )
     assert page.errors == []
 
 

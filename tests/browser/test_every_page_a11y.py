@@ -78,6 +78,8 @@ NOT_PAGES = {
     "projects/<str:project_id>/invitations/<str:invitation_id>/revoke/",
     "invitations/<str:invitation_id>/<str:answer>/",
     "calendar/feed/rotate/",
+    # Redirects: `g b` outside a project goes to the Inbox's board (checked as a page).
+    "board/",
     # allauth flows reached only from a step before them (a code, a key in an email, a
     # pending login or reauthentication), or redirects in this configuration.
     "accounts/inactive/",
