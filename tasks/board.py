@@ -302,13 +302,20 @@ def place_unplaced(project_id: str) -> int:
     return placed
 
 
-STEPS = ("up", "down", "left", "right")
+STEPS = ("up", "down", "left", "right", "done", "reopen")
 
 
 def step_target(task: Task, direction: str) -> tuple[str, str | None, str | None] | None:
     """(column, before, after) for the board page's move buttons: up/down pass the
     neighbouring card, left/right go to the end of the neighbouring column. None for a
     step past the edge (nothing to do)."""
+    if direction in ("done", "reopen"):
+        # One-click complete on a card: the end of the first Done column, or back to
+        # the first To do column; nothing when the task is already there.
+        category = Status.DONE if direction == "done" else Status.TODO
+        if (task.status == Status.DONE) == (direction == "done"):
+            return None
+        return (first_column_of(task.project_id, category).pk, None, None)
     cards = live_tasks().filter(column_id=task.column_id).exclude(pk=task.pk)
     here = Q(position=task.position)
     if direction == "up":

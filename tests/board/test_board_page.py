@@ -93,6 +93,32 @@ def test_moves_without_javascript_buttons_and_column_form(world):
     assert Task.objects.get(pk=second.pk).version == second.version
 
 
+def test_the_card_check_completes_and_reopens(world):
+    web = _web(world, "editor")
+    todo, _, done = _columns(world)
+    html = web.get(_url(world)).content.decode()
+    assert (
+        f'<button form="mv-{world.task.pk}" name="step" value="done" aria-pressed="false"' in html
+    )
+    response = web.post(_move_url(world, world.task), {"step": "done", "version": 1})
+    assert response["Location"].endswith(f"#card-{world.task.pk}")
+    task = Task.objects.get(pk=world.task.pk)
+    assert (task.status, task.column_id, task.version) == ("done", done.pk, 2)
+    assert task.completed_at is not None
+    assert 'value="reopen" aria-pressed="true"' in web.get(_url(world)).content.decode()
+    # Already done: a second "done" (another tab) writes nothing.
+    web.post(_move_url(world, task), {"step": "done", "version": 2})
+    assert Task.objects.get(pk=task.pk).version == 2
+    response = web.post(
+        _move_url(world, task), {"step": "reopen", "version": 2}, HTTP_ACCEPT="application/json"
+    )
+    assert response.json() == {"id": task.pk, "column": todo.pk, "status": "todo", "version": 3}
+    # A viewer sees no check and cannot post one.
+    assert 'class="check"' not in _web(world, "viewer").get(_url(world)).content.decode()
+    viewer = _web(world, "viewer").post(_move_url(world, task), {"step": "done"})
+    assert viewer.status_code == 403
+
+
 def test_a_stale_move_is_refused_and_the_board_shows_the_fresh_task(world):
     web = _web(world, "editor")
     task_services.task_update(actor=world.users["owner"], task=world.task, changes={"title": "New"})

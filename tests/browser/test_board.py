@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from projects import columns as column_services
 from projects import services as project_services
@@ -104,7 +105,10 @@ def test_the_keyboard_path_is_the_move_buttons(page, user):
     todo = column_services.project_columns(project.pk)[0]
     sign_in(page, user.email)
     page.goto(f"/projects/{project.pk}/board/")
-    button = page.get_by_role("button", name="Move “Draft the launch post” down")
+    card = page.locator(".board-card", has_text="Draft the launch post")
+    button = card.get_by_role("group", name="Move “Draft the launch post”").get_by_role(
+        "button", name="Down"
+    )
     button.focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/board/#card-*")
@@ -117,9 +121,62 @@ def test_without_javascript_the_buttons_move(browser, live_server, user):
     page = context.new_page()
     sign_in(page, user.email)
     page.goto(f"/projects/{project.pk}/board/")
-    page.get_by_role("button", name="Move “Draft the launch post” to the next column").click()
+    page.get_by_role("group", name="Move “Draft the launch post”").get_by_role(
+        "button", name="Next column"
+    ).click()
     page.wait_for_url("**/board/#card-*")
     assert Task.objects.get(title="Draft the launch post").status == "in_progress"
+    context.close()
+
+
+def test_one_click_complete_on_a_card_in_place(page, user, check_a11y):
+    project = _seed(user)
+    todo, _, done = column_services.project_columns(project.pk)
+    sign_in(page, user.email)
+    page.goto(f"/projects/{project.pk}/board/")
+    url = page.url
+    done_count = int(page.inner_text(f"#col-{done.pk} h2 .count"))
+    check = page.get_by_role("button", name="Done: “Draft the launch post”")
+    check.focus()
+    page.keyboard.press("Enter")
+    done_list = page.locator(f'ol.cards[data-column="{done.pk}"]')
+    expect(done_list.locator(".board-card", has_text="Draft the launch post")).to_be_visible()
+    expect(check).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
+        "Done: “Draft the launch post”"
+    )
+    assert page.url == url  # in place: no navigation
+    task = Task.objects.get(title="Draft the launch post")
+    assert (task.status, task.column_id) == ("done", done.pk)
+    assert int(page.inner_text(f"#col-{done.pk} h2 .count")) == done_count + 1
+    check_a11y(page)
+    check.click()  # reopen: back to the end of To do
+    expect(
+        page.locator(f'ol.cards[data-column="{todo.pk}"]').locator(
+            ".board-card", has_text="Draft the launch post"
+        )
+    ).to_be_visible()
+    expect(check).to_have_attribute("aria-pressed", "false")
+    task.refresh_from_db()
+    assert (task.status, task.column_id) == ("todo", todo.pk)
+    assert page.errors == []
+
+
+def test_without_javascript_the_card_check_completes(browser, live_server, user):
+    project = _seed(user)
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, user.email)
+    page.goto(f"/projects/{project.pk}/board/")
+    page.get_by_role("button", name="Done: “Draft the launch post”").click()
+    page.wait_for_url("**/board/#card-*")
+    assert Task.objects.get(title="Draft the launch post").status == "done"
+    assert (
+        page.get_by_role("button", name="Done: “Draft the launch post”").get_attribute(
+            "aria-pressed"
+        )
+        == "true"
+    )
     context.close()
 
 
