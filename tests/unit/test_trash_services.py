@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from projects import services as project_services
 from projects.models import Role
-from tasks import comments, permissions, selectors, services
+from tasks import checklists, comments, permissions, selectors, services
 from tasks.exceptions import TaskPermissionDenied
-from tasks.models import Activity, Comment, Task, TaskTag
+from tasks.models import Activity, ChecklistItem, Comment, Task, TaskTag
 from tasks.tasks import purge_trash
 from tests.factories import UserFactory
 from tests.projects.conftest import add_member
@@ -35,6 +35,8 @@ def trashed_ago(task, delta):
 def test_trash_hides_the_task_and_keeps_everything_for_a_restore(user):
     task = create(user, tags=["home", "weekly"])
     comments.comment_create(actor=user, task=task, body="Use the blue can")
+    _, task = checklists.checklist_item_add(actor=user, task=task, text="Fill the can")
+    _, task = checklists.checklist_item_add(actor=user, task=task, text="Ferns", done=True)
     column, position = task.column_id, task.position
 
     trashed = services.task_trash(actor=user, task=task)
@@ -54,6 +56,7 @@ def test_trash_hides_the_task_and_keeps_everything_for_a_restore(user):
         "weekly",
     ]
     assert Comment.objects.filter(task_id=task.pk).count() == 1
+    assert ChecklistItem.objects.filter(task_id=task.pk).count() == 2
 
     restored = services.task_restore(actor=user, task=permissions.get_trashed_task(user, task.pk))
 
@@ -63,12 +66,24 @@ def test_trash_hides_the_task_and_keeps_everything_for_a_restore(user):
     assert (again.tags, again.column_id, again.position) == (["home", "weekly"], column, position)
     assert list(permissions.visible_tasks(user).filter(tags__isnull=False)) == [again]
     assert Comment.objects.filter(task_id=task.pk).count() == 1
+    assert [(i.text, i.done) for i in checklists.task_checklist(again)] == [
+        ("Fill the can", False),
+        ("Ferns", True),
+    ]
+    assert (again.checklist_done, again.checklist_total) == (1, 2)
     actions = list(
         Activity.objects.filter(task_id=task.pk)
         .order_by("created_at", "id")
         .values_list("action", flat=True)
     )
-    assert actions == ["created", "commented", "trashed", "restored"]
+    assert actions == [
+        "created",
+        "commented",
+        "updated",  # each checklist write is an update of the task (its activity names it)
+        "updated",
+        "trashed",
+        "restored",
+    ]
 
 
 def test_trash_and_restore_invalidate_the_stats(user):
