@@ -23,6 +23,7 @@ BENCHMARKS = {
     "board": "bench.board",
     "search": "bench.search",
     "stats": "bench.stats",
+    "orderings": "bench.orderings",
 }
 # `all` keeps the seeded million-task database, so only the first run pays for it.
 ALL_EXTRA = {"data": ["--pg-data", "var/bench/pgdata"]}
