@@ -12,6 +12,9 @@ restore, delete forever). This module is the one place that hides it:
 - ``editable_tasks(user)`` / ``get_task_for_update(user, id)``: role >= editor. Every
   write; a task the user cannot see is a 404 (indistinguishable from a missing one), a
   task the user can see but not change is ``TaskPermissionDenied`` (403).
+- ``member_project_id_list(user)`` / ``in_member_projects(tasks, ids)``: a list page
+  over all of the user's projects reads their ids first (one query) and names them in
+  its page query, so that a one-project list is read in index order.
 - ``created_tasks(user)``: the Idempotency-Key lookup (keys stay per (user, key), so
   one member's retried request can never replay another member's task).
 - ``operator_tasks(user)``: the admin. Superusers (operators) see and change every
