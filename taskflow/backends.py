@@ -51,6 +51,14 @@ def database_config(url: str, *, conn_max_age: int = 60) -> dict[str, Any]:
     return config
 
 
+def builds_nulls_last_indexes(connection: Any) -> bool:
+    """Whether the database builds (and reads in order) an index on "x DESC NULLS
+    LAST": PostgreSQL. SQLite rejects NULLS in CREATE INDEX (its planner reads an
+    ascending index either way round with empty values last); MongoDB skips indexes
+    on expressions."""
+    return connection.vendor == "postgresql"
+
+
 def installed_apps(apps: list[str], *, mongo: bool) -> list[str]:
     if not mongo:
         return apps

@@ -225,7 +225,7 @@ class TaskViewSet(viewsets.GenericViewSet):
         _check_list_params(request.query_params)
         if not filters.is_valid():
             raise ValidationError(filters.errors)
-        queryset, ordering = filters.list_query()
+        queryset, ordering = filters.list_query(reader=request.user)
         page = paginate(queryset, request.query_params, ordering)
         base = request.build_absolute_uri(request.path)
         body: dict[str, Any] = {

@@ -167,11 +167,22 @@ class TaskFilter(django_filters.FilterSet):
             return search_backends.RELEVANCE
         return self.form.cleaned_data.get("ordering") or DEFAULT_ORDERING
 
-    def list_query(self) -> tuple[QuerySet, str]:
+    def list_query(
+        self, *, reader: Any = None, project_ids: list[str] | None = None
+    ) -> tuple[QuerySet, str]:
         """The filtered rows and their sort key for a list page (call after is_valid()):
         a search ranked by relevance carries its rank (the board orders by position
-        and reads ``qs`` without it)."""
+        and reads ``qs`` without it). ``reader``: the user of a list over all of their
+        projects, whose page query then names them so that a database can read it in
+        index order (permissions.in_member_projects; ``project_ids`` if the caller read
+        them already); not for a one-project list, nor a search (its own index finds
+        the rows)."""
         ordering = self.ordering_key()
         if ordering == search_backends.RELEVANCE:
             return search_backends.with_rank(self.qs, self.form.cleaned_data["search"]), ordering
+        cleaned = self.form.cleaned_data
+        if reader is not None and not cleaned.get("project") and not cleaned.get("search"):
+            if project_ids is None:
+                project_ids = permissions.member_project_id_list(reader)
+            return permissions.in_member_projects(self.qs, project_ids), ordering
         return self.qs, ordering

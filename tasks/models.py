@@ -42,6 +42,19 @@ class RepeatFrom(models.TextChoices):
 REPEAT_MAX = 200
 
 
+# Newest due date first with empty dates last, on PostgreSQL: (project, due_date, id)
+# read forwards is "ASC NULLS LAST" but backwards "DESC NULLS FIRST", so that order
+# needs an index of its own. Not in Meta: SQLite rejects NULLS in CREATE INDEX (and
+# serves both orders from the index above) and MongoDB skips expression indexes;
+# tasks/0015 builds it where taskflow.backends says it can.
+DUE_DESC_INDEX = models.Index(
+    models.F("project"),
+    models.F("due_date").desc(nulls_last=True),
+    models.F("id").desc(),
+    name="tf_task_proj_due_desc",
+)
+
+
 class Task(models.Model):
     id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
     # Who created the task (``created_by`` in the API and filters). Kept under its first
@@ -118,6 +131,8 @@ class Task(models.Model):
             models.Index(fields=["project", "created_at", "id"], name="tf_task_proj_created"),
             models.Index(fields=["project", "due_date", "id"], name="tf_task_proj_due"),
             models.Index(fields=["project", "updated_at", "id"], name="tf_task_proj_updated"),
+            models.Index(fields=["project", "priority", "id"], name="tf_task_proj_priority"),
+            models.Index(fields=["project", "title", "id"], name="tf_task_proj_title"),
             models.Index(fields=["assignee", "status"], name="tf_task_assignee_status"),
             models.Index(fields=["status", "completed_at"], name="tf_task_status_completed"),
             # The board reads each column in card order with (position, id) keysets.

@@ -12,6 +12,9 @@ restore, delete forever). This module is the one place that hides it:
 - ``editable_tasks(user)`` / ``get_task_for_update(user, id)``: role >= editor. Every
   write; a task the user cannot see is a 404 (indistinguishable from a missing one), a
   task the user can see but not change is ``TaskPermissionDenied`` (403).
+- ``member_project_id_list(user)`` / ``in_member_projects(tasks, ids)``: a list page
+  over all of the user's projects reads their ids first (one query) and names them in
+  its page query, so that a one-project list is read in index order.
 - ``created_tasks(user)``: the Idempotency-Key lookup (keys stay per (user, key), so
   one member's retried request can never replay another member's task).
 - ``operator_tasks(user)``: the admin. Superusers (operators) see and change every
@@ -58,6 +61,34 @@ def visible_tasks(user: Any) -> QuerySet[Task]:
     if not _is_user(user):
         return Task.objects.none()
     return live_tasks().filter(project_id__in=roles.member_project_ids(user))
+
+
+# A user in more projects than this lists with the subquery alone: across projects the
+# database sorts the rows whatever the form, and a long list of values only costs.
+LISTED_PROJECTS_MAX = 50
+
+
+def member_project_id_list(user: Any) -> list[str]:
+    """The ids of the projects where ``user`` is a member, read now (one small indexed
+    read, a row per project), sorted: for ``in_member_projects`` and the keys of cached
+    list totals (``selectors.list_count``)."""
+    if not _is_user(user):
+        return []
+    return sorted(
+        str(pk) for pk in roles.member_project_ids(user).values_list("project_id", flat=True)
+    )
+
+
+def in_member_projects(tasks: QuerySet[Task], project_ids: list[str]) -> QuerySet[Task]:
+    """``tasks`` (already scoped here) narrowed to the reader's projects written out as
+    values (``member_project_id_list``), for a list page. Behind a subquery the database
+    cannot know that the list has one project, so it reads and sorts every visible row
+    for each page; given ``project_id = <id>`` it reads the (project, sort key, id)
+    index in order (docs/performance.md "Every ordering at 100,000 tasks"). The
+    subquery stays in ``tasks``: it is what grants access."""
+    if len(project_ids) > LISTED_PROJECTS_MAX:
+        return tasks
+    return tasks.filter(project_id__in=project_ids)
 
 
 def editable_tasks(user: Any) -> QuerySet[Task]:

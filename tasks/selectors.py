@@ -11,7 +11,6 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from projects import roles
 from tasks import counters, permissions, stats_cache
 from tasks.models import Priority, Status, Task
 from tasks.permissions import get_visible_task, visible_tasks
@@ -153,7 +152,14 @@ def assigned_tasks(user: Any) -> QuerySet[Task]:
     return visible_tasks(user).filter(assignee_id=user.pk)
 
 
-def list_count(user: Any, tasks: QuerySet[Task], *, reader: str, project: Any = None) -> int:
+def list_count(
+    user: Any,
+    tasks: QuerySet[Task],
+    *,
+    reader: str,
+    project: Any = None,
+    project_ids: list[str] | None = None,
+) -> int:
     """How many tasks a list shows in all (``tasks``: the permission-scoped, filtered
     queryset), cached like the stats: a COUNT reads every matching row, so it runs once
     per write burst, not on every page view.
@@ -162,14 +168,13 @@ def list_count(user: Any, tasks: QuerySet[Task], *, reader: str, project: Any = 
     versions of the project scopes the list reads (every write bumps its project's),
     plus ``user:<id>`` (assignment) and the list of the user's projects itself, so
     joining or leaving a project gives a new key too. ``project``: a one-project list
-    whose membership the caller checked (no membership read then)."""
+    whose membership the caller checked (no membership read then); ``project_ids``: the
+    user's, if the caller read them (permissions.member_project_id_list)."""
     if project is not None:
         scopes = permissions.project_scopes(project)
     else:
-        # One small indexed read (a row per project of the user), never per task.
-        project_ids = sorted(
-            str(pk) for pk in roles.member_project_ids(user).values_list("project_id", flat=True)
-        )
+        if project_ids is None:
+            project_ids = permissions.member_project_id_list(user)
         scopes = [permissions.project_scope(pk) for pk in project_ids]
         scopes.append(permissions.user_scope(user.pk))
     digest = hashlib.sha256("|".join([reader, *scopes]).encode()).hexdigest()[:32]

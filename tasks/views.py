@@ -106,10 +106,16 @@ def render_task_list(
     pages reuse it with their scope."""
     params = _with_page_size(request.GET)
     filters = TaskFilter(params, queryset=base, request=request)
+    # A list over all of the user's projects names them in the page query (index order)
+    # and in the key of its cached total: one read for both.
+    one_project = (extra or {}).get("project") is not None
+    project_ids = None if one_project else permissions.member_project_id_list(request.user)
     status = 200
     valid = filters.is_valid()
     if valid:
-        queryset, ordering = filters.list_query()
+        queryset, ordering = filters.list_query(
+            reader=None if one_project else request.user, project_ids=project_ids
+        )
         best_match = filters.can_rank()
     else:
         queryset, ordering, status = base.none(), "-created_at", 400
@@ -131,7 +137,9 @@ def render_task_list(
     if total is None and page.next_params is None and page.previous_params is None:
         total = len(page.items)  # the whole list is on this page: nothing to count
     if total is None:
-        total = _list_total(request, queryset, params, scope, (extra or {}).get("project"), valid)
+        total = _list_total(
+            request, queryset, params, scope, (extra or {}).get("project"), valid, project_ids
+        )
     # The folded "Filters (n)" toggle counts what is hidden behind it (search stays out).
     active_filters = sum(1 for key in FILTER_KEYS if key != "search" and params.get(key))
     context = {
@@ -187,6 +195,7 @@ def _list_total(
     scope: str,
     project: Any,
     valid: bool,
+    project_ids: list[str] | None,
 ) -> int:
     """The list's total ("124 tasks"), cached per list and filter (selectors.list_count)."""
     if not valid:
@@ -195,7 +204,9 @@ def _list_total(
     names = sorted(name for name in TaskFilter.base_filters if name != "ordering")
     key = urlencode([(name, params.getlist(name)) for name in names], doseq=True)
     reader = f"{scope}:{getattr(project, 'pk', '')}:{key}"
-    return selectors.list_count(request.user, queryset, reader=reader, project=project)
+    return selectors.list_count(
+        request.user, queryset, reader=reader, project=project, project_ids=project_ids
+    )
 
 
 @login_required

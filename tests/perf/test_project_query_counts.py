@@ -45,7 +45,7 @@ def _grow(owner, size: int):
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        ("/api/tasks/", AUTH + 1),
+        ("/api/tasks/", AUTH + 2),  # the user's project ids + the page
         ("/api/tasks/?project={project}&assignee=me", AUTH + 1),
         ("/api/projects/", AUTH + 1),
         ("/api/projects/{project}/", AUTH + 1),

@@ -15,6 +15,10 @@ AUTH = 2
 # MongoDB answers a search with its $text index first (tasks/search_backends.py: the
 # backend cannot put $text in a subquery), then the list: one command more.
 SEARCH = 1 if connection.vendor == "mongodb" else 0
+# A list over all of the user's projects reads their ids first, so that the page query
+# names them and a one-project user's page is an index range read, not a sort of every
+# visible row (tasks.permissions.in_member_projects); a search does not.
+PROJECTS = 1
 
 
 def _tasks(owner, count: int) -> None:
@@ -26,12 +30,12 @@ def _tasks(owner, count: int) -> None:
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        ("/api/tasks/", AUTH + 1),
-        ("/api/tasks/?status=todo&ordering=-updated_at", AUTH + 1),
+        ("/api/tasks/", AUTH + PROJECTS + 1),
+        ("/api/tasks/?status=todo&ordering=-updated_at", AUTH + PROJECTS + 1),
         ("/api/tasks/?search=task&priority=medium", AUTH + 1 + SEARCH),
-        ("/api/tasks/?tag=home", AUTH + 1),
-        ("/api/tasks/?ordering=due_date&page_size=5", AUTH + 1),
-        ("/api/tasks/?page=1&page_size=5", AUTH + 2),  # + the total count
+        ("/api/tasks/?tag=home", AUTH + PROJECTS + 1),
+        ("/api/tasks/?ordering=due_date&page_size=5", AUTH + PROJECTS + 1),
+        ("/api/tasks/?page=1&page_size=5", AUTH + PROJECTS + 2),  # + the total count
         # + on a cache miss: the user's projects, three reads of the counters, the
         # window's first hour of tasks (tasks.counters)
         ("/api/tasks/stats/", AUTH + 5),
@@ -52,7 +56,7 @@ def test_next_cursor_page_query_count_does_not_grow_with_rows(
 ):
     _tasks(user, rows + 4)
     next_url = api_client.get("/api/tasks/?page_size=2").json()["next"]
-    with django_assert_max_num_queries(AUTH + 1):
+    with django_assert_max_num_queries(AUTH + PROJECTS + 1):
         response = api_client.get(next_url)
     assert response.status_code == 200
     assert len(response.json()["results"]) == 2
