@@ -25,12 +25,13 @@ from rest_framework.response import Response
 from projects import roles
 from projects.models import Project
 from taskflow.errors import PreconditionFailedError
-from taskflow.ids import ID_PATTERN
+from taskflow.fields import pattern
+from taskflow.ids import ID_LENGTH, ID_PATTERN
 from tasks import api_docs, board, comments, exchange, permissions, selectors, services
 from tasks.activity_serializers import ActivitySerializer, CommentSerializer
 from tasks.board_serializers import CardSerializer, MoveSerializer, card_body
-from tasks.filters import TaskFilter
-from tasks.models import Task
+from tasks.filters import SEARCH_MAX, TaskFilter
+from tasks.models import TAG_MAX_LENGTH, Task
 from tasks.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, page_url, paginate, paginated_body
 from tasks.serializers import (
     BulkActionSerializer,
@@ -58,6 +59,29 @@ LIST_PARAMETERS = [
         {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
         description=f"1-{MAX_PAGE_SIZE}, default 20.",
     ),
+]
+
+
+def _text_filter(name: str, max_length: int, description: str | None = None) -> Any:
+    # The FilterSet's form fields refuse a NUL and anything longer (400), so the schema
+    # says both: a client that trusts it never sends what the server refuses.
+    return OpenApiParameter(
+        name,
+        {"type": "string", "maxLength": max_length, "pattern": pattern(blank_refused=False)},
+        description=description,
+    )
+
+
+# The list's filters as the server checks them (tasks/filters.py, _LIST_VALUE_RULES);
+# the board's are the same (tasks/board_api.py). Without these the schema showed
+# django-filter's plain strings (make fuzz: a search with a NUL on the board was a 400).
+FILTER_PARAMETERS = [
+    _text_filter("assignee", ID_LENGTH, "A user id or `me`."),
+    _text_filter("created_by", ID_LENGTH, "A user id or `me`."),
+    _text_filter("project", ID_LENGTH, "A project id (one of yours)."),
+    _text_filter("tag", TAG_MAX_LENGTH),
+    _text_filter("search", SEARCH_MAX, "Words in the title or description."),
+    OpenApiParameter("overdue", {"type": "string", "enum": ["true", "false"]}),
 ]
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -185,7 +209,8 @@ CommentPageSerializer = page_serializer("CommentPage", CommentSerializer)
 @api_docs.TASKS
 @extend_schema_view(
     list=extend_schema(
-        parameters=LIST_PARAMETERS, responses={200: TaskPageSerializer, 400: ERROR, 404: ERROR}
+        parameters=[*LIST_PARAMETERS, *FILTER_PARAMETERS],
+        responses={200: TaskPageSerializer, 400: ERROR, 404: ERROR},
     ),
     retrieve=extend_schema(
         parameters=[TASK_ID], responses={200: TaskSerializer, 304: None, 404: ERROR}

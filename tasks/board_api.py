@@ -17,18 +17,17 @@ from rest_framework.response import Response
 
 from projects import columns, roles
 from projects.models import Column
-from taskflow.ids import ID_LENGTH
 from taskflow.schema import AutoSchema
 from tasks import api_docs, board_selectors, permissions
-from tasks.api import ERROR, IF_MATCH, _check_list_params, expected_version
+from tasks.api import ERROR, FILTER_PARAMETERS, IF_MATCH, _check_list_params, expected_version
 from tasks.board_serializers import (
     BoardSerializer,
     CardPageSerializer,
     CardSerializer,
     ColumnSerializer,
 )
-from tasks.filters import SEARCH_MAX, TaskFilter
-from tasks.models import TAG_MAX_LENGTH, Priority, Task
+from tasks.filters import TaskFilter
+from tasks.models import Priority, Task
 
 _WHOLE = re.compile(r"^\d{1,4}$")
 
@@ -64,15 +63,10 @@ def _filtered(request: Request, project_id: str) -> Any:
 
 # The list's filters (tasks/filters.py), with the same exact rules as on tasks/.
 FILTERS = [
-    OpenApiParameter(
-        "assignee", {"type": "string", "maxLength": ID_LENGTH}, description="A user id or `me`."
-    ),
-    OpenApiParameter("tag", {"type": "string", "maxLength": TAG_MAX_LENGTH}),
+    *(p for p in FILTER_PARAMETERS if p.name in ("assignee", "tag", "search", "overdue")),
     OpenApiParameter("priority", {"type": "string", "enum": [p.api_name for p in Priority]}),
-    OpenApiParameter("search", {"type": "string", "maxLength": SEARCH_MAX}),
     OpenApiParameter("due_after", {"type": "string", "format": "date"}),
     OpenApiParameter("due_before", {"type": "string", "format": "date"}),
-    OpenApiParameter("overdue", {"type": "string", "enum": ["true", "false"]}),
 ]
 PER_COLUMN = OpenApiParameter(
     "per_column",

@@ -9,6 +9,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from projects.columns import project_columns
+from projects.inbox import inbox_id_of
 from projects.services import project_create
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +118,31 @@ def test_invalid_project_or_column_body_is_400_even_with_a_bad_if_match(api_clie
         )
         assert response.status_code == 400, (if_match, response.content)
         assert response.json()["code"] == "parse_error"
+
+
+_TEXT_FILTERS = {
+    "/api/tasks/": ("assignee", "created_by", "project", "tag", "search"),
+    "/api/projects/{project_pk}/board/": ("assignee", "tag", "search"),
+    "/api/projects/{project_pk}/board/columns/{column_pk}/cards/": ("assignee", "tag", "search"),
+}
+
+
+@pytest.mark.parametrize("path", list(_TEXT_FILTERS))
+def test_filter_parameters_say_what_the_server_refuses(schema, api_client, user, path):
+    # make fuzz (seed 3653013093): the board's `search` with a NUL was a 400 the schema
+    # did not announce; the task list's filters were django-filter's plain strings, and
+    # its `overdue` admitted any string although only true/false pass.
+    params = {p["name"]: p["schema"] for p in schema["paths"][path]["get"]["parameters"]}
+    project = inbox_id_of(user)
+    column = project_columns(project)[0].pk
+    url = path.replace("{project_pk}", project).replace("{column_pk}", column)
+    for name in _TEXT_FILTERS[path]:
+        rule = params[name]
+        assert not re.search(rule["pattern"], "a\x00b"), name
+        assert api_client.get(url, {name: "a\x00b"}).status_code == 400, name
+        too_long = "m" * (rule["maxLength"] + 1)
+        assert api_client.get(url, {name: too_long}).status_code == 400, name
+        assert re.search(rule["pattern"], "me")
+    assert params["overdue"]["enum"] == ["true", "false"]
+    assert api_client.get(url, {"overdue": "maybe"}).status_code == 400
+    assert api_client.get(url, {"overdue": "true", "search": "ça va"}).status_code == 200
