@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import random
+from typing import Any
 
 import pytest
 import schemathesis
@@ -25,6 +26,8 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
+from schemathesis.openapi.checks import UseAfterFree
+from schemathesis.specs.openapi.checks import use_after_free
 
 from accounts.models import User
 from accounts.tokens import issue_tokens
@@ -56,9 +59,46 @@ def _accepts(path: str, method: str, *statuses: int, why: str) -> dict:
     }
 
 
+@schemathesis.check
+def use_after_free_unless_restored(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Schemathesis's use_after_free, except after a restore. DELETE moves a task to the
+    trash, and `POST .../restore/` brings it back (SPEC 12), so DELETE -> restore -> GET
+    200 is the contract, not a use after free (make fuzz seed 1069718429). A read after
+    a DELETE with no successful restore in between still fails."""
+    try:
+        return use_after_free(ctx, response, case)
+    except UseAfterFree as failure:
+        if _restored_since(ctx, failure.deleted_case_id, case.id):
+            return None
+        raise
+
+
+def _restored_since(ctx: Any, deleted_case_id: str | None, current_case_id: str) -> bool:
+    deleted, seen_delete = None, False
+    for earlier in ctx.internals.find_all_cases():
+        if earlier.id == deleted_case_id:
+            deleted, seen_delete = earlier, True
+            continue
+        if earlier.id == current_case_id:
+            return False
+        if not seen_delete or earlier.operation.method.upper() != "POST":
+            continue
+        response = ctx.internals.find_response(case_id=earlier.id)
+        if (
+            earlier.path == f"{deleted.path}restore/"
+            and earlier.path_parameters == deleted.path_parameters
+            and response is not None
+            and 200 <= response.status_code < 300
+        ):
+            return True
+    return False
+
+
 CONFIG = SchemathesisConfig.from_dict(
     {
         "seed": SEED,
+        # Replaced by use_after_free_unless_restored (above).
+        "checks": {"use_after_free": {"enabled": False}},
         "generation": {
             "mode": "all",  # positive and negative data
             "max-examples": MAX_EXAMPLES,
