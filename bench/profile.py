@@ -25,7 +25,7 @@ STAGES = [
     ("response rendering (JSON)", "rest_framework/response.py", "rendered_content"),
     ("HTML template rendering", "django/template/base.py", "render"),
 ]
-PATHS = ["/api/tasks/", "/api/tasks/stats/", "/tasks/", "/bench/floor"]
+PATHS = ["/api/tasks/", "/api/tasks/stats/", "/tasks/", "/tasks/?search=invoice", "/bench/floor"]
 
 
 def _shares(profile: cProfile.Profile) -> dict[str, float]:
