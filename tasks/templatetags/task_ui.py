@@ -120,17 +120,23 @@ def sort_header(params: QueryDict, ordering: str, field: str, label: str) -> Saf
     )
 
 
+def id_url(viewname: str, object_id: Any) -> str:
+    """``reverse(viewname, args=[object_id])`` for per-row links, without walking the
+    resolver per row."""
+    text = str(object_id)
+    if not text or "/" in text or _ID_MARKER in text:
+        return reverse(viewname, args=[text])  # the resolver's own answer (or error)
+    key = (viewname, get_script_prefix())
+    shape = _URL_SHAPES.get(key)
+    if shape is None:
+        shape = _URL_SHAPES[key] = reverse(viewname, args=[_ID_MARKER])
+    return shape.replace(_ID_MARKER, quote(text, safe=RFC3986_SUBDELIMS + "/~:@"))
+
+
 @register.simple_tag
 def task_url(name: str, task_id: Any) -> str:
     """``{% url "tasks:<name>" task_id %}`` for per-row links, without a reverse() per row."""
-    text = str(task_id)
-    if not text or "/" in text or _ID_MARKER in text:
-        return reverse(f"tasks:{name}", args=[text])  # the resolver's own answer (or error)
-    key = (name, get_script_prefix())
-    shape = _URL_SHAPES.get(key)
-    if shape is None:
-        shape = _URL_SHAPES[key] = reverse(f"tasks:{name}", args=[_ID_MARKER])
-    return shape.replace(_ID_MARKER, quote(text, safe=RFC3986_SUBDELIMS + "/~:@"))
+    return id_url(f"tasks:{name}", task_id)
 
 
 @register.simple_tag
