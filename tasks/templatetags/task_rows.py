@@ -14,6 +14,7 @@ from urllib.parse import quote
 from django import template
 from django.utils.safestring import SafeString
 
+from taskflow.templatetags.routes import id_url
 from tasks.models import Status, Task
 from tasks.templatetags import task_ui
 
@@ -116,7 +117,7 @@ def _due_cell(task: Task, user: Any) -> str:
 
 
 def _project_cell(task: Task) -> str:
-    url = _esc(task_ui.id_url("projects:detail", task.project_id))
+    url = _esc(id_url("projects:detail", task.project_id))
     return f'<td><a href="{url}">{_esc(task.project.name)}</a></td>'
 
 
