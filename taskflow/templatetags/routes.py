@@ -39,10 +39,12 @@ def _key(view_name: str, current_app: str | None) -> tuple[Any, ...]:
 def id_url(view_name: str, object_id: Any, current_app: str | None = None) -> str:
     """``reverse(view_name, args=[object_id])`` for a route whose one argument is a
     ``<str:...>`` id, without walking the resolver per call."""
-    text = str(object_id)
-    if not text or "/" in text or _ID_MARKER in text:
-        # The resolver's own answer (or error).
-        return reverse(view_name, args=[text], current_app=current_app)
+    return fill_id(id_shape(view_name, current_app), view_name, object_id, current_app)
+
+
+def id_shape(view_name: str, current_app: str | None = None) -> str:
+    """The route reversed around a marker ('' where the marker does not fit): a page
+    that links many rows asks once and fills it in per row (``fill_id``)."""
     key = ("id", *_key(view_name, current_app))
     shape = _URLS.get(key)
     if shape is None:
@@ -51,7 +53,13 @@ def id_url(view_name: str, object_id: Any, current_app: str | None = None) -> st
         except NoReverseMatch:
             shape = ""  # not a <str:...> route (an int, a pattern): reverse() every time
         _URLS[key] = shape
-    if not shape:
+    return shape
+
+
+def fill_id(shape: str, view_name: str, object_id: Any, current_app: str | None = None) -> str:
+    text = str(object_id)
+    if not shape or not text or "/" in text or _ID_MARKER in text:
+        # The resolver's own answer (or error).
         return reverse(view_name, args=[text], current_app=current_app)
     if not (text.isascii() and text.isalnum()):  # ids are; anything else as reverse() quotes
         text = quote(text, safe=RFC3986_SUBDELIMS + "/~:@")
