@@ -20,7 +20,14 @@ from typing import Any, BinaryIO
 
 from bench.harness import ROOT, machine, stack
 
-DEFAULT_PATHS = ["/tasks/", "/tasks/?search=invoice", "/projects/", "/bench/floor"]
+# {inbox}: the seeded user's Inbox (its board).
+DEFAULT_PATHS = [
+    "/tasks/",
+    "/tasks/?search=invoice",
+    "/projects/",
+    "/projects/{inbox}/board/",
+    "/bench/floor",
+]
 
 # Runs inside each tree's process: cwd is the tree, Django is set up from the env.
 CHILD = r"""
@@ -99,17 +106,19 @@ class Tree:
 def measure(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="tf-abhtml-") as tmp, stack(db=args.db) as stack_:
         from bench.seed import make_tasks, make_users
+        from projects.inbox import inbox_id_of
 
         # Tags and assignees on half the tasks: every cell of a row has something to show.
         (user,) = make_users(1, "abhtml")
         make_tasks(user.pk, args.tasks, card_details=True)
         env = {**stack_.env, "AB_USER": str(user.pk)}
+        paths = [path.format(inbox=inbox_id_of(user)) for path in args.paths]
         trees = [
             Tree(f"A ({args.base})", _export(args.base, Path(tmp)), env),
             Tree("B (this tree)", ROOT, env),
         ]
         try:
-            for path in args.paths:
+            for path in paths:
                 a, b = (tree.ask("body", path) for tree in trees)
                 same = _TOKEN.sub(r"\1\2", a["body"]) == _TOKEN.sub(r"\1\2", b["body"])
                 print(f"{path}: status {a['status']}/{b['status']}, markup identical: {same}")
@@ -120,10 +129,10 @@ def measure(args: argparse.Namespace) -> None:
                         name.write_text(_TOKEN.sub(r"\1\2", answer["body"]))
                 for tree in trees:
                     tree.ask("time", path, args.warmup)
-            totals = {(t.name, p): [0.0, 0.0] for t in trees for p in args.paths}
+            totals = {(t.name, p): [0.0, 0.0] for t in trees for p in paths}
             started = time.monotonic()
             for _ in range(args.rounds):
-                for path in args.paths:
+                for path in paths:
                     for tree in trees:
                         answer = tree.ask("time", path, args.slice)
                         totals[tree.name, path][0] += answer["cpu"]
@@ -139,7 +148,7 @@ def measure(args: argparse.Namespace) -> None:
     )
     print("| request | A CPU ms | B CPU ms | B/A CPU | A wall ms | B wall ms |")
     print("|---|---|---|---|---|---|")
-    for path in args.paths:
+    for path in paths:
         (a_cpu, a_wall), (b_cpu, b_wall) = (totals[t.name, path] for t in trees)
         print(
             f"| `GET {path}` | {a_cpu / count * 1000:.2f} | {b_cpu / count * 1000:.2f} "
