@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from taskflow.templatetags.routes import fill_id, id_shape
 from tasks.models import Status, Task
 from tasks.templatetags import task_ui
-from tasks.templatetags.task_rows import _esc
+from tasks.templatetags.task_rows import autoescape as _esc
 
 register = template.Library()
 _DETAIL = "tasks:detail"
@@ -99,5 +99,5 @@ def board_cards(context: template.Context, cards: Sequence[Task], pages: Sequenc
         card.append("</li>")
         # What {% spaceless %} would still take out: whitespace-only text between tags.
         out.append(strip_spaces_between_tags("".join(card)) + "\n    ")
-    # Every value above went through _esc (html.escape) or is a safe string already.
+    # Every value above went through autoescape() or is a safe string already.
     return SafeString("".join(out))  # nosec B703
