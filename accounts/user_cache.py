@@ -73,10 +73,9 @@ def load(user_id: str, found: dict[str, Any] | None = None) -> User | None:
     """The user ``user_id`` (active or not), or None if there is none.
 
     ``found``: what a batched ``cache.get_many`` already returned for ``cache_keys``."""
-    from accounts.models import User
 
     if not settings.CACHE_IS_SHARED:
-        return User.objects.filter(pk=user_id).first()
+        return _read(user_id)
     if found is None:
         found = cache.get_many(cache_keys(user_id))
     version = found.get(version_key(user_id))
@@ -88,12 +87,21 @@ def load(user_id: str, found: dict[str, Any] | None = None) -> User | None:
         # add() keeps a version another instance created a moment ago.
         cache.add(version_key(user_id), new_id(), timeout=None)
         version = cache.get(version_key(user_id))
-    user = User.objects.filter(pk=user_id).first()
+    user = _read(user_id)
     if user is not None and version is not None:
         names = _field_names()
         values = tuple(getattr(user, name) for name in names)
         cache.set(row_key(user_id), (version, names, values), timeout=ROW_TTL)
     return user
+
+
+def _read(user_id: str) -> User | None:
+    from accounts.models import User
+
+    try:
+        return User.objects.get(pk=user_id)
+    except User.DoesNotExist:
+        return None
 
 
 def changed(user_ids: Iterable[Any]) -> None:
