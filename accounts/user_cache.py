@@ -50,11 +50,17 @@ def cache_keys(user_id: str) -> list[str]:
     return [version_key(user_id), row_key(user_id)]
 
 
+# Never in the cache: a password hash has no business in Redis. A request that needs
+# it (a password check) loads it on first access, as Django does for deferred fields.
+UNCACHED_FIELDS = frozenset({"password"})
+
+
 @functools.cache
 def _field_names() -> tuple[str, ...]:
     from accounts.models import User
 
-    return tuple(field.attname for field in User._meta.concrete_fields)
+    fields = User._meta.concrete_fields
+    return tuple(f.attname for f in fields if f.attname not in UNCACHED_FIELDS)
 
 
 def _from_entry(entry: Any, version: Any) -> User | None:

@@ -13,6 +13,7 @@ from accounts import deletion, services, user_cache
 from accounts.models import User
 from tests.backends.conftest import redis_caches
 from tests.conftest import client_for
+from tests.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +115,18 @@ def test_embedded_mode_never_trusts_the_in_process_cache(settings, user):
     User.objects.filter(pk=user.pk).update(is_active=False)
     cache.set_many({user_cache.version_key(user.pk): "v1", user_cache.row_key(user.pk): entry})
     assert user_queries(client) == (401, 1)
+
+
+def test_no_password_hash_in_the_cache_and_a_password_check_still_works(shared, user):
+    client = client_for(user)
+    client.get(ME)
+    entry = cache.get(user_cache.row_key(user.pk))
+    assert "password" not in entry[1]
+    assert user.password not in entry[2]
+    response = client.post(
+        "/api/auth/password/",
+        {"old_password": DEFAULT_PASSWORD, "new_password": "a brand new secret 42"},
+        format="json",
+    )
+    assert response.status_code == 204
+    assert client.get(ME).status_code == 401  # every token ended with the change
