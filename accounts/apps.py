@@ -20,6 +20,17 @@ class AccountsConfig(AppConfig):
         user_logged_in.connect(_logged_in, dispatch_uid="accounts.login_sessions.in")
         user_logged_out.connect(_logged_out, dispatch_uid="accounts.login_sessions.out")
 
+        # Every save and delete of a user: its row cached for JWT requests is stale.
+        from django.db.models.signals import post_delete, post_save
+
+        from accounts import user_cache
+        from accounts.models import User
+
+        post_save.connect(user_cache.on_user_saved, sender=User, dispatch_uid="accounts.user.saved")
+        post_delete.connect(
+            user_cache.on_user_deleted, sender=User, dispatch_uid="accounts.user.deleted"
+        )
+
         # "Your data": accounts' own files of the export (other apps add theirs).
         from accounts import data, selectors
 

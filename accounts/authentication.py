@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -20,8 +23,10 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.settings import api_settings
 
-from accounts import login_sessions, personal_tokens
+from accounts import login_sessions, personal_tokens, revocation, user_cache
 from accounts.models import ApiToken, LoginSession
 from accounts.preferences import activate_for
 from accounts.tokens import SESSION_CLAIM, TokenRejected, check_token_state
@@ -33,19 +38,58 @@ ALL_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELE
 class RevocableJWTAuthentication(JWTAuthentication):
     """simplejwt's authentication plus TaskFlow's revocation checks.
 
-    The user row is loaded anyway, so the generation check is free; the session check
-    is one cache read (shared cache) or one indexed query (embedded mode).
+    The user row, the session's revocation answer and its "seen this minute" mark are
+    read from the shared cache in one round trip (``accounts.user_cache`` explains why a
+    cached row cannot outlive a write); what is missing comes from the database. In the
+    embedded mode (no shared cache) the row and the revocation come from the database.
     """
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
-        result = super().authenticate(request)
-        if result is not None and result[1].get(SESSION_CLAIM):
-            login_sessions.seen(result[1][SESSION_CLAIM], request, kind=LoginSession.Kind.API)
-        return result
+        header = self.get_header(request)
+        if header is None:
+            return None
+        raw_token = self.get_raw_token(header)
+        if raw_token is None:
+            return None
+        token = self.get_validated_token(raw_token)
+        found = self._cached_state(token)
+        user = self._user(token, found)
+        session_id = token.get(SESSION_CLAIM)
+        if session_id:
+            login_sessions.seen(
+                session_id,
+                request,
+                kind=LoginSession.Kind.API,
+                recently=login_sessions.seen_key(session_id) in found,
+            )
+        return user, token
 
     def get_user(self, validated_token: Any) -> Any:
-        user = super().get_user(validated_token)
-        check_token_state(validated_token, user)
+        return self._user(validated_token, self._cached_state(validated_token))
+
+    def _cached_state(self, token: Any) -> dict[str, Any]:
+        if not settings.CACHE_IS_SHARED:
+            return {}
+        keys = []
+        user_id = token.get(api_settings.USER_ID_CLAIM)
+        if user_id is not None:
+            keys += user_cache.cache_keys(str(user_id))
+        session_id = token.get(SESSION_CLAIM)
+        if session_id:
+            keys += [revocation.cache_key(session_id), login_sessions.seen_key(session_id)]
+        return cache.get_many(keys) if keys else {}
+
+    def _user(self, token: Any, found: dict[str, Any]) -> Any:
+        user_id = token.get(api_settings.USER_ID_CLAIM)
+        if user_id is None:
+            raise InvalidToken(_("Token contained no recognizable user identification"))
+        user = user_cache.load(str(user_id), found)
+        # simplejwt's answers for a missing or deactivated user.
+        if user is None:
+            raise AuthenticationFailed(_("User not found"), code="user_not_found")
+        if not user.is_active:
+            raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
+        check_token_state(token, user, found=found)
         # Token requests pass Django's middleware as anonymous: the zone starts here
         # (UserTimezoneMiddleware deactivates it after the response).
         activate_for(user)

@@ -119,20 +119,21 @@ def family_rotated(sid: str, request: HttpRequest | None) -> None:
     LoginSession.objects.filter(marker=sid, ended_at__isnull=True).update(**changes)
 
 
-def _seen_key(marker: str) -> str:
+def seen_key(marker: str) -> str:
     return f"session-seen:{marker}"
 
 
 def _seen_just_now(marker: str) -> None:
     # The row was written now: the next minute of requests has nothing to update.
-    cache.set(_seen_key(marker), "1", timeout=SEEN_EVERY_SECONDS)
+    cache.set(seen_key(marker), "1", timeout=SEEN_EVERY_SECONDS)
 
 
-def seen(marker: str, request: HttpRequest, *, kind: str) -> None:
+def seen(marker: str, request: HttpRequest, *, kind: str, recently: bool = False) -> None:
     """Keep last seen (time, address, user agent) fresh, at most once a minute per
     session (cache.add is atomic on Redis, so one instance writes; on the in-process
-    cache, one write per process)."""
-    if not cache.add(_seen_key(marker), "1", timeout=SEEN_EVERY_SECONDS):
+    cache, one write per process). ``recently``: the caller already read ``seen_key``
+    and found it set, so this minute's write is done (no second round trip)."""
+    if recently or not cache.add(seen_key(marker), "1", timeout=SEEN_EVERY_SECONDS):
         return
     now = timezone.now()
     changes: dict = {"last_seen_at": now, **_request_facts(request)}

@@ -28,7 +28,19 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-class UserManager(BaseUserManager["User"]):
+class UserQuerySet(models.QuerySet["User"]):
+    def update(self, **kwargs: Any) -> int:
+        # save() and delete() send signals; an update() does not, and the user rows
+        # cached for JWT requests (accounts.user_cache) must hear of every write.
+        from accounts import user_cache
+
+        ids = list(self.values_list("pk", flat=True))
+        count = super().update(**kwargs)
+        user_cache.changed(ids)
+        return count
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str) -> User:

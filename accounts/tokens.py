@@ -49,12 +49,13 @@ def issue_tokens(
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
-def check_token_state(token: Token, user: User) -> None:
-    """Reject a signature-valid token whose session or generation was revoked."""
+def check_token_state(token: Token, user: User, *, found: dict[str, Any] | None = None) -> None:
+    """Reject a signature-valid token whose session or generation was revoked.
+    ``found``: cache entries already read (``revocation.is_revoked``)."""
     session_id = token.get(SESSION_CLAIM)
     if token.get(GENERATION_CLAIM) != user.token_generation or not session_id:
         raise TokenRejected()
-    if revocation.is_revoked(session_id):
+    if revocation.is_revoked(session_id, found=found):
         raise TokenRejected()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import pstats
 from typing import Any
 
@@ -20,12 +21,17 @@ STAGES = [
     ("throttling", "rest_framework/views.py", "check_throttles"),
     ("filters: django-filter form", "django_filters/filterset.py", "is_valid"),
     ("page query: ORM + database", "tasks/pagination.py", "paginate"),
-    ("serializer (list of tasks)", "rest_framework/serializers.py", "data"),
+    ("serializer: task output", "tasks/serializers.py", "task_representation"),
     ("stats: cache lookups", "tasks/stats_cache.py", "get_or_compute"),
+    ("input validation (DRF)", "rest_framework/serializers.py", "is_valid"),
+    ("service write: insert and tags", "tasks/services.py", "task_create"),
+    ("write path: task_written", "tasks/events.py", "task_written"),
     ("response rendering (JSON)", "rest_framework/response.py", "rendered_content"),
     ("HTML template rendering", "django/template/base.py", "render"),
 ]
-PATHS = ["/api/tasks/", "/api/tasks/stats/", "/tasks/", "/tasks/?search=invoice", "/bench/floor"]
+PATHS = ["/api/tasks/", "/api/tasks/?search=task", "/api/tasks/stats/", "POST /api/tasks/"]
+PATHS += ["/tasks/", "/tasks/?search=invoice", "/bench/floor"]
+CREATE_BODY = json.dumps({"title": "A task from the profile"})
 
 
 def _shares(profile: cProfile.Profile) -> dict[str, float]:
@@ -54,12 +60,20 @@ def measure(args: argparse.Namespace) -> None:
         client.force_login(user)
         results: dict[str, Any] = {}
         for path in PATHS:
+            method, _, url = path.rpartition(" ")
+
+            def send(url: str = url, method: str = method) -> None:
+                if method == "POST":
+                    client.post(url, CREATE_BODY, content_type="application/json")
+                else:
+                    client.get(url)
+
             for _ in range(20):  # warm caches and connections
-                client.get(path)
+                send()
             profile = cProfile.Profile()
             profile.enable()
             for _ in range(args.requests):
-                client.get(path)
+                send()
             profile.disable()
             results[path] = _shares(profile)
     labels = [label for label, _, _ in STAGES[1:]]

@@ -34,12 +34,14 @@ from tasks.filters import SEARCH_MAX, TaskFilter
 from tasks.models import TAG_MAX_LENGTH, Task
 from tasks.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, page_url, paginate, paginated_body
 from tasks.serializers import (
+    TASK_OUTPUT_FIELDS,
     BulkActionSerializer,
     BulkResultSerializer,
     QuickAddPreviewSerializer,
     QuickAddSerializer,
     StatsSerializer,
     TaskSerializer,
+    task_representation,
 )
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -251,7 +253,7 @@ class TaskViewSet(viewsets.GenericViewSet):
         if not filters.is_valid():
             raise ValidationError(filters.errors)
         queryset, ordering = filters.list_query(reader=request.user)
-        page = paginate(queryset, request.query_params, ordering)
+        page = paginate(queryset, request.query_params, ordering, fields=TASK_OUTPUT_FIELDS)
         base = request.build_absolute_uri(request.path)
         body: dict[str, Any] = {
             "next": page_url(base, request.query_params, page.next_params),
@@ -259,7 +261,7 @@ class TaskViewSet(viewsets.GenericViewSet):
         }
         if page.count is not None:
             body["count"] = page.count
-        body["results"] = TaskSerializer(page.items, many=True).data
+        body["results"] = [task_representation(row) for row in page.items]
         return Response(body)
 
     @extend_schema(

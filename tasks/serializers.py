@@ -167,8 +167,34 @@ def _datetime(value: datetime | None, zone: tzinfo) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def task_representation(task: Task) -> dict[str, Any]:
-    """TaskSerializer's output for one task, in the declared field order."""
+# The columns task_representation reads: a list page reads only these
+# (pagination.paginate's ``fields``), as rows rather than Task instances.
+TASK_OUTPUT_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due_date",
+    "due_time",
+    "tags",
+    "project_id",
+    "assignee_id",
+    "owner_id",
+    "repeat",
+    "repeat_from",
+    "completed_at",
+    "created_at",
+    "updated_at",
+    "version",
+    "checklist_done",
+    "checklist_total",
+)
+
+
+def task_representation(task: Any) -> dict[str, Any]:
+    """TaskSerializer's output for one task (a Task, or a row of TASK_OUTPUT_FIELDS),
+    in the declared field order."""
     due = task.due_date
     tags = task.tags
     zone = timezone.get_current_timezone()

@@ -157,8 +157,14 @@ def _completed_at(old_status: str | None, new_status: str, current: Any) -> Any:
     return timezone.now()
 
 
-def _sync_tags(task: Task) -> None:
-    existing = set(TaskTag.objects.filter(task_id=task.pk).values_list("name", flat=True))
+def _sync_tags(task: Task, *, new: bool = False) -> None:
+    """``new``: the task was inserted in this transaction, so it has no tag rows yet
+    (saves a read on every create)."""
+    existing: set[str] = (
+        set()
+        if new
+        else set(TaskTag.objects.filter(task_id=task.pk).values_list("name", flat=True))
+    )
     wanted = set(task.tags)
     if existing - wanted:
         TaskTag.objects.filter(task_id=task.pk, name__in=list(existing - wanted)).delete()
@@ -258,7 +264,7 @@ def task_create(
     try:
         with transaction.atomic():
             task.save(force_insert=True)
-            _sync_tags(task)
+            _sync_tags(task, new=True)
     except IntegrityError:
         # Lost a race with a concurrent request carrying the same key.
         if not idempotency_key:

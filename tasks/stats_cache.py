@@ -3,9 +3,11 @@
 A scope is a set of tasks whose stats readers cache together (today a user's own
 tasks, ``owner:<id>``; with projects, ``project:<id>``). A write does not delete cached
 stats: the write path (``tasks.events``) gives each scope it touched a new version.
-A reader's key embeds the versions of every scope it reads, so a reader that computed
-stats just before a write can only store them under the old, no longer read, key: no
-stale value outlives a write, on any instance, whatever the interleaving. One bump per
+A reader's entry carries the versions of every scope it read before computing, and is
+used only while they are still current, so a reader that computed stats just before a
+write can only store them under the old versions, which no later reader accepts: no
+stale value outlives a write, on any instance, whatever the interleaving. The versions
+and the entry are read together (one ``get_many``, one round trip on a hit). One bump per
 scope also reaches every member of a project at once, with no per-user deletes.
 
 A version is a fresh ULID rather than an incremented counter: if Redis evicts or
@@ -42,9 +44,10 @@ def bump(scopes: Iterable[str]) -> None:
         cache.set_many(fresh, timeout=None)
 
 
-def current_versions(scopes: list[str]) -> list[str]:
+def current_versions(scopes: list[str], *, found: dict[str, Any] | None = None) -> list[str]:
+    """``found``: what a ``cache.get_many`` of these version keys already returned."""
     keys = [version_key(scope) for scope in scopes]
-    found = cache.get_many(keys)
+    found = dict(found) if found is not None else cache.get_many(keys)
     missing = [key for key in keys if key not in found]
     for key in missing:
         # add() keeps a version another instance created a moment ago.
@@ -57,23 +60,33 @@ def current_versions(scopes: list[str]) -> list[str]:
 def get_or_compute(
     reader_id: str, scopes: list[str], compute: Callable[[], dict[str, Any]]
 ) -> dict[str, Any]:
-    """``reader_id``'s stats over ``scopes``, from the cache or ``compute()``."""
+    """``reader_id``'s stats over ``scopes``, from the cache or ``compute()``.
+
+    The entry is stored with the versions it was computed under and read in the same
+    ``get_many`` as the current versions (one round trip on a hit): it is used only if
+    they match, which is the old "versions in the key" rule without a second read."""
     ttl = settings.STATS_CACHE_TTL
     if ttl <= 0:
         return compute()
-    versions = hashlib.sha256(":".join(current_versions(scopes)).encode()).hexdigest()[:32]
     # "Overdue" and "due today" depend on the reader's zone and change at its midnight
     # (and, for tasks with a due time, during the day: the short TTL bounds that).
     zone = timezone.get_current_timezone_name()
-    key = f"stats:{reader_id}:{versions}:{zone}:{timezone.localdate().isoformat()}"
-    value = cache.get(key)
-    if value is not None:
+    key = f"stats:{reader_id}:{zone}:{timezone.localdate().isoformat()}"
+    found = cache.get_many([version_key(scope) for scope in scopes] + [key])
+    versions = _versions_digest(scopes, current_versions(scopes, found=found))
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == versions:
         record_lookup(hit=True)
-        return value
+        return entry[1]
     record_lookup(hit=False)
     value = compute()
-    cache.set(key, value, timeout=ttl)
+    cache.set(key, (versions, value), timeout=ttl)
     return value
+
+
+def _versions_digest(scopes: list[str], versions: list[str]) -> str:
+    text = ":".join(f"{scope}={version}" for scope, version in zip(scopes, versions, strict=True))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def record_lookup(*, hit: bool) -> None:

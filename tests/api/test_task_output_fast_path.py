@@ -3,15 +3,16 @@ to DRF's generic per-field output."""
 
 from __future__ import annotations
 
+import json
 import zoneinfo
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from tasks.models import Priority, Status
+from tasks.models import Priority, Status, Task
 from tasks.serializers import TaskSerializer
 from tests.factories import TaskFactory
 
@@ -67,3 +68,19 @@ def test_list_and_detail_responses_use_the_same_document(api_client, user):
     expected = serializers.Serializer.to_representation(TaskSerializer(), task)
     assert listed == detail == dict(expected)
     assert list(listed) == list(expected)  # key order too
+
+
+@pytest.mark.parametrize("query", ["", "?page=1", "?search=task", "?ordering=due_date"])
+def test_list_rows_read_as_values_are_byte_identical_to_drf(api_client, user, query):
+    # The list reads rows with .values() (pagination.ValuesRow), not Task instances.
+    user.timezone = "America/New_York"
+    user.save(update_fields=["timezone"])
+    extra = [{"due_date": date(2026, 5, 4), "due_time": time(9, 30)}, {"assignee": user}]
+    for fields in VARIANTS + extra:
+        TaskFactory(owner=user, **{"title": "a task", **fields})
+    body = api_client.get(f"/api/tasks/{query}").content
+    listed = {row["id"]: JSONRenderer().render(row) for row in json.loads(body)["results"]}
+    assert len(listed) >= len(VARIANTS) + len(extra) - 1  # a search misses the quotes
+    with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
+        for task in Task.objects.filter(pk__in=listed):
+            assert listed[task.pk] == _generic(task)

@@ -1,0 +1,133 @@
+"""The user row of JWT requests, from the shared cache.
+
+Every API request signed with a JWT needs the user's row (``is_active``, the token
+generation, the time zone); reading it from the database was the largest part of
+authentication. With a shared cache (Redis) the row is cached, and correctness comes
+from the scheme of ``tasks.stats_cache``: each user has a version key, a row is stored
+with the version read *before* the database read, and every write to a ``User`` gives
+the user a new version (now, and again once its transaction commits). A request that
+read the row just before a write can store it only under the old version, which no
+later request accepts, so deactivation, a password change and "sign out everywhere"
+are seen by every instance at the next request.
+
+Writes are caught whichever way they go: ``save()`` and ``delete()`` by signals,
+``User.objects…update()`` by the user queryset (``accounts.models.UserQuerySet``).
+
+The embedded mode's per-process cache could not see another process's writes, so there
+(``CACHE_IS_SHARED`` false) every request reads the database, as before. If Redis is
+unreachable, reads miss and the database answers; a new version lost to an outage
+leaves a cached row alive at most ``ROW_TTL`` seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from taskflow.ids import new_id
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+ROW_TTL = 60
+
+
+def version_key(user_id: str) -> str:
+    return f"user:v:{user_id}"
+
+
+def row_key(user_id: str) -> str:
+    return f"user:row:{user_id}"
+
+
+def cache_keys(user_id: str) -> list[str]:
+    """The keys ``load`` reads, for a caller that batches them with its own reads."""
+    return [version_key(user_id), row_key(user_id)]
+
+
+# Never in the cache: a password hash has no business in Redis. A request that needs
+# it (a password check) loads it on first access, as Django does for deferred fields.
+UNCACHED_FIELDS = frozenset({"password"})
+
+
+@functools.cache
+def _field_names() -> tuple[str, ...]:
+    from accounts.models import User
+
+    fields = User._meta.concrete_fields
+    return tuple(f.attname for f in fields if f.attname not in UNCACHED_FIELDS)
+
+
+def _from_entry(entry: Any, version: Any) -> User | None:
+    from accounts.models import User
+
+    names = _field_names()
+    # A row cached by another release (other columns) is a miss, not a half user.
+    if not (isinstance(entry, tuple) and len(entry) == 3 and entry[0] == version):
+        return None
+    if entry[1] != names:
+        return None
+    return User.from_db(User.objects.db, names, entry[2])
+
+
+def load(user_id: str, found: dict[str, Any] | None = None) -> User | None:
+    """The user ``user_id`` (active or not), or None if there is none.
+
+    ``found``: what a batched ``cache.get_many`` already returned for ``cache_keys``."""
+
+    if not settings.CACHE_IS_SHARED:
+        return _read(user_id)
+    if found is None:
+        found = cache.get_many(cache_keys(user_id))
+    version = found.get(version_key(user_id))
+    if version is not None:
+        user = _from_entry(found.get(row_key(user_id)), version)
+        if user is not None:
+            return user
+    else:
+        # add() keeps a version another instance created a moment ago.
+        cache.add(version_key(user_id), new_id(), timeout=None)
+        version = cache.get(version_key(user_id))
+    user = _read(user_id)
+    if user is not None and version is not None:
+        names = _field_names()
+        values = tuple(getattr(user, name) for name in names)
+        cache.set(row_key(user_id), (version, names, values), timeout=ROW_TTL)
+    return user
+
+
+def _read(user_id: str) -> User | None:
+    from accounts.models import User
+
+    try:
+        return User.objects.get(pk=user_id)
+    except User.DoesNotExist:
+        return None
+
+
+def changed(user_ids: Iterable[Any]) -> None:
+    """Called on every write to users: their cached rows are no longer accepted."""
+    ids = [str(pk) for pk in user_ids if pk is not None]
+    if not ids:
+        return
+
+    def bump() -> None:
+        cache.set_many({version_key(pk): new_id() for pk in ids}, timeout=None)
+
+    # Now (so this request and the tests see it), and after the commit: a request that
+    # read the old row between the two cached it under the version the commit replaces.
+    bump()
+    transaction.on_commit(bump)
+
+
+def on_user_saved(sender: type, instance: Any, **kwargs: Any) -> None:
+    changed([instance.pk])
+
+
+def on_user_deleted(sender: type, instance: Any, **kwargs: Any) -> None:
+    changed([instance.pk])
