@@ -206,12 +206,16 @@ def _export_queries(user) -> int:
 
 
 def test_export_query_count_does_not_grow_with_the_data(team):
+    # Each count follows a warm-up export: with a shared cache (make test-postgres) the
+    # first request of a token fills the JWT user cache, one query the next ones skip.
+    _export_queries(team.ben)
     before = _export_queries(team.ben)
     for n in range(12):
         task, _ = task_services.task_create(actor=team.ben, title=f"More {n}")
         comments.comment_create(actor=team.ben, task=task, body=f"Note {n}")
         checklists.checklist_item_add(actor=team.ben, task=task, text=f"Step {n}")
         services.api_token_create(user=team.ben, name=f"t{n}")
+    _export_queries(team.ben)
     assert _export_queries(team.ben) == before
 
 
