@@ -21,11 +21,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db import connections
 from django.db.models import F, Q, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models.lookups import GreaterThan, LessThan
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
+from taskflow.backends import compares_row_values
 from tasks.models import Priority
 
 DEFAULT_PAGE_SIZE = 20
@@ -147,14 +151,36 @@ def _decode(cursor: str, ordering: str, field: str) -> tuple[Any, str, bool]:
         raise InvalidCursor() from None
 
 
-def _beyond(field: str, value: Any, pk: str, *, desc: bool, forward: bool) -> Q:
-    """Rows strictly after (forward) or before the cursor row in display order."""
+class _RowAfter(TupleGreaterThan):
+    """``(key, id) > (v, pk)`` as a row value on SQLite too: Django spells tuple lookups
+    out as an OR there (``supports_tuple_lookups`` is off for SQLite as a whole, for
+    tuples in subqueries), and no index seeks an OR. Only where
+    ``taskflow.backends.compares_row_values``."""
+
+    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        return GreaterThan.as_sql(self, compiler, connection)
+
+
+class _RowBefore(TupleLessThan):
+    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        return LessThan.as_sql(self, compiler, connection)
+
+
+def _beyond(field: str, value: Any, pk: str, *, desc: bool, forward: bool, rows: bool = False) -> Q:
+    """Rows strictly after (forward) or before the cursor row in display order.
+    ``rows``: the database seeks an index with a row value (``compares_row_values``)."""
     cmp = ("lt" if desc else "gt") if forward else ("gt" if desc else "lt")
-    # The redundant inclusive bound is what the database can seek the index with; the
-    # OR alone is only a filter, and a deep page would scan every row before it.
-    after = Q(**{f"{field}__{cmp}e": value}) & (
-        Q(**{f"{field}__{cmp}": value}) | Q(**{field: value, f"pk__{cmp}": pk})
-    )
+    if rows and value is not None:
+        # One range of the (key, id) index, starting at the cursor row itself.
+        row = (_RowAfter if cmp == "gt" else _RowBefore)(Tuple(F(field), F("pk")), (value, pk))
+        after = Q(row)
+    else:
+        # The redundant inclusive bound is what the database can seek the index with;
+        # the OR alone is only a filter, and a deep page would scan every row before
+        # it. It still reads every row of the cursor's key before the cursor's id.
+        after = Q(**{f"{field}__{cmp}e": value}) & (
+            Q(**{f"{field}__{cmp}": value}) | Q(**{field: value, f"pk__{cmp}": pk})
+        )
     if field not in _NULLABLE:
         return after
     is_null, not_null = Q(**{f"{field}__isnull": True}), Q(**{f"{field}__isnull": False})
@@ -163,6 +189,19 @@ def _beyond(field: str, value: Any, pk: str, *, desc: bool, forward: bool) -> Q:
         return among_nulls if forward else among_nulls | not_null
     same_side = not_null & after
     return same_side | is_null if forward else same_side
+
+
+def _seeks_rows(queryset: QuerySet, field: str) -> bool:
+    """Whether the page after a cursor is read with a row value: a column (not an
+    annotation such as a search rank, which no index holds) on a database that seeks
+    an index with one."""
+    names = {f.name for f in queryset.model._meta.concrete_fields}
+    return field in names and compares_row_values(connections[queryset.db])
+
+
+def _after_cursor(queryset: QuerySet, field: str, value: Any, pk: str, **way: bool) -> QuerySet:
+    rows = _seeks_rows(queryset, field)
+    return queryset.filter(_beyond(field, value, pk, rows=rows, **way))
 
 
 def _order(field: str, *, desc: bool, forward: bool) -> list[Any]:
@@ -191,7 +230,7 @@ def paginate(queryset: QuerySet, params: Any, ordering: str) -> Page:
     forward = True
     if cursor:
         value, pk, forward = _decode(cursor, ordering, field)
-        queryset = queryset.filter(_beyond(field, value, pk, desc=desc, forward=forward))
+        queryset = _after_cursor(queryset, field, value, pk, desc=desc, forward=forward)
     rows = list(queryset.order_by(*_order(field, desc=desc, forward=forward))[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
@@ -261,7 +300,7 @@ def page_queryset(queryset: QuerySet, ordering: str, cursor: str | None = None) 
     field, desc, forward = ordering.lstrip("-"), ordering.startswith("-"), True
     if cursor:
         value, pk, forward = decode_cursor(cursor, ordering)
-        queryset = queryset.filter(_beyond(field, value, pk, desc=desc, forward=forward))
+        queryset = _after_cursor(queryset, field, value, pk, desc=desc, forward=forward)
     return queryset.order_by(*_order(field, desc=desc, forward=forward))
 
 

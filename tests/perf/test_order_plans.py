@@ -46,6 +46,23 @@ def test_one_project_list_reads_an_index_in_order(user, ordering):
         assert "TEMP B-TREE" not in plan, plan
 
 
+@pytest.mark.parametrize(
+    "ordering", [key for key, _ in ORDERING_CHOICES if not key.lstrip("-").startswith("due")]
+)
+def test_a_cursor_seeks_the_index_at_its_own_row(user, ordering):
+    """The page after a cursor starts at the cursor's (key, id), not at the first row of
+    its key: with an inclusive bound on the key alone, a deep page by priority (three
+    values) read every row of the cursor's priority before it."""
+    for i in range(8):
+        TaskFactory(owner=user, title=f"t{i % 2}", due_date=date(2030, 1, 1 + i % 2))
+    queryset = _list_query(user, ordering)
+    row = list(pagination.page_queryset(queryset, ordering))[4]
+    cursor = pagination.cursor_for(ordering, row)
+    plan = pagination.page_queryset(queryset, ordering, cursor)[:21].explain()
+    field = ordering.lstrip("-")
+    assert f"({field},id){'<' if ordering.startswith('-') else '>'}(?,?)" in plan, plan
+
+
 def test_without_naming_the_projects_the_list_is_sorted(user):
     """What the test above guards against: the membership subquery alone."""
     TaskFactory(owner=user)
