@@ -69,6 +69,13 @@ def compares_row_values(connection: Any) -> bool:
     return connection.vendor in ("sqlite", "postgresql")
 
 
+def unions_sorted_ranges(connection: Any) -> bool:
+    """Whether a page over several projects may be read as a UNION ALL of one sliced,
+    ordered index range per project (``tasks.pagination._page_rows``): SQLite and
+    PostgreSQL. MongoDB sorts the rows of all of them, as before."""
+    return connection.vendor in ("sqlite", "postgresql")
+
+
 def installed_apps(apps: list[str], *, mongo: bool) -> list[str]:
     if not mongo:
         return apps

@@ -7,7 +7,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.forms.utils import ErrorDict
 
 from taskflow.ids import ID_LENGTH, is_valid_id
@@ -167,6 +167,9 @@ class TaskFilter(django_filters.FilterSet):
             return search_backends.RELEVANCE
         return self.form.cleaned_data.get("ordering") or DEFAULT_ORDERING
 
+    # Set by list_query for a list over several projects: pagination.paginate's parts.
+    page_parts: tuple[Q, ...] = ()
+
     def list_query(
         self, *, reader: Any = None, project_ids: list[str] | None = None
     ) -> tuple[QuerySet, str]:
@@ -184,5 +187,6 @@ class TaskFilter(django_filters.FilterSet):
         if reader is not None and not cleaned.get("project") and not cleaned.get("search"):
             if project_ids is None:
                 project_ids = permissions.member_project_id_list(reader)
+            self.page_parts = tuple(permissions.member_project_parts(project_ids))
             return permissions.in_member_projects(self.qs, project_ids), ordering
         return self.qs, ordering
