@@ -13,6 +13,7 @@ from django.db import connection
 from django.http import QueryDict
 
 from projects.services import project_create
+from tasks import filters as filters_module
 from tasks import pagination, permissions
 from tasks.filters import ORDERING_CHOICES, TaskFilter
 from tasks.models import Priority
@@ -84,9 +85,10 @@ def test_a_cursor_seeks_the_index_at_its_own_row(user, ordering):
 
 
 @pytest.mark.parametrize("ordering", [key for key, _ in ORDERING_CHOICES])
-def test_a_list_over_several_projects_reads_a_range_per_project(user, ordering):
+def test_a_list_over_several_projects_reads_a_range_per_project(user, ordering, monkeypatch):
     """Across projects no index holds the order: each project's page is read from its
     own index and only those rows are sorted, where the plain query sorted them all."""
+    monkeypatch.setattr(filters_module, "MERGED_FROM_TASKS", 1)
     for i in range(2):
         project = project_create(actor=user, name=f"P{i}")
         for j in range(4):
@@ -106,6 +108,17 @@ def test_a_list_over_several_projects_reads_a_range_per_project(user, ordering):
         plan = merged[:21].explain()
         assert "SCAN" not in plan, plan
         _assert_merged(plan)
+
+
+def test_a_small_list_over_several_projects_is_sorted_whole(user):
+    """Below MERGED_FROM_TASKS tasks (the stats counters say) the plain query: sorting
+    a few rows costs less than building the merged statement."""
+    project_create(actor=user, name="P")
+    TaskFactory.create_batch(3, owner=user)
+    filters = TaskFilter(QueryDict("ordering=title"), queryset=permissions.visible_tasks(user))
+    assert filters.is_valid()
+    filters.list_query(reader=user)
+    assert filters.page_parts == ()
 
 
 def test_without_naming_the_projects_the_list_is_sorted(user):
