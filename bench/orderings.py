@@ -42,7 +42,7 @@ def orderings() -> list[str]:
     return [key for field in ORDERING_FIELDS for key in (field, f"-{field}")]
 
 
-def _seed(sizes: list[int], spread_sizes: list[int]) -> tuple[dict[str, Any], float]:
+def seed_users(sizes: list[int], spread_sizes: list[int]) -> tuple[dict[str, Any], float]:
     """Users keyed "inbox <size>" and "5 projects <size>" (reused from --pg-data)."""
     from accounts.selectors import user_by_email
     from bench.seed import make_tasks, make_users
@@ -80,14 +80,14 @@ def _deep_cursor(user: Any, ordering: str) -> str:
     return pagination.cursor_for(ordering, row)
 
 
-def _path(ordering: str, cursor: str | None) -> str:
+def list_path(ordering: str, cursor: str | None) -> str:
     from urllib.parse import urlencode
 
     params = {"ordering": ordering} | ({"cursor": cursor} if cursor else {})
     return f"/api/tasks/?{urlencode(params)}"
 
 
-def _client(user: Any) -> Any:
+def api_client(user: Any) -> Any:
     from django.test import Client
 
     from accounts.tokens import issue_tokens
@@ -147,7 +147,7 @@ def measure_one(args: argparse.Namespace) -> None:
     sizes, spread = sorted(args.sizes), sorted(args.spread_sizes)
     pg_data = Path(args.pg_data).resolve() if args.pg_data and args.db == "postgres" else None
     with stack(db=args.db, use_redis=False, pg_data=pg_data) as st:
-        users, seeded = _seed(sizes, spread)
+        users, seeded = seed_users(sizes, spread)
         if st.postgres:
             # Fresh planner statistics, as autovacuum gives a long-lived database.
             st.postgres.psql("VACUUM ANALYZE")
@@ -157,11 +157,11 @@ def measure_one(args: argparse.Namespace) -> None:
         vendor = connection.vendor
         targets, cursors = {}, {}
         for name, user in users.items():
-            client = _client(user)
+            client = api_client(user)
             cursors[name] = {key: _deep_cursor(user, key) for key in orderings()}
             for key in orderings():
                 for page in PAGES:
-                    path = _path(key, cursors[name][key] if page == "deep" else None)
+                    path = list_path(key, cursors[name][key] if page == "deep" else None)
                     for _ in range(args.warmup):
                         _check(client, path)
                     targets[name, key, page] = (client, path)

@@ -31,7 +31,7 @@ def _cases(users: dict[str, Any]) -> list[tuple[str, str, str, Any, str]]:
 
     cases = []
     for name in USERS:
-        user, client = users[name], ob._client(users[name])
+        user, client = users[name], ob.api_client(users[name])
         scope = in_member_projects(visible_tasks(user), member_project_id_list(user))
         for key in KEYS:
             listed = pagination.page_queryset(scope, key)
@@ -41,7 +41,7 @@ def _cases(users: dict[str, Any]) -> list[tuple[str, str, str, Any, str]]:
                     continue  # one project: the first page did not change
                 row = listed[int(count * depth)] if depth else None
                 cursor = pagination.cursor_for(key, row) if row else None
-                cases.append((name, key, page, client, ob._path(key, cursor)))
+                cases.append((name, key, page, client, ob.list_path(key, cursor)))
     return cases
 
 
@@ -63,7 +63,7 @@ def main() -> None:
     pg_data = Path(args.pg_data).resolve() if args.db == "postgres" else None
     samples: dict[tuple[str, str, str, str], list[tuple[float, float]]] = {}
     with stack(db=args.db, use_redis=False, pg_data=pg_data):
-        users, _ = ob._seed([1_000, 100_000], [1_000, 100_000])
+        users, _ = ob.seed_users([1_000, 100_000], [1_000, 100_000])
         cases = _cases(users)
         load_before = os.getloadavg()
         for round_ in range(args.rounds):
