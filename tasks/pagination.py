@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import math
 from collections.abc import Sequence
@@ -265,8 +266,8 @@ def _page_rows(
     # the queryset's own filters, a one-project list's ``project_id = ?`` lets SQLite
     # walk that project's (key, id) index instead, testing every row for membership.
     rows = base.order_by(*order).filter(pk__in=picked)
-    rows.query.select_related = queryset.query.select_related
-    rows.query.deferred_loading = queryset.query.deferred_loading
+    rows.query.select_related = copy.deepcopy(queryset.query.select_related)  # a dict
+    rows.query.deferred_loading = queryset.query.deferred_loading  # (frozenset, bool)
     return rows
 
 
