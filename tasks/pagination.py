@@ -245,8 +245,8 @@ def _page_rows(
     order = _order(field, desc=desc, forward=forward)
     pieces = [Q()]
     if cursor_row is not None:
-        rows = _seeks_rows(queryset, field)
-        pieces = _beyond_ranges(field, *cursor_row, desc=desc, forward=forward, rows=rows)
+        seek = _seeks_rows(queryset, field)
+        pieces = _beyond_ranges(field, *cursor_row, desc=desc, forward=forward, rows=seek)
     ranges = [part & piece for part in parts or [Q()] for piece in pieces]
     merged = len(ranges) > 1 and len(parts) <= MAX_MERGED_PARTS
     if not merged or not unions_sorted_ranges(connections[queryset.db]):
