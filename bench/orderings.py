@@ -42,7 +42,7 @@ def orderings() -> list[str]:
     return [key for field in ORDERING_FIELDS for key in (field, f"-{field}")]
 
 
-def _seed(sizes: list[int], spread_sizes: list[int]) -> tuple[dict[str, Any], float]:
+def seed_users(sizes: list[int], spread_sizes: list[int]) -> tuple[dict[str, Any], float]:
     """Users keyed "inbox <size>" and "5 projects <size>" (reused from --pg-data)."""
     from accounts.selectors import user_by_email
     from bench.seed import make_tasks, make_users
@@ -80,14 +80,14 @@ def _deep_cursor(user: Any, ordering: str) -> str:
     return pagination.cursor_for(ordering, row)
 
 
-def _path(ordering: str, cursor: str | None) -> str:
+def list_path(ordering: str, cursor: str | None) -> str:
     from urllib.parse import urlencode
 
     params = {"ordering": ordering} | ({"cursor": cursor} if cursor else {})
     return f"/api/tasks/?{urlencode(params)}"
 
 
-def _client(user: Any) -> Any:
+def api_client(user: Any) -> Any:
     from django.test import Client
 
     from accounts.tokens import issue_tokens
@@ -104,15 +104,21 @@ def _check(client: Any, path: str) -> None:
 def _plans(user: Any, cursors: dict[str, str], vendor: str) -> dict[str, str]:
     """The plan of the query each page reads, at one user's size."""
     from tasks import pagination
-    from tasks.permissions import in_member_projects, member_project_id_list, visible_tasks
+    from tasks.permissions import (
+        in_member_projects,
+        member_project_id_list,
+        member_project_parts,
+        visible_tasks,
+    )
 
-    # As the list views read it (tasks.filters.TaskFilter.list_query).
-    listed = in_member_projects(visible_tasks(user), member_project_id_list(user))
+    # As the list views read it (tasks.filters.TaskFilter.list_query, paginate's parts).
+    ids = member_project_id_list(user)
+    listed, parts = in_member_projects(visible_tasks(user), ids), member_project_parts(ids)
     plans = {}
     for ordering in orderings():
         for page in PAGES:
             cursor = cursors[ordering] if page == "deep" else None
-            limited = pagination.page_queryset(listed, ordering, cursor)[:21]
+            limited = pagination.page_queryset(listed, ordering, cursor, parts=parts)[:21]
             # SQLite has no EXPLAIN ANALYZE: its plan only.
             plan = limited.explain(analyze=True) if vendor == "postgresql" else limited.explain()
             plans[f"{ordering}, {page} page"] = plan
@@ -141,7 +147,7 @@ def measure_one(args: argparse.Namespace) -> None:
     sizes, spread = sorted(args.sizes), sorted(args.spread_sizes)
     pg_data = Path(args.pg_data).resolve() if args.pg_data and args.db == "postgres" else None
     with stack(db=args.db, use_redis=False, pg_data=pg_data) as st:
-        users, seeded = _seed(sizes, spread)
+        users, seeded = seed_users(sizes, spread)
         if st.postgres:
             # Fresh planner statistics, as autovacuum gives a long-lived database.
             st.postgres.psql("VACUUM ANALYZE")
@@ -151,11 +157,11 @@ def measure_one(args: argparse.Namespace) -> None:
         vendor = connection.vendor
         targets, cursors = {}, {}
         for name, user in users.items():
-            client = _client(user)
+            client = api_client(user)
             cursors[name] = {key: _deep_cursor(user, key) for key in orderings()}
             for key in orderings():
                 for page in PAGES:
-                    path = _path(key, cursors[name][key] if page == "deep" else None)
+                    path = list_path(key, cursors[name][key] if page == "deep" else None)
                     for _ in range(args.warmup):
                         _check(client, path)
                     targets[name, key, page] = (client, path)
@@ -167,7 +173,7 @@ def measure_one(args: argparse.Namespace) -> None:
         if spread:
             name = f"{SPREAD_PROJECTS} projects {max(spread)}"
             for key, plan in _plans(users[name], cursors[name], vendor).items():
-                if key.endswith("first page") and key.lstrip("-").startswith(("due", "title")):
+                if key.lstrip("-").startswith(("due", "priority")):
                     plans[f"{name.split(' ', 2)[0]} projects: {key}"] = plan
         description = st.description.split(",")[0]
     p50 = {key: statistics.median(values) for key, values in samples.items()}

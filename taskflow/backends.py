@@ -59,6 +59,23 @@ def builds_nulls_last_indexes(connection: Any) -> bool:
     return connection.vendor == "postgresql"
 
 
+def compares_row_values(connection: Any) -> bool:
+    """Whether a keyset page may seek with a row value, ``(key, id) > (v, pk)``:
+    SQLite (3.15 and later) and PostgreSQL take it as one range of a (key, id) index.
+    Spelt out as ``key > v OR (key = v AND id > pk)`` with an inclusive bound on the
+    key, the seek starts at the first row of ``key = v`` and reads every one of them:
+    for a key with few values (priority) a deep page read a quarter of the list. MongoDB
+    keeps that spelling."""
+    return connection.vendor in ("sqlite", "postgresql")
+
+
+def unions_sorted_ranges(connection: Any) -> bool:
+    """Whether a page over several projects may be read as a UNION ALL of one sliced,
+    ordered index range per project (``tasks.pagination._page_rows``): SQLite and
+    PostgreSQL. MongoDB sorts the rows of all of them, as before."""
+    return connection.vendor in ("sqlite", "postgresql")
+
+
 def installed_apps(apps: list[str], *, mongo: bool) -> list[str]:
     if not mongo:
         return apps

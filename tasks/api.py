@@ -253,7 +253,13 @@ class TaskViewSet(viewsets.GenericViewSet):
         if not filters.is_valid():
             raise ValidationError(filters.errors)
         queryset, ordering = filters.list_query(reader=request.user)
-        page = paginate(queryset, request.query_params, ordering, fields=TASK_OUTPUT_FIELDS)
+        page = paginate(
+            queryset,
+            request.query_params,
+            ordering,
+            parts=filters.page_parts,
+            fields=TASK_OUTPUT_FIELDS,
+        )
         base = request.build_absolute_uri(request.path)
         body: dict[str, Any] = {
             "next": page_url(base, request.query_params, page.next_params),

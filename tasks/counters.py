@@ -148,6 +148,12 @@ def _sums(scope: Q, kinds: Q, sums: dict[str, Q | None]) -> dict[str, int]:
     return rows.aggregate(**{name: Coalesce(Sum("count", filter=q), 0) for name, q in sums.items()})
 
 
+def live_total(project_ids: list[str]) -> int:
+    """How many live tasks these projects hold (one indexed read, a row per project)."""
+    scope = Q(project_id__in=project_ids, holder="")
+    return _sums(scope, Q(kind=TOTAL), {"total": None})["total"]
+
+
 def _read(scope: Q, tasks: QuerySet[Task], now: datetime) -> dict[str, Any]:
     """Stats in ``counted_stats``'s shape from the counter rows in ``scope``; ``tasks``
     (the same scope's live tasks) only for the completions in the first hour of the

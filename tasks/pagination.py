@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import math
 from collections.abc import Sequence
@@ -22,11 +23,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db import connections
 from django.db.models import F, Q, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models.lookups import GreaterThan, LessThan
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
+from taskflow.backends import compares_row_values, unions_sorted_ranges
 from tasks.models import Priority
 
 DEFAULT_PAGE_SIZE = 20
@@ -37,6 +42,9 @@ MAX_PAGE_NUMBER = 10_000
 MAX_CURSOR_LENGTH = 1_024
 
 _NULLABLE = {"due_date"}
+# A page over more parts (projects) than this is the plain sorted query: each part is
+# two subqueries of the statement, whose planning then costs more than the sort saves.
+MAX_MERGED_PARTS = 20
 
 
 def _parse_moment(value: str) -> datetime | None:
@@ -168,22 +176,57 @@ def _decode(cursor: str, ordering: str, field: str) -> tuple[Any, str, bool]:
         raise InvalidCursor() from None
 
 
-def _beyond(field: str, value: Any, pk: str, *, desc: bool, forward: bool) -> Q:
-    """Rows strictly after (forward) or before the cursor row in display order."""
+class _RowAfter(TupleGreaterThan):
+    """``(key, id) > (v, pk)`` as a row value on SQLite too: Django spells tuple lookups
+    out as an OR there (``supports_tuple_lookups`` is off for SQLite as a whole, for
+    tuples in subqueries), and no index seeks an OR. Only where
+    ``taskflow.backends.compares_row_values``."""
+
+    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        return GreaterThan.as_sql(self, compiler, connection)
+
+
+class _RowBefore(TupleLessThan):
+    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        return LessThan.as_sql(self, compiler, connection)
+
+
+def _beyond_ranges(
+    field: str, value: Any, pk: str, *, desc: bool, forward: bool, rows: bool = False
+) -> list[Q]:
+    """The rows strictly after (forward) or before the cursor row in display order, as
+    the index ranges they cover, in display order: one, or two for a due date (the dated
+    rows and the undated ones after them; backwards, from among the undated, those and
+    the dated ones), which an OR reads as one filtered scan from the list's start.
+    ``rows``: the database seeks an index with a row value (``compares_row_values``)."""
     cmp = ("lt" if desc else "gt") if forward else ("gt" if desc else "lt")
-    # The redundant inclusive bound is what the database can seek the index with; the
-    # OR alone is only a filter, and a deep page would scan every row before it.
-    after = Q(**{f"{field}__{cmp}e": value}) & (
-        Q(**{f"{field}__{cmp}": value}) | Q(**{field: value, f"pk__{cmp}": pk})
-    )
+    if rows and value is not None:
+        # One range of the (key, id) index, starting at the cursor row itself.
+        row = (_RowAfter if cmp == "gt" else _RowBefore)(Tuple(F(field), F("pk")), (value, pk))
+        after = Q(row)
+    else:
+        # The redundant inclusive bound is what the database can seek the index with;
+        # the OR alone is only a filter, and a deep page would scan every row before
+        # it. It still reads every row of the cursor's key before the cursor's id.
+        after = Q(**{f"{field}__{cmp}e": value}) & (
+            Q(**{f"{field}__{cmp}": value}) | Q(**{field: value, f"pk__{cmp}": pk})
+        )
     if field not in _NULLABLE:
-        return after
+        return [after]
     is_null, not_null = Q(**{f"{field}__isnull": True}), Q(**{f"{field}__isnull": False})
     if value is None:  # the cursor is among the rows without a value, which come last
         among_nulls = is_null & Q(**{f"pk__{cmp}": pk})
-        return among_nulls if forward else among_nulls | not_null
+        return [among_nulls] if forward else [among_nulls, not_null]
     same_side = not_null & after
-    return same_side | is_null if forward else same_side
+    return [same_side, is_null] if forward else [same_side]
+
+
+def _seeks_rows(queryset: QuerySet, field: str) -> bool:
+    """Whether the page after a cursor is read with a row value: a column (not an
+    annotation such as a search rank, which no index holds) on a database that seeks
+    an index with one."""
+    names = {f.name for f in queryset.model._meta.concrete_fields}
+    return field in names and compares_row_values(connections[queryset.db])
 
 
 def _order(field: str, *, desc: bool, forward: bool) -> list[Any]:
@@ -200,12 +243,67 @@ def _order(field: str, *, desc: bool, forward: bool) -> list[Any]:
     return [expr, "-pk" if reverse else "pk"]
 
 
+def _page_rows(
+    queryset: QuerySet,
+    field: str,
+    cursor_row: tuple[Any, str] | None,
+    *,
+    desc: bool,
+    forward: bool,
+    parts: Sequence[Q] = (),
+    limit: int = DEFAULT_PAGE_SIZE + 1,
+) -> QuerySet:
+    """The ordered query of a page (slice it to ``limit``): the rows beyond
+    ``cursor_row`` (value, id), if any.
+
+    With ``parts`` (filters that split the list, one per project, each read in index
+    order), or a cursor whose rows lie in two ranges (``_beyond_ranges``), each range's
+    first ``limit`` rows are read from its own index and the database sorts only those:
+    one statement, ``pk IN (range 1 UNION ALL range 2 ...)``. The plain query over
+    several projects sorts every one of their rows, as no index holds the order across
+    projects (docs/performance.md "Every ordering at 100,000 tasks")."""
+    order = _order(field, desc=desc, forward=forward)
+    pieces = [Q()]
+    if cursor_row is not None:
+        seek = _seeks_rows(queryset, field)
+        pieces = _beyond_ranges(field, *cursor_row, desc=desc, forward=forward, rows=seek)
+    ranges = [part & piece for part in parts or [Q()] for piece in pieces]
+    merged = len(ranges) > 1 and len(parts) <= MAX_MERGED_PARTS
+    if not merged or not unions_sorted_ranges(connections[queryset.db]):
+        beyond = pieces[0] if len(pieces) == 1 else pieces[0] | pieces[1]
+        return queryset.filter(beyond).order_by(*order)
+    # SQLite takes no LIMIT on a compound's own members: each range is a member of the
+    # form ``pk IN (its sliced range)``, read through the whole queryset (its scope and
+    # filters).
+    # (Ordered and narrowed to ids once: each clone of the queryset costs, per range.)
+    base = queryset.model._base_manager
+    ranged, wrapped = queryset.order_by(*order).values("pk"), base.order_by().values("pk")
+    ids = [wrapped.filter(pk__in=ranged.filter(where)[:limit]) for where in ranges]
+    picked = ids[0].union(*ids[1:], all=True)
+    if queryset.query.annotations:
+        return queryset.filter(pk__in=picked).order_by(*order)
+    # The outer query finds the picked rows by primary key and sorts only them. With
+    # the queryset's own filters, a one-project list's ``project_id = ?`` lets SQLite
+    # walk that project's (key, id) index instead, testing every row for membership.
+    rows = base.order_by(*order).filter(pk__in=picked)
+    rows.query.select_related = copy.deepcopy(queryset.query.select_related)  # a dict
+    rows.query.deferred_loading = queryset.query.deferred_loading  # (frozenset, bool)
+    return rows
+
+
 def paginate(
-    queryset: QuerySet, params: Any, ordering: str, *, fields: Sequence[str] | None = None
+    queryset: QuerySet,
+    params: Any,
+    ordering: str,
+    *,
+    parts: Sequence[Q] = (),
+    fields: Sequence[str] | None = None,
 ) -> Page:
-    """A page of ``queryset``. ``fields``: read only these columns with ``.values()``,
-    as ``ValuesRow``s (a serializer that reads attributes takes them as it takes model
-    instances; building the instances was most of the ORM's cost of a list page)."""
+    """A page of ``queryset`` in ``ordering``. ``parts``: see ``_page_rows`` (cursor
+    pages only; page numbers read the plain query). ``fields``: read only these
+    columns with ``.values()``, as ``ValuesRow``s (a serializer that reads attributes
+    takes them as it takes model instances; building the instances was most of the
+    ORM's cost of a list page)."""
     size = _page_size(params.get("page_size"))
     desc = ordering.startswith("-")
     field = ordering.lstrip("-")
@@ -213,13 +311,13 @@ def paginate(
         return _paginate_numbers(queryset, params, field, desc, size, fields)
 
     cursor = params.get("cursor")
-    value = pk = None
+    cursor_row = None
     forward = True
     if cursor:
         value, pk, forward = _decode(cursor, ordering, field)
-        queryset = queryset.filter(_beyond(field, value, pk, desc=desc, forward=forward))
-    ordered = queryset.order_by(*_order(field, desc=desc, forward=forward))
-    rows = _rows(ordered[: size + 1], fields, field)
+        cursor_row = (value, pk)
+    way = {"desc": desc, "forward": forward, "parts": parts, "limit": size + 1}
+    rows = _rows(_page_rows(queryset, field, cursor_row, **way)[: size + 1], fields, field)
     more = len(rows) > size
     rows = rows[:size]
     if not forward:
@@ -290,14 +388,17 @@ def decode_cursor(cursor: str, ordering: str) -> tuple[Any, str, bool]:
     return _decode(cursor, ordering, ordering.lstrip("-"))
 
 
-def page_queryset(queryset: QuerySet, ordering: str, cursor: str | None = None) -> QuerySet:
+def page_queryset(
+    queryset: QuerySet, ordering: str, cursor: str | None = None, *, parts: Sequence[Q] = ()
+) -> QuerySet:
     """The ordered (and, after a cursor, bounded) query a cursor page reads before its
-    LIMIT: the same filter and order as ``paginate``, for EXPLAIN."""
+    LIMIT: the same query as ``paginate``, for EXPLAIN."""
     field, desc, forward = ordering.lstrip("-"), ordering.startswith("-"), True
+    cursor_row = None
     if cursor:
         value, pk, forward = decode_cursor(cursor, ordering)
-        queryset = queryset.filter(_beyond(field, value, pk, desc=desc, forward=forward))
-    return queryset.order_by(*_order(field, desc=desc, forward=forward))
+        cursor_row = (value, pk)
+    return _page_rows(queryset, field, cursor_row, desc=desc, forward=forward, parts=parts)
 
 
 def _check_paging_params(params: Any) -> None:

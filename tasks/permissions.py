@@ -91,6 +91,16 @@ def in_member_projects(tasks: QuerySet[Task], project_ids: list[str]) -> QuerySe
     return tasks.filter(project_id__in=project_ids)
 
 
+def member_project_parts(project_ids: list[str]) -> list[Q]:
+    """The list of ``in_member_projects`` split by project, for a page read as one index
+    range per project, merged (``tasks.pagination.paginate``'s ``parts``): a filter per
+    project, each narrowing rows this layer already scoped (no more than one project: no
+    parts; the same bound as ``in_member_projects``)."""
+    if not 1 < len(project_ids) <= LISTED_PROJECTS_MAX:
+        return []
+    return [Q(project_id=project_id) for project_id in project_ids]
+
+
 def editable_tasks(user: Any) -> QuerySet[Task]:
     """The tasks ``user`` may change or delete (role >= editor): a subset of
     visible_tasks."""

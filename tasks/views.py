@@ -122,15 +122,16 @@ def render_task_list(
         best_match = False
     # Project and assignee names in the same query (one join each, no query per row).
     queryset = queryset.select_related("project", "assignee")
+    parts = filters.page_parts if valid else ()
     try:
-        page = paginate(queryset, params, ordering)
+        page = paginate(queryset, params, ordering, parts=parts)
     except APIException:
         # A stale or hand-edited cursor/page: start again from the first page.
         messages.warning(request, "That page link is no longer valid; showing the first page.")
         params = params.copy()
         for key in ("cursor", "page"):
             params.pop(key, None)
-        page = paginate(queryset, params, ordering)
+        page = paginate(queryset, params, ordering, parts=parts)
     filtering = any(params.get(key) for key in FILTER_KEYS)
     scope = (extra or {}).get("scope", "all")
     total = page.count

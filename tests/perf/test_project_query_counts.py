@@ -45,7 +45,10 @@ def _grow(owner, size: int):
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        ("/api/tasks/", AUTH + 2),  # the user's project ids + the page
+        # the user's project ids + their task total (the stats counters: a list over
+        # several projects is merged per project from tasks.filters.MERGED_FROM_TASKS)
+        # + the page
+        ("/api/tasks/", AUTH + 3),
         ("/api/tasks/?project={project}&assignee=me", AUTH + 1),
         ("/api/projects/", AUTH + 1),
         ("/api/projects/{project}/", AUTH + 1),

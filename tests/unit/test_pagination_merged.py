@@ -1,0 +1,148 @@
+"""tasks.pagination over several projects read as one index range per project, merged
+(``parts``): the same rows in the same order as the plain sorted query, for every
+ordering, page size and cursor, forward and back (ties, missing due dates, a cursor on
+either side of them); and the page query is the merged one where the database has it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from projects.inbox import inbox_id_of
+from projects.services import project_create
+from taskflow.ids import new_id
+from tasks import pagination, permissions
+from tasks.filters import ORDERING_FIELDS
+from tasks.models import Task
+from tasks.pagination import paginate
+
+pytestmark = pytest.mark.django_db
+
+ORDERINGS = [*ORDERING_FIELDS, *(f"-{f}" for f in ORDERING_FIELDS)]
+BASE = datetime(2030, 1, 1, tzinfo=UTC)
+MERGES = connection.vendor in ("sqlite", "postgresql")
+
+
+def rows(min_size: int) -> st.SearchStrategy:
+    return st.lists(
+        st.tuples(
+            st.integers(0, 2),  # project: the Inbox or one of two shared projects
+            st.sampled_from(["a", "b", "c"]),  # title
+            st.integers(1, 3),  # priority
+            st.one_of(st.none(), st.integers(0, 2)),  # due date offset, or none
+            st.integers(0, 2),  # created/updated minute: many ties
+        ),
+        min_size=min_size,
+        max_size=14,
+    )
+
+
+def _projects(user) -> list[str]:
+    ids = permissions.member_project_id_list(user)
+    while len(ids) < 3:
+        project_create(actor=user, name=f"Shared {len(ids)}")
+        ids = permissions.member_project_id_list(user)
+    return [inbox_id_of(user), *(pid for pid in ids if pid != inbox_id_of(user))]
+
+
+def _make(user, spec) -> None:
+    projects = _projects(user)
+    Task.objects.filter(owner=user).delete()
+    Task.objects.bulk_create(
+        Task(
+            id=new_id(),
+            owner=user,
+            project_id=projects[project],
+            title=title,
+            priority=priority,
+            due_date=None if due is None else date(2030, 1, 1) + timedelta(days=due),
+            created_at=BASE + timedelta(minutes=minute),
+            updated_at=BASE + timedelta(minutes=minute),
+        )
+        for project, title, priority, due, minute in spec
+    )
+
+
+def _listed(user):
+    """As the list views read it (tasks.filters.TaskFilter.list_query)."""
+    ids = permissions.member_project_id_list(user)
+    queryset = permissions.in_member_projects(permissions.visible_tasks(user), ids)
+    return queryset.select_related("project", "assignee"), permissions.member_project_parts(ids)
+
+
+def _walk(queryset, parts, ordering: str, size: int, params: dict, key: str):
+    pages = []
+    for _ in range(50):
+        page = paginate(queryset, {"page_size": str(size), **params}, ordering, parts=parts)
+        pages.append(page)
+        params = getattr(page, f"{key}_params")
+        if params is None:
+            return pages
+    raise AssertionError("pagination did not end")
+
+
+def _pks(pages) -> list[str]:
+    return [t.pk for page in pages for t in page.items]
+
+
+PROPERTY = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@PROPERTY
+@given(spec=rows(0), ordering=st.sampled_from(ORDERINGS), size=st.integers(1, 5))
+def test_merged_pages_are_the_plain_order_forward_and_back(user, spec, ordering, size):
+    _make(user, spec)
+    queryset, parts = _listed(user)
+    assert len(parts) == 3
+    plain = [t.pk for t in pagination.page_queryset(queryset, ordering)]
+    forward = _walk(queryset, parts, ordering, size, {}, "next")
+    assert _pks(forward) == plain
+    assert all(len(page.items) == size for page in forward[:-1])
+    if len(forward) > 1:
+        backward = _walk(queryset, parts, ordering, size, forward[-1].previous_params, "previous")
+        assert _pks(reversed(backward)) + _pks(forward[-1:]) == plain
+
+
+@pytest.mark.parametrize("ordering", ORDERINGS)
+def test_a_deep_page_on_either_side_of_the_undated_is_the_plain_page(user, ordering):
+    """Cursors at every row (dated, undated, ties): the next page read merged is the
+    plain query's next rows."""
+    _make(
+        user,
+        [(i % 3, "ab"[i % 2], 1 + i % 3, None if i % 4 == 0 else i % 3, i % 2) for i in range(16)],
+    )
+    queryset, parts = _listed(user)
+    plain = list(pagination.page_queryset(queryset, ordering))
+    for index, row in enumerate(plain):
+        cursor = pagination.cursor_for(ordering, row)
+        merged = pagination.page_queryset(queryset, ordering, cursor, parts=parts)[:4]
+        assert [t.pk for t in merged] == [t.pk for t in plain[index + 1 : index + 5]]
+
+
+@pytest.mark.skipif(not MERGES, reason="MongoDB reads the plain query")
+@pytest.mark.parametrize("ordering", ["-created_at", "due_date", "priority"])
+def test_the_page_query_is_merged_per_project(user, ordering, django_assert_num_queries):
+    _make(user, [(i % 3, "a", 1, None, 0) for i in range(6)])
+    queryset, parts = _listed(user)
+    merged = pagination.page_queryset(queryset, ordering, parts=parts)
+    assert str(merged.query).count("UNION ALL") == len(parts) - 1
+    single = str(pagination.page_queryset(queryset, ordering, parts=parts[:1]).query)
+    assert "UNION" not in single
+    with django_assert_num_queries(1):  # the project comes in the same query
+        assert {t.project.name for t in merged[:21]} == {"Inbox", "Shared 1", "Shared 2"}
+
+
+def test_more_parts_than_the_bound_read_the_plain_query(user, monkeypatch):
+    _make(user, [(i % 3, "a", 1, 0, 0) for i in range(6)])
+    queryset, parts = _listed(user)
+    merged = [t.pk for t in pagination.page_queryset(queryset, "title", parts=parts)]
+    monkeypatch.setattr(pagination, "MAX_MERGED_PARTS", 2)
+    sql = str(pagination.page_queryset(queryset, "title", parts=parts).query)
+    assert "UNION" not in sql
+    assert [t.pk for t in pagination.page_queryset(queryset, "title", parts=parts)] == merged
