@@ -24,6 +24,7 @@ BENCHMARKS = {
     "search": "bench.search",
     "stats": "bench.stats",
     "orderings": "bench.orderings",
+    "versus": "bench.versus",
 }
 # `all` keeps the seeded million-task database, so only the first run pays for it.
 ALL_EXTRA = {
