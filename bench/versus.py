@@ -73,13 +73,16 @@ def own_word(size: int, sizes: list[int]) -> str:
 
 
 def _plant(owner_id: str, word: str, rng: random.Random) -> int:
-    """``word`` at the start of 1% of the owner's titles; returns how many."""
+    """``word`` at the start of 1% of the titles in the owner's Inbox (where bench.seed
+    put all their tasks); returns how many."""
     from django.db.models import F, Value
     from django.db.models.functions import Concat
 
+    from projects.models import Project
     from tasks.models import Task
 
-    ids = list(Task.objects.filter(owner_id=owner_id).order_by("id").values_list("id", flat=True))
+    inbox = Project.objects.get(inbox_owner_id=owner_id)
+    ids = list(Task.objects.filter(project=inbox).order_by("id").values_list("id", flat=True))
     chosen = rng.sample(ids, max(1, len(ids) // 100))
     Task.objects.filter(pk__in=chosen).update(title=Concat(Value(f"{word.title()} "), F("title")))
     return len(chosen)
