@@ -14,6 +14,7 @@ from typing import Any
 from bench import harness, load, report
 from bench.harness import stack
 from bench.memory import mix
+from devservers import PostgresServer
 
 
 def _run(st: Any, instances: int, args: argparse.Namespace, calls: list) -> dict[str, Any]:
@@ -110,7 +111,7 @@ def _render(args, runs, cost, projected) -> str:
         + report.header()
         + f"\nMeasured here: nginx (1 worker) in front of N gunicorn instances of "
         f"{args.workers} gthread worker(s) x {args.threads} threads each (recycling off), "
-        "PostgreSQL 15 and Redis, all on this machine "
+        f"PostgreSQL {PostgresServer.version()} and Redis, all on this machine "
         f"with the load generator ({args.concurrency} threads, {args.seconds:g} s per run). "
         "Mix: task list (plain and filtered), stats, task detail, floor, one create in "
         "eleven requests.\n\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +22,16 @@ LABELS = {
     "stats": "GET /api/tasks/stats/ (cached)",
     "html_list": "GET /tasks/ (HTML list)",
     "create": "POST /api/tasks/",
+    "project_list": "GET /api/tasks/?project= (page of 20)",
+    "project_html": "GET /projects/{id}/ (HTML list)",
+    "board": "GET /projects/{id}/board/ (HTML)",
+    "board_api": "GET /api/projects/{id}/board/",
 }
+# The project pages (issue 15) have no target of their own: same table, no verdict.
+PROJECT_ENDPOINTS = ("project_list", "project_html", "board", "board_api")
+ENDPOINTS = (*TARGETS, *PROJECT_ENDPOINTS)
 LIST_USER_TASKS = 200
+PROJECT_TASKS, PROJECT_MEMBERS = 20_000, 50
 
 
 @dataclass
@@ -42,22 +51,32 @@ class Tally:
         return 1000 * self.cpu.get(tier, 0.0) / max(self.result.requests, 1)
 
 
-def calls(stack_: Stack) -> dict[str, load.Call]:
-    """The requests to compare, each authenticated as a seeded bench user."""
+def _auth(user: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """(JWT header, session cookie header) of a signed-in user."""
     from django.conf import settings
     from django.test import Client
 
     from accounts.tokens import issue_tokens
-    from bench.seed import bench_user
 
-    user, _ = bench_user("ratio", LIST_USER_TASKS)
-    bearer = {"Authorization": f"Bearer {issue_tokens(user)['access']}"}
     browser = Client()
     browser.force_login(user)
     session = browser.cookies[settings.SESSION_COOKIE_NAME].value
-    cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"}
+    return (
+        {"Authorization": f"Bearer {issue_tokens(user)['access']}"},
+        {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"},
+    )
+
+
+def calls(stack_: Stack, endpoints: Sequence[str] = ENDPOINTS) -> dict[str, load.Call]:
+    """The requests to compare, each authenticated as a seeded bench user; the project
+    pages as an editor (not the owner) of a 20,000-task, 50-member project, seeded
+    only when one of them is asked for."""
+    from bench.seed import bench_user, shared_project
+
+    user, _ = bench_user("ratio", LIST_USER_TASKS)
+    bearer, cookie = _auth(user)
     body = json.dumps({"title": "Bench task", "priority": "high", "tags": ["bench"]}).encode()
-    return {
+    made = {
         "floor": load.Call("GET", "/bench/floor"),
         "list": load.Call("GET", "/api/tasks/", headers=bearer),
         "stats": load.Call("GET", "/api/tasks/stats/", headers=bearer),
@@ -70,6 +89,15 @@ def calls(stack_: Stack) -> dict[str, load.Call]:
             expect=201,
         ),
     }
+    if any(name in PROJECT_ENDPOINTS for name in endpoints):
+        project, member = shared_project("ratioproj", PROJECT_TASKS, PROJECT_MEMBERS)
+        bearer, cookie = _auth(member)
+        pk = project.pk
+        made["project_list"] = load.Call("GET", f"/api/tasks/?project={pk}", headers=bearer)
+        made["project_html"] = load.Call("GET", f"/projects/{pk}/", headers=cookie)
+        made["board"] = load.Call("GET", f"/projects/{pk}/board/", headers=cookie)
+        made["board_api"] = load.Call("GET", f"/api/projects/{pk}/board/", headers=bearer)
+    return made
 
 
 def _slice(server: Gunicorn, tiers: dict[str, Any], call: load.Call, args: Any):
@@ -84,7 +112,10 @@ def _slice(server: Gunicorn, tiers: dict[str, Any], call: load.Call, args: Any):
 
 def measure(args: argparse.Namespace) -> None:
     with stack(db=args.db, use_redis=not args.no_redis) as stack_:
-        all_calls = calls(stack_)
+        all_calls = calls(stack_, args.endpoints)
+        if stack_.postgres:
+            # Fresh planner statistics after the bulk seeding, as autovacuum would give.
+            stack_.postgres.psql("VACUUM ANALYZE")
         with harness.gunicorn(
             stack_.env, workers=args.workers, threads=args.threads, max_requests=0
         ) as server:
@@ -155,7 +186,10 @@ def _render(args, stack_, names, tallies, floors) -> tuple[str, dict[str, Any]]:
         f"{stack_.description}; "
         f"{args.concurrency} client threads on the same machine; {args.rounds} rounds of "
         f"alternating {args.seconds:g} s slices (endpoint, floor). CPU ratio = server CPU "
-        "(app + PostgreSQL + Redis) of a floor request / that of the request.\n\n"
+        "(app + PostgreSQL + Redis) of a floor request / that of the request. The "
+        "project rows (no target of their own) are read by an editor, not the owner, of "
+        f"a project with {PROJECT_TASKS:,} tasks and {PROJECT_MEMBERS} members, each "
+        "card placed on the board (bench.seed.shared_project).\n\n"
         + report.table(
             [
                 "request",
@@ -185,6 +219,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=3.0, help="length of one slice")
     parser.add_argument(
-        "--endpoints", nargs="+", default=list(TARGETS), choices=list(TARGETS), metavar="NAME"
+        "--endpoints",
+        nargs="+",
+        default=list(ENDPOINTS),
+        choices=list(ENDPOINTS),
+        metavar="NAME",
+        help=f"any of {', '.join(ENDPOINTS)}",
     )
     parser.set_defaults(run=measure)

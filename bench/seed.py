@@ -164,3 +164,29 @@ def bench_user(email_prefix: str, tasks: int) -> tuple[User, Any]:
         (user,) = make_users(1, email_prefix)
         make_tasks(user.pk, tasks)
     return user, visible_tasks(user).count()
+
+
+def shared_project(prefix: str, tasks: int, members: int) -> tuple[Any, User]:
+    """A project of ``members`` users (the first its owner, the rest editors who
+    joined through the invitation services) holding ``tasks`` tasks spread over its
+    members, placed on its board with card details; (project, a member not the owner).
+    Found by its owner's email if an earlier run made it (a reused database)."""
+    from projects.services import invitation_accept, member_invite, project_create
+
+    owner = user_by_email(f"{prefix}0@bench.example")
+    if owner is not None:
+        project = Project.objects.get(created_by_id=owner.pk, inbox_owner__isnull=True)
+        return project, user_by_email(f"{prefix}1@bench.example")
+    users = make_users(members, prefix)
+    owner = users[0]
+    project = project_create(actor=owner, name=f"Shared {tasks:,}")
+    membership = Membership.objects.select_related("project").get(project=project, user_id=owner.pk)
+    for user in users[1:]:
+        invitation = member_invite(
+            actor=owner, membership=membership, email=user.email, role=Role.EDITOR
+        )
+        invitation_accept(actor=user, invitation_id=invitation.pk)
+    for i, user in enumerate(users):
+        share = tasks // members + (1 if i < tasks % members else 0)
+        make_tasks(user.pk, share, seed=i, project_id=project.pk, card_details=True)
+    return project, users[1]

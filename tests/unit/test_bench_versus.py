@@ -1,0 +1,95 @@
+"""The Kanboard comparison (bench/versus.py) and the project rows of bench/ratios.py and
+bench/data.py: registered, arguments parse, rows interleave fairly, the quoted
+figures are the issue's and the verdict follows the measured ones (no server needed)."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from bench import data, ratios, versus
+from bench.__main__ import BENCHMARKS
+
+
+def _parse(module, *argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_it_is_registered_with_the_issues_sizes():
+    assert BENCHMARKS["versus"] == "bench.versus"
+    args = _parse(versus)
+    assert (args.sizes, args.redis, args.run) == ([1_000, 20_000], False, versus.measure)
+
+
+@pytest.mark.parametrize("argv", [["--rounds", "0"], ["--sizes", "-1"], ["--sizes", "x"]])
+def test_bad_arguments_are_refused(argv):
+    with pytest.raises(SystemExit):
+        _parse(versus, *argv)
+
+
+def test_every_size_and_request_leads_a_round_in_turn():
+    cases = list(versus.CASES)
+    orders = [versus.rotate(cases, r) for r in range(len(cases))]
+    assert [order[0] for order in orders] == cases
+    assert all(sorted(order) == sorted(cases) for order in orders)
+
+
+def test_each_size_searches_a_word_of_its_own():
+    sizes = [20_000, 1_000]
+    assert versus.own_word(1_000, sizes) != versus.own_word(20_000, sizes)
+
+
+def test_the_quoted_kanboard_figures_are_the_issues():
+    assert [versus.KANBOARD[c][1_000] for c in versus.CASES] == [14.5, 10.0, 4.5, 8.7]
+    assert [versus.KANBOARD[c][20_000] for c in versus.CASES] == [41.0, 23.6, 15.0, 38.7]
+
+
+def _render(ms: dict[str, float]):
+    args = _parse(versus, "--rounds", "4")
+    sizes = [1_000, 20_000]
+    series = {
+        (size, case): versus.Series(latencies=[ms[case] / 1000] * 4, cpu=0.04)
+        for size in sizes
+        for case in versus.CASES
+    }
+    return versus.render(args, "SQLite", sizes, series, {1_000: 10, 20_000: 200}, 3.0)
+
+
+def test_the_verdict_names_the_rows_behind_kanboard():
+    text, raw = _render({"html_list": 14.0, "html_search": 12.0, "json_search": 4.0, "create": 8})
+    assert "**not met** (HTML search behind)" in text
+    assert "quoted from issue 15" in text
+    assert raw["results"]["create:1000"]["app_cpu_ms"] == pytest.approx(10.0)
+    text, _ = _render({"html_list": 14.0, "html_search": 9.0, "json_search": 4.0, "create": 8})
+    assert "on every row (issue 15): met" in text
+
+
+def test_the_project_rows_are_measured_by_default():
+    args = _parse(ratios)
+    assert set(ratios.PROJECT_ENDPOINTS) <= set(args.endpoints)
+    assert set(args.endpoints) <= set(ratios.LABELS)
+    args = _parse(data)
+    assert (args.project_sizes, args.project_members) == ("1000,20000", 50)
+
+
+@pytest.mark.django_db
+def test_the_shared_project_is_read_by_an_editor_who_joined_by_invitation():
+    from bench.seed import shared_project
+    from projects.models import Membership, Role
+    from tasks.models import Task
+    from tasks.permissions import visible_tasks
+
+    project, member = shared_project("shared", tasks=25, members=4)
+    roles = dict(Membership.objects.filter(project=project).values_list("user_id", "role"))
+    assert len(roles) == 4
+    assert roles[member.pk] == Role.EDITOR
+    assert project.created_by_id != member.pk
+    tasks = Task.objects.filter(project=project)
+    assert tasks.count() == 25
+    assert not tasks.filter(column_id__isnull=True).exists()
+    assert tasks.values("owner_id").distinct().count() == 4
+    assert visible_tasks(member).filter(project=project).count() == 25
+    assert shared_project("shared", tasks=25, members=4) == (project, member)  # reused
