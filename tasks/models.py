@@ -137,6 +137,13 @@ class Task(models.Model):
             models.Index(fields=["status", "completed_at"], name="tf_task_status_completed"),
             # The board reads each column in card order with (position, id) keysets.
             models.Index(fields=["column", "position", "id"], name="tf_task_column_pos"),
+            # The board's card pages filter on the project too (the permission scope):
+            # PostgreSQL multiplies the two selectivities, guesses a few hundred rows for
+            # a column of 5,000 and sorts them all on tf_task_proj_column; this index
+            # answers project, column and card order in one range read, whatever the guess.
+            models.Index(
+                fields=["project", "column", "position", "id"], name="tf_task_proj_column_pos"
+            ),
             # The board's per-column counts (an index-only scan, grouped in index order,
             # live tasks only) and its check for unplaced tasks (column IS NULL): without
             # it both read every task row of the project (bench board: 20,000 tasks cost
