@@ -14,8 +14,9 @@ from taskflow.middleware import is_unavailable_error
 from tests.production import ROOT, production_env
 
 # Loaded on first use only: pymongo where MongoDB is the database (taskflow.apps),
-# markdown-it on the first rendered description, icalendar on the first feed.
-DEFERRED = ("pymongo", "markdown_it", "icalendar")
+# markdown-it on the first rendered description, icalendar on the first feed, the
+# Sentry SDK with SENTRY_DSN (taskflow.sentry.init).
+DEFERRED = ("pymongo", "markdown_it", "icalendar", "sentry_sdk")
 
 
 def test_a_sql_worker_starts_without_the_deferred_libraries(tmp_path):
