@@ -9,19 +9,23 @@ is an all-day event (DTSTART/DTEND as dates). A repeating task carries its RRULE
 WKST from the user's week start; for "repeat from completion" the later dates are a
 projection that assumes the task is done on its due date. UIDs are the task ids (the
 next occurrence of a repeating task is a new task with its own UID).
+icalendar is imported when a feed is built, not at start-up (the URLconf imports this
+module through the views): few requests are feeds, and it costs every worker's boot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
-from icalendar import Calendar, Event, vRecur
 
 from accounts.preferences import WeekStart, zone_for
 from tasks.models import Priority, Task
+
+if TYPE_CHECKING:
+    from icalendar import vRecur
 
 PRODID = "-//TaskFlow//Calendar feed//EN"
 UID_DOMAIN = "taskflow"
@@ -36,6 +40,8 @@ def task_uid(task: Task) -> str:
 
 
 def _rrule(task: Task, user: Any, start: datetime | None) -> vRecur:
+    from icalendar import vRecur
+
     parts = dict(chunk.split("=", 1) for chunk in task.repeat.split(";"))
     if "UNTIL" in parts:
         until = datetime.strptime(parts["UNTIL"][:8], "%Y%m%d").date()
@@ -52,6 +58,8 @@ def _rrule(task: Task, user: Any, start: datetime | None) -> vRecur:
 
 def build_feed(*, user: Any, tasks: Iterable[Task], name: str, task_url: Any) -> bytes:
     """The feed as bytes. ``task_url(task)`` gives each task's absolute page URL."""
+    from icalendar import Calendar, Event
+
     zone = zone_for(user)
     calendar = Calendar()
     calendar.add("prodid", PRODID)

@@ -26,7 +26,6 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import Counter, Histogram, multiprocess
-from pymongo import monitoring
 
 from taskflow.client_ip import client_ip
 
@@ -109,24 +108,12 @@ def count_mongo_commands() -> Iterator[CommandCount]:
         _mongo_commands.reset(token)
 
 
-class MongoCommandTimer(monitoring.CommandListener):
-    """MongoDB's backend runs no SQL, so Django's execute wrappers never see its queries;
-    pymongo's command monitoring does, on every client created after registration."""
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        counter = _mongo_commands.get()
-        if counter is not None:
-            counter.count += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        observe_db_query("mongodb", event.duration_micros / 1_000_000)
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        observe_db_query("mongodb", event.duration_micros / 1_000_000)
-
-
-# Registered at import, before the first request opens the MongoDB client.
-monitoring.register(MongoCommandTimer())
+def note_mongo_command() -> None:
+    """Count one MongoDB command against the request running in this thread, if any
+    (taskflow.mongo_metrics calls it from pymongo's command monitoring)."""
+    counter = _mongo_commands.get()
+    if counter is not None:
+        counter.count += 1
 
 
 def _on_logged_in(sender: object, request: HttpRequest | None = None, **_: object) -> None:

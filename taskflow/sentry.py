@@ -18,12 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import sentry_sdk
 import structlog
 from django.conf import settings
 from django.http import HttpRequest
-from sentry_sdk.integrations.django import DjangoIntegration
-from sentry_sdk.integrations.logging import LoggingIntegration
 
 from taskflow.scrub import scrub
 
@@ -96,6 +93,12 @@ def init(
     include_local_variables: bool = False,
     transport: Any = None,
 ) -> None:
+    # Imported here, not at the top: the page context processor below imports this
+    # module on every worker, and without SENTRY_DSN nothing needs the SDK (~10 MB).
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.logging import LoggingIntegration
+
     options: dict[str, Any] = {}
     if transport is not None:
         options["transport"] = transport

@@ -9,7 +9,8 @@ from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
 from taskflow.cache_metrics import TimedCacheMixin
-from taskflow.metrics import MongoCommandTimer, count_mongo_commands
+from taskflow.metrics import count_mongo_commands
+from taskflow.mongo_metrics import MongoCommandTimer
 
 pytestmark = pytest.mark.django_db
 
