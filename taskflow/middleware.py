@@ -1,4 +1,5 @@
-"""Turn "the database is unreachable" into a 503 with a reason, never a 500."""
+"""Turn "the database is unreachable" into a 503 with a reason, never a 500; and
+Django's message middleware without its per-request setup when no message is used."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import logging
 import sys
 from collections.abc import Callable
 
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject, empty
 
 logger = logging.getLogger("taskflow.availability")
 
@@ -57,3 +61,20 @@ class DatabaseUnavailableMiddleware:
             response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = "5"
         return response
+
+
+class LazyMessageMiddleware(MessageMiddleware):
+    """Django's MessageMiddleware, building the message storage on first use.
+
+    Its storage reads the session and a signed cookie's setup on every request; API
+    requests and most pages never touch it. Untouched storage has nothing to save (its
+    update() stores only messages read or added), so the response is the same."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        request._messages = SimpleLazyObject(lambda: default_storage(request))  # type: ignore[attr-defined]
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        messages = getattr(request, "_messages", None)
+        if isinstance(messages, SimpleLazyObject) and messages._wrapped is empty:
+            return response
+        return super().process_response(request, response)

@@ -18,6 +18,7 @@ a production error page is our own template under the unchanged policy.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from django.conf import settings
@@ -34,9 +35,22 @@ def build_policy(path: str, *, debug_page: bool = False) -> str:
     """The policy for a request path (pure function: easy to test and to reason about).
 
     ``debug_page``: the response is one of Django's DEBUG technical error pages."""
-    relaxed = path.startswith(RELAXED_PREFIXES)
-    script_src = ["'self'", *getattr(settings, "CSP_EXTRA_SCRIPT_SRC", [])]
-    connect_src = ["'self'", *getattr(settings, "CSP_EXTRA_CONNECT_SRC", [])]
+    return _policy(
+        path.startswith(RELAXED_PREFIXES),
+        debug_page,
+        tuple(getattr(settings, "CSP_EXTRA_SCRIPT_SRC", ())),
+        tuple(getattr(settings, "CSP_EXTRA_CONNECT_SRC", ())),
+    )
+
+
+# Every response gets a policy; there are a handful of distinct ones per process, so
+# each is joined once (keyed by the settings it reads: tests override them).
+@functools.lru_cache(maxsize=32)
+def _policy(
+    relaxed: bool, debug_page: bool, extra_script: tuple[str, ...], extra_connect: tuple[str, ...]
+) -> str:
+    script_src = ["'self'", *extra_script]
+    connect_src = ["'self'", *extra_connect]
     style_src = ["'self'", "'unsafe-inline'"] if relaxed or debug_page else ["'self'"]
     if debug_page:
         script_src.append("'unsafe-inline'")  # the 500 page's frame and copy/paste toggles

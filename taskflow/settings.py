@@ -120,7 +120,8 @@ MIDDLEWARE = [
     "accounts.login_sessions.LoginSessionMiddleware",
     # "Today" and "overdue" in the signed-in user's zone (accounts/preferences.py).
     "accounts.middleware.UserTimezoneMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's MessageMiddleware, its storage built only when a message is used.
+    "taskflow.middleware.LazyMessageMiddleware",
     # allauth's request context (its stages, rate limits and flows read it).
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -48,14 +48,38 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-class _NoFiltersForm:
-    """Stands in for the form when a request names no filter: nothing to validate."""
+class _CleanedForm:
+    """Stands in for the form when __init__ already validated what the request named
+    (nothing, or a valid lone search and ordering): nothing left to validate."""
 
     errors = ErrorDict()
-    cleaned_data: dict[str, Any] = {}
+
+    def __init__(self, cleaned_data: dict[str, Any]) -> None:
+        self.cleaned_data = cleaned_data
 
     def is_valid(self) -> bool:
         return True
+
+
+# The form fields django-filter builds for ``search`` and ``ordering`` (CharFilter,
+# ChoiceFilter: required=False), built once: they keep no state between clean() calls.
+_SEARCH_FIELD = forms.CharField(max_length=SEARCH_MAX, required=False)
+_ORDERINGS = frozenset(f for f, _ in ORDERING_CHOICES)
+# The filters a request may name and still skip django-filter's form.
+_FAST_NAMES = frozenset({"search", "ordering"})
+
+
+def _clean_fast(data: Any) -> dict[str, Any] | None:
+    """The cleaned search and ordering when both are valid, else None: an invalid value
+    takes the full form path, which writes the error (one wording for both paths)."""
+    ordering = data.get("ordering") or ""
+    if ordering and ordering not in _ORDERINGS:
+        return None
+    try:
+        search = _SEARCH_FIELD.clean(data.get("search"))
+    except forms.ValidationError:
+        return None
+    return {"search": search, "ordering": ordering}
 
 
 # Below this many tasks over a user's projects, sorting them all costs less than
@@ -101,16 +125,19 @@ class TaskFilter(django_filters.FilterSet):
         request: Any = None,
         prefix: str | None = None,
     ) -> None:
-        # Most list requests carry no filter at all. FilterSet.__init__ deep-copies every
-        # declared filter and is_valid() builds and cleans a form: ~10% of a list
-        # request, for a queryset that ends up unchanged. Skip both then.
-        self._no_filters = (
-            data is not None
-            and queryset is not None
-            and prefix is None
-            and not any(name in data for name in self.base_filters)
-        )
-        if not self._no_filters:
+        # Most list requests carry no filter at all, and most searches only a search
+        # (and maybe an ordering). FilterSet.__init__ deep-copies every declared filter
+        # and is_valid() builds and cleans a form: ~10% of a list request, ~20% of a
+        # search. Validate those two here then, with the same fields.
+        cleaned = None
+        if data is not None and queryset is not None and prefix is None:
+            named = {name for name in self.base_filters if name in data}
+            if not named:
+                cleaned = {}
+            elif named <= _FAST_NAMES:
+                cleaned = _clean_fast(data)
+        self._no_filters = cleaned is not None
+        if cleaned is None:
             super().__init__(data, queryset, request=request, prefix=prefix)
             return
         self.is_bound = True
@@ -118,8 +145,12 @@ class TaskFilter(django_filters.FilterSet):
         self.queryset = queryset
         self.request = request
         self.form_prefix = prefix
-        self._form = _NoFiltersForm()
-        self._qs = queryset.all()
+        self._form = _CleanedForm(cleaned)
+        search = cleaned.get("search")
+        # As FilterSet.filter_queryset: a method filter skips an empty value.
+        self._qs = (
+            self.filter_search(queryset.all(), "search", search) if search else queryset.all()
+        )
 
     def __getattr__(self, name: str) -> Any:
         # Only reached when __init__ skipped building the per-instance filters.
