@@ -38,7 +38,7 @@ NOT_IN_ALL = {"abhtml"}
 # orderings on the kept PostgreSQL cluster; their other halves are run by hand.
 ALL_EXTRA = {
     "ratios": ["--rounds", "2", "--seconds", "2"],
-    "data": ["--pg-data", "var/bench/pgdata", "--repeat", "15"],
+    "data": ["--pg-data", "var/bench/pgdata", "--total", "300000", "--repeat", "15"],
     "capacity": ["--seconds", "10"],
     "mix": ["--seconds", "20"],
     "profile": ["--requests", "100"],
