@@ -234,3 +234,18 @@ def test_embedded_mode_never_trusts_the_in_process_cache(settings, db):
     client = client_for(owner)
     assert listed(client) == (["Plan"], 0)  # the plain id query, not the cached read
     assert membership_cache.rows(owner) is None
+
+
+def test_a_warm_page_reads_no_membership(team):
+    """The switcher and the list's project ids of an HTML page both come from the entry
+    (the page query keeps its membership subquery, which is not a read of its own)."""
+    owner, _, _ = team
+    browser = Client()
+    browser.force_login(owner)
+    browser.get("/tasks/")
+    with CaptureQueriesContext(connection) as queries:
+        page = browser.get("/tasks/")
+    assert page.status_code == 200
+    assert "Launch" in page.content.decode()
+    reads = ('SELECT "projects_membership"', 'SELECT "projects_project"')
+    assert not [q for q in queries if q["sql"].startswith(reads)]
