@@ -40,6 +40,10 @@ from django.db import transaction
 from taskflow.ids import new_id
 
 ENTRY_TTL = 60
+# A user in more projects is served by the queries (the switcher's reads at most
+# SWITCHER_MAX rows): an entry that large would cost more to fetch and unpickle on every
+# request than it saves. Their entry says so, so that they are not read each time.
+ROWS_MAX = 500
 
 
 class MembershipRow(NamedTuple):
@@ -67,7 +71,8 @@ def entry_key(user_id: Any) -> str:
 
 def rows(user: Any) -> list[MembershipRow] | None:
     """Every membership of ``user`` (authenticated) with its project's switcher fields,
-    unordered; None without a shared cache (the caller queries the database)."""
+    unordered; None without a shared cache or above ``ROWS_MAX`` memberships (the
+    caller queries the database)."""
     if not settings.CACHE_IS_SHARED:
         return None
     user_id = str(user.pk)
@@ -76,21 +81,24 @@ def rows(user: Any) -> list[MembershipRow] | None:
     if version is not None:
         entry = found.get(entry_key(user_id))
         if isinstance(entry, tuple) and len(entry) == 3 and entry[:2] == (version, FIELDS):
-            return [MembershipRow(*row) for row in entry[2]]
+            return None if entry[2] is None else [MembershipRow(*row) for row in entry[2]]
     else:
         # add() keeps a version another instance created a moment ago.
         cache.add(version_key(user_id), new_id(), timeout=None)
         version = cache.get(version_key(user_id))
     read = _read(user_id)
+    too_many = len(read) > ROWS_MAX
     if version is not None:
-        cache.set(entry_key(user_id), (version, FIELDS, tuple(read)), timeout=ENTRY_TTL)
-    return [MembershipRow(*row) for row in read]
+        stored = None if too_many else tuple(read)
+        cache.set(entry_key(user_id), (version, FIELDS, stored), timeout=ENTRY_TTL)
+    return None if too_many else [MembershipRow(*row) for row in read]
 
 
 def _read(user_id: str) -> list[tuple[Any, ...]]:
     from projects.models import Membership
 
-    return list(Membership.objects.filter(user_id=user_id).values_list(*FIELDS))
+    read = Membership.objects.filter(user_id=user_id).order_by().values_list(*FIELDS)
+    return list(read[: ROWS_MAX + 1])
 
 
 def changed(user_ids: Iterable[Any]) -> None:

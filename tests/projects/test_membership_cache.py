@@ -249,3 +249,13 @@ def test_a_warm_page_reads_no_membership(team):
     assert "Launch" in page.content.decode()
     reads = ('SELECT "projects_membership"', 'SELECT "projects_project"')
     assert not [q for q in queries if q["sql"].startswith(reads)]
+
+
+def test_a_user_in_very_many_projects_is_served_by_the_queries(team, monkeypatch):
+    owner, _, _ = team
+    monkeypatch.setattr(membership_cache, "ROWS_MAX", 1)  # the Inbox and Launch: 2
+    client = client_for(owner)
+    assert listed(client) == (["Secret plan"], 1)
+    assert listed(client) == (["Secret plan"], 0)  # the entry says "too many"...
+    assert membership_cache.rows(owner) is None  # ...and the id query answers
+    assert "Launch" in switcher(owner)
