@@ -18,3 +18,18 @@ class ProjectsConfig(AppConfig):
         data.register_exporter("memberships", account_data.export_memberships)
         data.register_deletion_guard(account_data.deletion_guard)
         data.register_eraser("projects", account_data.erase_user)
+
+        # Every save and delete of a membership or project: the cached memberships of
+        # the users concerned are stale (projects.membership_cache; updates are caught
+        # by the querysets in projects.models).
+        from django.db.models.signals import post_delete, post_save, pre_save
+
+        from projects import membership_cache as cached
+        from projects.models import Membership, Project
+
+        pre_save.connect(cached.on_membership_saving, sender=Membership, dispatch_uid="pm.saving")
+        post_save.connect(cached.on_membership_written, sender=Membership, dispatch_uid="pm.saved")
+        post_delete.connect(
+            cached.on_membership_written, sender=Membership, dispatch_uid="pm.deleted"
+        )
+        post_save.connect(cached.on_project_saved, sender=Project, dispatch_uid="pm.project")

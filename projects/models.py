@@ -8,10 +8,13 @@ deleted.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from projects import membership_cache
 from taskflow.ids import new_id
 
 NAME_MAX = 100
@@ -33,6 +36,35 @@ RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.ADMIN: 3, Role.OWNER: 4}
 def roles_at_least(role: str) -> list[str]:
     """Every role ranked at or above ``role`` (for ``role__in`` filters)."""
     return [name for name, rank in RANK.items() if rank >= RANK[Role(role)]]
+
+
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def update(self, **kwargs: Any) -> int:
+        # save() and delete() send signals; an update() does not, and the members'
+        # cached switcher rows (projects.membership_cache) must hear of a rename or an
+        # archive. Other fields are not cached: no query for them.
+        if not membership_cache.PROJECT_FIELDS.intersection(kwargs):
+            return super().update(**kwargs)
+        ids = list(self.values_list("pk", flat=True))
+        count = super().update(**kwargs)
+        membership_cache.projects_changed(ids)
+        return count
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    # save() and delete() (cascades included) send signals; these do not, and the
+    # users' cached memberships (projects.membership_cache) must hear of every write.
+    def update(self, **kwargs: Any) -> int:
+        users = set(self.values_list("user_id", flat=True))
+        count = super().update(**kwargs)
+        moved_to = kwargs.get("user_id", kwargs.get("user"))
+        membership_cache.changed([*users, getattr(moved_to, "pk", moved_to)])
+        return count
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Membership]:
+        created = super().bulk_create(objs, *args, **kwargs)
+        membership_cache.changed(m.user_id for m in created)
+        return created
 
 
 class Project(models.Model):
@@ -61,6 +93,8 @@ class Project(models.Model):
     archived = models.BooleanField(default=False)
     # Incremented by every write; the ETag and the guard of conditional updates.
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -92,6 +126,8 @@ class Membership(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

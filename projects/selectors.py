@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import normalize_email
-from projects import roles
+from projects import membership_cache, roles
 from projects.models import Invitation, Membership, Project
 
 
@@ -46,7 +46,11 @@ SWITCHER_MAX = 50
 def switcher_projects(user: Any) -> list[Project]:
     """The user's projects for the switcher on every page: the Inbox first, then by
     name, each with ``my_role`` (one query; sorted here because NULLS ordering of
-    ``inbox_owner`` differs between backends)."""
+    ``inbox_owner`` differs between backends). With a shared cache no query: the
+    user's cached memberships (``membership_cache``) hold the switcher's fields."""
+    cached = membership_cache.rows(user)
+    if cached is not None:
+        return _switcher_from(cached)
     rows = list(
         my_projects(user)
         .filter(archived=False)
@@ -54,6 +58,22 @@ def switcher_projects(user: Any) -> list[Project]:
         .order_by("name", "id")[:SWITCHER_MAX]
     )
     return sorted(rows, key=lambda p: (not p.is_inbox, p.name.casefold()))
+
+
+_SWITCHER_FIELDS = ("id", "name", "inbox_owner_id", "archived")
+
+
+def _switcher_from(cached: list[membership_cache.MembershipRow]) -> list[Project]:
+    """``switcher_projects`` from cached rows: the same choice (the first SWITCHER_MAX
+    unarchived by name and id), order and deferred instances as the query's."""
+    live = sorted((r for r in cached if not r.archived), key=lambda r: (r.name, r.project_id))
+    projects = []
+    for row in live[:SWITCHER_MAX]:
+        values = (row.project_id, row.name, row.inbox_owner_id, row.archived)
+        project = Project.from_db(Project.objects.db, _SWITCHER_FIELDS, values)
+        project.my_role = row.role
+        projects.append(project)
+    return sorted(projects, key=lambda p: (not p.is_inbox, p.name.casefold()))
 
 
 def editable_projects(user: Any) -> QuerySet[Project]:

@@ -35,7 +35,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from projects import roles
+from projects import membership_cache, roles
 from projects.models import Project, Role
 from taskflow.ids import is_valid_id
 from tasks.exceptions import TaskPermissionDenied
@@ -70,10 +70,14 @@ LISTED_PROJECTS_MAX = 50
 
 def member_project_id_list(user: Any) -> list[str]:
     """The ids of the projects where ``user`` is a member, read now (one small indexed
-    read, a row per project), sorted: for ``in_member_projects`` and the keys of cached
-    list totals (``selectors.list_count``)."""
+    read, a row per project; with a shared cache no query: ``projects.membership_cache``),
+    sorted: for ``in_member_projects`` and the keys of cached list totals
+    (``selectors.list_count``)."""
     if not _is_user(user):
         return []
+    cached = membership_cache.rows(user)
+    if cached is not None:
+        return sorted(row.project_id for row in cached)
     return sorted(
         str(pk) for pk in roles.member_project_ids(user).values_list("project_id", flat=True)
     )

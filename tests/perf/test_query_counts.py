@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tasks import services
+from tests.backends.conftest import redis_caches
+from tests.conftest import client_for
 from tests.factories import TaskFactory
 
 # Authentication: the user row and the revocation check (a query without a shared cache).
@@ -17,7 +20,8 @@ AUTH = 2
 SEARCH = 1 if connection.vendor == "mongodb" else 0
 # A list over all of the user's projects reads their ids first, so that the page query
 # names them and a one-project user's page is an index range read, not a sort of every
-# visible row (tasks.permissions.in_member_projects); a search does not.
+# visible row (tasks.permissions.in_member_projects); a search does not. With a warm
+# shared cache the ids come from it (projects.membership_cache): below.
 PROJECTS = 1
 
 
@@ -77,3 +81,29 @@ def test_task_detail_is_one_query_after_authentication(
     with django_assert_max_num_queries(AUTH + 1):
         response = api_client.get(f"/api/tasks/{task.pk}/")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        # authentication, the project ids and the task total all from Redis: the page
+        ("/api/tasks/", 1),
+        ("/api/tasks/?search=task&priority=medium", 1 + SEARCH),
+        ("/api/tasks/?page=1&page_size=5", 2),  # + the total count
+    ],
+)
+def test_a_list_with_a_warm_shared_cache_is_its_page_query(
+    settings, redis_server, user, rows, url, queries
+):
+    # Counted after a warm-up request, as a busy instance serves them: the first request
+    # of a token and of a version fills the user row, memberships and list total.
+    settings.CACHES = redis_caches(redis_server.url)
+    settings.CACHE_IS_SHARED = True
+    _tasks(user, rows)
+    client = client_for(user)
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(captured) == queries, [q["sql"] for q in captured]
