@@ -123,7 +123,9 @@ def measure(args: argparse.Namespace) -> None:
         paths = [path.format(inbox=inbox_id_of(user)) for path in args.paths]
         trees = [
             Tree(f"A ({args.base})", _export(args.base, Path(tmp)), env),
-            Tree("B (this tree)", ROOT, env),
+            Tree(f"B ({args.against})", _export(args.against, Path(tmp)), env)
+            if args.against
+            else Tree("B (this tree)", ROOT, env),
         ]
         try:
             for path in paths:
@@ -173,6 +175,7 @@ def measure(args: argparse.Namespace) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base", default="HEAD", help="commit A (default HEAD)")
+    parser.add_argument("--against", help="commit B (default: this working tree)")
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--tasks", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=6)
