@@ -9,6 +9,7 @@ authenticator, so no view's permission classes can forget them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection
 from typing import Any
 
@@ -23,8 +24,10 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import Token
+from rest_framework_simplejwt.utils import aware_utcnow
 
 from accounts import login_sessions, personal_tokens, revocation, user_cache
 from accounts.models import ApiToken, LoginSession
@@ -33,6 +36,13 @@ from accounts.tokens import SESSION_CLAIM, TokenRejected, check_token_state
 from taskflow.client_ip import client_ip
 
 ALL_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
+
+# Access tokens this process has verified: raw token -> (token class, claims). A client
+# sends the same token for minutes; its signature and claims cannot change, so they are
+# checked once (about a fifth of the authentication's CPU). The key is the whole raw
+# token, signature included: any other bytes are verified in full. Cleared when full.
+_VERIFIED: dict[bytes, tuple[type[Token], dict[str, Any]]] = {}
+VERIFIED_TOKENS_KEPT = 1024
 
 
 class RevocableJWTAuthentication(JWTAuthentication):
@@ -66,6 +76,31 @@ class RevocableJWTAuthentication(JWTAuthentication):
 
     def get_user(self, validated_token: Any) -> Any:
         return self._user(validated_token, self._cached_state(validated_token))
+
+    def get_validated_token(self, raw_token: bytes) -> Token:
+        """simplejwt's, its signature check done once per raw token (``_VERIFIED``).
+        The time-bound checks run on every request: a token not yet valid goes through
+        simplejwt's full check, and an expired one gets its error from there too."""
+        known = _VERIFIED.get(raw_token)
+        if known is not None:
+            token_class, claims = known
+            token = token_class.__new__(token_class)
+            token.token = raw_token  # type: ignore[assignment]
+            token.current_time = aware_utcnow()
+            token.payload = dict(claims)
+            now = time.time()
+            if claims.get("iat", 0) <= now and claims.get("nbf", 0) <= now:
+                try:
+                    token.verify()  # expiry, id and type, as simplejwt checks them
+                    return token
+                except TokenError:
+                    pass
+            _VERIFIED.pop(raw_token, None)
+        token = super().get_validated_token(raw_token)
+        if len(_VERIFIED) >= VERIFIED_TOKENS_KEPT:
+            _VERIFIED.clear()
+        _VERIFIED[raw_token] = (type(token), dict(token.payload))
+        return token
 
     def _cached_state(self, token: Any) -> dict[str, Any]:
         if not settings.CACHE_IS_SHARED:

@@ -2,7 +2,9 @@
 one run. Each tree serves in its own Django process (same PostgreSQL, Redis and
 seeded user); the driver alternates slices of requests between them and sums each
 process's CPU time, so both see the same machine load. Also checks that both trees
-send the same markup (CSRF tokens aside)."""
+send the same markup (CSRF tokens aside) and the same headers (the request id aside).
+``--auth jwt``: the requests carry a bearer token and no cookie, as an API client's
+do (for API paths: ``--auth jwt --paths /api/tasks/ /api/tasks/stats/``)."""
 
 from __future__ import annotations
 
@@ -37,13 +39,19 @@ import django
 django.setup()
 from django.contrib.auth import get_user_model
 from django.test import Client
-client = Client()
-client.force_login(get_user_model().objects.get(pk=os.environ["AB_USER"]))
+user = get_user_model().objects.get(pk=os.environ["AB_USER"])
+if os.environ.get("AB_AUTH") == "jwt":
+    from accounts.tokens import issue_tokens
+    client = Client(HTTP_AUTHORIZATION="Bearer " + issue_tokens(user)["access"])
+else:
+    client = Client()
+    client.force_login(user)
 for line in sys.stdin:
     command, path, count = line.split()
     if command == "body":
         response = client.get(path)
-        sys.stdout.write(json.dumps({"status": response.status_code,
+        headers = sorted((k, v) for k, v in response.items() if k != "X-Request-ID")
+        sys.stdout.write(json.dumps({"status": response.status_code, "headers": headers,
                                      "body": response.content.decode()}) + "\n")
         sys.stdout.flush()
         continue
@@ -111,17 +119,25 @@ def measure(args: argparse.Namespace) -> None:
         # Tags and assignees on half the tasks: every cell of a row has something to show.
         (user,) = make_users(1, "abhtml")
         make_tasks(user.pk, args.tasks, card_details=True)
-        env = {**stack_.env, "AB_USER": str(user.pk)}
+        env = {**stack_.env, "AB_USER": str(user.pk), "AB_AUTH": args.auth}
         paths = [path.format(inbox=inbox_id_of(user)) for path in args.paths]
         trees = [
             Tree(f"A ({args.base})", _export(args.base, Path(tmp)), env),
-            Tree("B (this tree)", ROOT, env),
+            Tree(f"B ({args.against})", _export(args.against, Path(tmp)), env)
+            if args.against
+            else Tree("B (this tree)", ROOT, env),
         ]
         try:
             for path in paths:
                 a, b = (tree.ask("body", path) for tree in trees)
                 same = _TOKEN.sub(r"\1\2", a["body"]) == _TOKEN.sub(r"\1\2", b["body"])
-                print(f"{path}: status {a['status']}/{b['status']}, markup identical: {same}")
+                headers = a["headers"] == b["headers"]
+                print(
+                    f"{path}: status {a['status']}/{b['status']}, markup identical: {same}, "
+                    f"headers identical: {headers}"
+                )
+                if not headers:
+                    print(f"  A: {a['headers']}\n  B: {b['headers']}")
                 if not same and args.dump:
                     slug = re.sub(r"\W+", "_", path)
                     for tree, answer in zip(trees, (a, b), strict=True):
@@ -131,9 +147,9 @@ def measure(args: argparse.Namespace) -> None:
                     tree.ask("time", path, args.warmup)
             totals = {(t.name, p): [0.0, 0.0] for t in trees for p in paths}
             started = time.monotonic()
-            for _ in range(args.rounds):
+            for round_ in range(args.rounds):
                 for path in paths:
-                    for tree in trees:
+                    for tree in trees if round_ % 2 == 0 else trees[::-1]:
                         answer = tree.ask("time", path, args.slice)
                         totals[tree.name, path][0] += answer["cpu"]
                         totals[tree.name, path][1] += answer["wall"]
@@ -144,7 +160,7 @@ def measure(args: argparse.Namespace) -> None:
     print(
         f"\n{machine()}; {stack_.description}; {args.tasks} tasks; "
         f"{args.rounds} rounds x {args.slice} requests per tree and path, alternating "
-        f"(A, B) per slice; {time.monotonic() - started:.0f} s"
+        f"which tree goes first; {args.auth} auth; {time.monotonic() - started:.0f} s"
     )
     print("| request | A CPU ms | B CPU ms | B/A CPU | A wall ms | B wall ms |")
     print("|---|---|---|---|---|---|")
@@ -159,6 +175,7 @@ def measure(args: argparse.Namespace) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base", default="HEAD", help="commit A (default HEAD)")
+    parser.add_argument("--against", help="commit B (default: this working tree)")
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--tasks", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=6)
@@ -166,4 +183,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--paths", nargs="+", default=DEFAULT_PATHS)
     parser.add_argument("--dump", help="a folder for both bodies when they differ")
+    parser.add_argument(
+        "--auth", choices=["session", "jwt"], default="session", help="how requests sign in"
+    )
     parser.set_defaults(run=measure)

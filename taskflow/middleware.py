@@ -1,11 +1,13 @@
-"""Turn "the database is unreachable" into a 503 with a reason, never a 500; and
-Django's message middleware without its per-request setup when no message is used."""
+"""Turn "the database is unreachable" into a 503 with a reason, never a 500;
+Django's message middleware without its per-request setup when no message is used;
+django-prometheus's per-view metrics without a label lookup per metric and request."""
 
 from __future__ import annotations
 
 import logging
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
@@ -13,6 +15,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject, empty
+from django_prometheus import middleware as prometheus
 
 logger = logging.getLogger("taskflow.availability")
 
@@ -78,3 +81,28 @@ class LazyMessageMiddleware(MessageMiddleware):
         if isinstance(messages, SimpleLazyObject) and messages._wrapped is empty:
             return response
         return super().process_response(request, response)
+
+
+class PrometheusAfterMiddleware(prometheus.PrometheusAfterMiddleware):
+    """django-prometheus's, with each metric's labelled child kept per label values.
+
+    ``labels()`` validates the values and takes the metric's lock on every call (about
+    ten per request); the child it returns for the same values is always the same
+    object, so keeping it changes no metric. The values are the ones the metrics
+    already keep (methods, view names, status codes, charsets, template and exception
+    names), so this holds no more keys than the metrics themselves."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._children: dict[tuple[Any, ...], Any] = {}
+
+    def label_metric(
+        self, metric: Any, request: HttpRequest, response: Any = None, **labels: Any
+    ) -> Any:
+        if not labels:
+            return metric
+        key = (metric, *labels.items())
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(**labels)
+        return child

@@ -22,7 +22,7 @@ from typing import Any
 
 import structlog
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django_structlog import signals
 from django_structlog.app_settings import app_settings
 from django_structlog.middlewares import RequestMiddleware
@@ -115,6 +115,23 @@ class RequestLogMiddleware(RequestMiddleware):
             path=request.path,
             user_agent=request.META.get("HTTP_USER_AGENT"),
         )
+
+    def handle_response(self, request: HttpRequest, response: HttpResponse) -> None:
+        """The finished line of an ordinary response, written here: django-structlog's
+        version sends a signal (one receiver, ``_on_finished``) and reads the whole log
+        context back for streaming only. Failures and streaming responses keep its path,
+        which the signal receivers below complete; the fields are the same either way."""
+        if hasattr(request, "_raised_exception") or isinstance(response, StreamingHttpResponse):
+            super().handle_response(request, response)
+            return
+        self.bind_user_id(request)
+        status = response.status_code
+        request_logger.log(
+            self._log_level_for_status_code(status),
+            "request_finished",
+            **_request_fields(request, status),
+        )
+        structlog.contextvars.clear_contextvars()
 
     @staticmethod
     def format_request(request: HttpRequest) -> str:

@@ -112,10 +112,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "taskflow.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's sessions and user lookup; a cookie-less token read of the API skips the
+    # session store (taskflow/middleware_browser.py).
+    "taskflow.middleware_browser.TokenAwareSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "taskflow.middleware_browser.TokenAwareAuthenticationMiddleware",
     # Ends a browser session revoked on another instance; keeps the sessions page fresh.
     "accounts.login_sessions.LoginSessionMiddleware",
     # "Today" and "overdue" in the signed-in user's zone (accounts/preferences.py).
@@ -128,7 +130,8 @@ MIDDLEWARE = [
     "taskflow.middleware.DatabaseUnavailableMiddleware",
     # A refused login on the admin's or the browsable API's login page: 429, not 500.
     "accounts.middleware.LoginRateLimitMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # django-prometheus's, its labelled children kept (taskflow.middleware).
+    "taskflow.middleware.PrometheusAfterMiddleware",
 ]
 
 # bench/urls.py adds a floor view for benchmarks without touching production routes.

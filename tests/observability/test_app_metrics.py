@@ -139,3 +139,20 @@ def test_mongo_commands_are_counted_per_request_and_timed():
     assert request_commands.count == 3
     assert timed.delta == 4
     assert total.delta == pytest.approx(0.01)
+
+
+def test_per_view_metrics_count_every_request(api_client):
+    # The after-middleware keeps labelled children (taskflow.middleware): each request
+    # must still move its own series, and a new status its own.
+    labels = {"view": "api:task-list", "method": "GET"}
+    ok = Sample("django_http_responses_total_by_status_view_method_total", status="200", **labels)
+    latency = Sample("django_http_requests_latency_seconds_by_view_method_count", **labels)
+    refused = Sample(
+        "django_http_responses_total_by_status_view_method_total", status="401", **labels
+    )
+
+    api_client.get("/api/tasks/")
+    api_client.get("/api/tasks/")
+    APIClient().get("/api/tasks/")
+
+    assert (ok.delta, latency.delta, refused.delta) == (2, 3, 1)
