@@ -299,7 +299,7 @@ class TaskViewSet(viewsets.GenericViewSet):
             fingerprint=services.request_fingerprint(data.validated_data) if key else "",
             **data.validated_data,
         )
-        response = Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+        response = Response(task_representation(task), status=status.HTTP_201_CREATED)
         response["Location"] = reverse("api:task-detail", kwargs={"pk": task.pk})
         if not created:
             response["Idempotent-Replayed"] = "true"
@@ -508,7 +508,7 @@ class TaskViewSet(viewsets.GenericViewSet):
         )
         if task is None:
             return Response(QuickAddPreviewSerializer(understood).data)
-        response = Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+        response = Response(task_representation(task), status=status.HTTP_201_CREATED)
         response["Location"] = reverse("api:task-detail", kwargs={"pk": task.pk})
         return _with_etag(response, task)
 
