@@ -214,6 +214,7 @@ def task_create(
     actor: Any,
     owner: Any = None,
     project_id: str | None = None,
+    project: Project | None = None,
     assignee_id: str | None = None,
     title: str,
     description: str = "",
@@ -230,13 +231,16 @@ def task_create(
     """Create a task for ``owner`` (default: the actor); returns (task, created).
 
     ``project_id`` comes from the caller's permission lookup (role >= editor, e.g.
-    ``projects.roles.get_project_for``); without it the task goes to the owner's Inbox.
+    ``projects.roles.get_project_for``), or ``project`` itself as that lookup loaded it
+    (the write path then reads nothing more about it); without either the task goes to
+    the owner's Inbox.
     Only the admin names another owner (an operator creating a task for a user).
     With an idempotency key, a repeat of the same request by the same actor returns
     the first task (created=False, no event) and a different request under the same
     key raises IdempotencyConflict.
     """
     owner = owner if owner is not None else actor
+    project_id = project.pk if project is not None else project_id
     if idempotency_key:
         existing = _find_by_idempotency_key(actor, idempotency_key)
         if existing is not None:
@@ -273,6 +277,8 @@ def task_create(
     else:
         task.project_id = project_id = project_id or inbox_id_of(owner)
         task.column_id, task.position = board.placement(project_id, task.status)
+        if project is not None:
+            task.project = project
     # One INSERT is atomic by itself; tag rows, or the savepoint that keeps an
     # enclosing transaction usable after a lost idempotency race, need a transaction.
     together = transaction.atomic() if task.tags or idempotency_key else contextlib.nullcontext()
@@ -334,7 +340,7 @@ def task_quick_add(
         return {**values, **understood}, None
     task, _ = task_create(
         actor=actor,
-        project_id=project.pk if project is not None else None,
+        project=project,
         assignee_id=assignee.pk if assignee is not None else None,
         **values,
     )
