@@ -84,10 +84,10 @@ def _export(commit: str, into: Path) -> Path:
 
 
 class Tree:
-    def __init__(self, name: str, path: Path, env: dict[str, str]) -> None:
+    def __init__(self, name: str, path: Path, env: dict[str, str], child: str = CHILD) -> None:
         self.name = name
         self.process = subprocess.Popen(
-            [sys.executable, "-c", CHILD],
+            [sys.executable, "-c", child],
             cwd=path,
             env={**env, "PYTHONPATH": str(path)},
             stdin=subprocess.PIPE,

@@ -17,6 +17,8 @@ def on_task_written(event: TaskEvent) -> None:
             return
     elif event.action != CREATED:
         return
+    if event.assignee_ids and all(a is None or a == event.actor_id for a in event.assignee_ids):
+        return  # no task was written with someone else as its assignee: nothing to read
     assigned = (
         Task.objects.filter(pk__in=list(event.task_ids), assignee_id__isnull=False)
         .exclude(assignee_id=event.actor_id)

@@ -289,17 +289,18 @@ class TaskViewSet(viewsets.GenericViewSet):
             raise ValidationError({IDEMPOTENCY_HEADER: "Must be 1-255 characters."})
         data = TaskSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        project = None
         if data.validated_data.get("project_id"):
-            data.validated_data["project_id"] = target_project_id(
-                request.user, data.validated_data["project_id"]
-            )
+            project = target_project(request.user, data.validated_data["project_id"])
+            data.validated_data["project_id"] = project.pk
         task, created = services.task_create(
             actor=request.user,
+            project=project,
             idempotency_key=key.strip() if key else None,
             fingerprint=services.request_fingerprint(data.validated_data) if key else "",
             **data.validated_data,
         )
-        response = Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+        response = Response(task_representation(task), status=status.HTTP_201_CREATED)
         response["Location"] = reverse("api:task-detail", kwargs={"pk": task.pk})
         if not created:
             response["Idempotent-Replayed"] = "true"
@@ -508,7 +509,7 @@ class TaskViewSet(viewsets.GenericViewSet):
         )
         if task is None:
             return Response(QuickAddPreviewSerializer(understood).data)
-        response = Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+        response = Response(task_representation(task), status=status.HTTP_201_CREATED)
         response["Location"] = reverse("api:task-detail", kwargs={"pk": task.pk})
         return _with_etag(response, task)
 

@@ -27,12 +27,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from projects.columns import first_column_of, get_column, project_columns
-from projects.models import Column
+from projects.models import Column, Project
 from taskflow.ids import is_valid_id
 from tasks import bulk, counters, events
 from tasks.exceptions import PreconditionFailed, WriteConflict
@@ -50,11 +50,33 @@ def _last_key(column_id: str, *, exclude: str | None = None) -> str | None:
     return query.order_by("-position", "-id").values_list("position", flat=True).first()
 
 
+def _first_with_last_key(columns: QuerySet[Column]) -> Column | None:
+    """The first of ``columns`` (board order) with ``last_key``, its last card's key (a
+    subquery: the column and its end in one read)."""
+    last = Task.objects.filter(column_id=OuterRef("pk")).order_by("-position", "-id")
+    annotated = columns.annotate(last_key=Subquery(last.values("position")[:1]))
+    return annotated.order_by("position", "id").first()
+
+
 def placement(project_id: str, status: str) -> tuple[str, str]:
     """(column id, position) for a task entering the board with ``status``: the end of
-    the first column of that category. Two queries."""
-    column = first_column_of(project_id, status)
-    return column.pk, key_between(_last_key(column.pk), None)
+    the first column of that category. One query (more only if the columns are missing)."""
+    column = _first_with_last_key(Column.objects.filter(project_id=project_id, category=status))
+    if column is None:
+        column = first_column_of(project_id, status)  # creates the columns, or raises
+        return column.pk, key_between(_last_key(column.pk), None)
+    return column.pk, key_between(column.last_key, None)
+
+
+def inbox_placement(owner_id: str, status: str) -> tuple[Project, str, str] | None:
+    """(Inbox, column id, position) for a new task in ``owner_id``'s Inbox, as
+    ``placement`` puts it, in one query; None if the Inbox or its columns are missing
+    (then ``projects.inbox.inbox_id_of`` and ``placement`` create them)."""
+    columns = Column.objects.filter(project__inbox_owner_id=owner_id, category=status)
+    column = _first_with_last_key(columns.select_related("project"))
+    if column is None:
+        return None
+    return column.project, column.pk, key_between(column.last_key, None)
 
 
 def key_after(key: str) -> str:

@@ -62,6 +62,9 @@ class TaskEvent:
     changes: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
     # The project of each task in ``task_ids`` (as written), in the same order.
     project_ids: tuple[str, ...] = ()
+    # The assignee of each task in ``task_ids`` (as written), in the same order: hooks
+    # that care about assignees skip their read when there are none.
+    assignee_ids: tuple[str | None, ...] = ()
 
 
 Hook = Callable[[TaskEvent], None]
@@ -109,7 +112,10 @@ def record_activity(event: TaskEvent) -> None:
         )
         for task_id, project_id in zip(event.task_ids, event.project_ids, strict=True)
     ]
-    if rows:
+    if len(rows) == 1:
+        # One INSERT; bulk_create would wrap it in a transaction (two more round trips).
+        rows[0].save(force_insert=True)
+    elif rows:
         Activity.objects.bulk_create(rows)
 
 
@@ -140,6 +146,7 @@ def task_written(
         scopes=permissions.task_scopes([*written, *before]),
         changes=dict(changes or {}),
         project_ids=tuple(task.project_id for task in written),
+        assignee_ids=tuple(task.assignee_id for task in written),
     )
     record_activity(event)
     stats_cache.bump(event.scopes)

@@ -246,14 +246,22 @@ def task_scopes(tasks: Iterable[Task]) -> frozenset[str]:
     project and the old assignee.
 
     ``project:<id>`` for project stats; ``user:<id>`` of the assignee and of the
-    Inbox's owner for "mine" (one query for the Inbox owners of these projects)."""
+    Inbox's owner for "mine" (one query for the Inbox owners of these projects, none
+    when every task carries its project as loaded, e.g. a new task in the Inbox)."""
     tasks = list(tasks)
     project_ids = {task.project_id for task in tasks}
     scopes = {project_scope(pid) for pid in project_ids}
     scopes |= {user_scope(task.assignee_id) for task in tasks if task.assignee_id}
-    if project_ids:
+    loaded = {
+        task.project_id: task.project.inbox_owner_id
+        for task in tasks
+        if Task.project.is_cached(task) and task.project.pk == task.project_id
+    }
+    scopes |= {user_scope(owner) for owner in loaded.values() if owner is not None}
+    unknown = project_ids - loaded.keys()
+    if unknown:
         owners = Project.objects.filter(
-            pk__in=list(project_ids), inbox_owner__isnull=False
+            pk__in=list(unknown), inbox_owner__isnull=False
         ).values_list("inbox_owner_id", flat=True)
         scopes |= {user_scope(owner) for owner in owners}
     return frozenset(scopes)

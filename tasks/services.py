@@ -173,9 +173,14 @@ def _sync_tags(task: Task, *, new: bool = False) -> None:
         for name in task.tags
         if name not in existing
     ]
-    if missing:
+    if missing and new:
+        # On SQL nobody else sees a task inserted in this transaction, so no race and no
+        # savepoint; on MongoDB (no transactions) a replay's repair may write them first.
+        with contextlib.suppress(IntegrityError):
+            TaskTag.objects.bulk_create(missing)
+    elif missing:
         # A concurrent writer may have added the same rows; what we wanted is there.
-        # The savepoint keeps task_create's enclosing transaction usable after one.
+        # The savepoint keeps an enclosing transaction usable after one.
         with contextlib.suppress(IntegrityError), transaction.atomic():
             TaskTag.objects.bulk_create(missing)
 
@@ -209,6 +214,7 @@ def task_create(
     actor: Any,
     owner: Any = None,
     project_id: str | None = None,
+    project: Project | None = None,
     assignee_id: str | None = None,
     title: str,
     description: str = "",
@@ -225,18 +231,22 @@ def task_create(
     """Create a task for ``owner`` (default: the actor); returns (task, created).
 
     ``project_id`` comes from the caller's permission lookup (role >= editor, e.g.
-    ``projects.roles.get_project_for``); without it the task goes to the owner's Inbox.
+    ``projects.roles.get_project_for``), or ``project`` itself as that lookup loaded it
+    (the write path then reads nothing more about it); without either the task goes to
+    the owner's Inbox.
     Only the admin names another owner (an operator creating a task for a user).
     With an idempotency key, a repeat of the same request by the same actor returns
     the first task (created=False, no event) and a different request under the same
     key raises IdempotencyConflict.
     """
     owner = owner if owner is not None else actor
+    project_id = project.pk if project is not None else project_id
     if idempotency_key:
         existing = _find_by_idempotency_key(actor, idempotency_key)
         if existing is not None:
             return _replay(existing, fingerprint), False
-    project_id = project_id or inbox_id_of(owner)
+    if not project_id and assignee_id is not None:
+        project_id = inbox_id_of(owner)  # the assignee is checked against it first
     _check_assignee(project_id, assignee_id)
     now = timezone.now()
     task = Task(
@@ -260,9 +270,20 @@ def task_create(
     _prepare(task)
     task.completed_at = _completed_at(None, task.status, None)
     # The end of the first column of its status (SPEC §8).
-    task.column_id, task.position = board.placement(project_id, task.status)
+    inbox = None if project_id else board.inbox_placement(owner.pk, task.status)
+    if inbox is not None:
+        # The Inbox as loaded: the write path reads its owner from it, not again.
+        task.project, task.column_id, task.position = inbox
+    else:
+        task.project_id = project_id = project_id or inbox_id_of(owner)
+        task.column_id, task.position = board.placement(project_id, task.status)
+        if project is not None:
+            task.project = project
+    # One INSERT is atomic by itself; tag rows, or the savepoint that keeps an
+    # enclosing transaction usable after a lost idempotency race, need a transaction.
+    together = transaction.atomic() if task.tags or idempotency_key else contextlib.nullcontext()
     try:
-        with transaction.atomic():
+        with together:
             task.save(force_insert=True)
             _sync_tags(task, new=True)
     except IntegrityError:
@@ -319,7 +340,7 @@ def task_quick_add(
         return {**values, **understood}, None
     task, _ = task_create(
         actor=actor,
-        project_id=project.pk if project is not None else None,
+        project=project,
         assignee_id=assignee.pk if assignee is not None else None,
         **values,
     )

@@ -46,3 +46,31 @@ def test_no_notification_for_yourself_unassigning_or_other_edits(team):
     )
     task_services.task_update(actor=ben, task=task, changes={"assignee_id": None})
     assert not Notification.objects.exists()
+
+
+def test_the_hook_reads_only_when_someone_else_was_written_as_assignee(
+    team, django_assert_num_queries
+):
+    from notifications import assignments
+    from tasks.events import CREATED, TaskEvent
+
+    owner, member, project = team
+    task, _ = task_services.task_create(actor=owner, project_id=project.pk, title="t")
+
+    def event(assignees):
+        return TaskEvent(
+            actor_id=owner.pk,
+            action=CREATED,
+            task_ids=(task.pk,),
+            scopes=frozenset(),
+            assignee_ids=assignees,
+        )
+
+    with django_assert_num_queries(0):
+        assignments.on_task_written(event((None,)))
+        assignments.on_task_written(event((owner.pk,)))
+    # Another assignee, or an event that does not say (assignee_ids empty): the read.
+    with django_assert_num_queries(1):
+        assignments.on_task_written(event((member.pk,)))
+    with django_assert_num_queries(1):
+        assignments.on_task_written(event(()))

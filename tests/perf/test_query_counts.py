@@ -107,3 +107,44 @@ def test_a_list_with_a_warm_shared_cache_is_its_page_query(
         response = client.get(url)
     assert response.status_code == 200
     assert len(captured) == queries, [q["sql"] for q in captured]
+
+
+# A create (tasks.services.task_create, the write path tasks.events.task_written): the
+# first column of its status in the Inbox, with that column's last key (one query), the
+# INSERT, one counter UPDATE per counted row (total, status, priority), the Activity
+# INSERT. A named project costs its membership lookup (the permission check) first.
+# Tags add their INSERT in a transaction with the task's (a savepoint here, inside the
+# test's transaction); an idempotency key adds its lookup and that savepoint.
+CREATE = 1 + 1 + 3 + 1
+MEMBERSHIP = 1
+SAVEPOINT = 0 if connection.vendor == "mongodb" else 2
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "queries"),
+    [
+        ({"title": "Plain"}, {}, AUTH + CREATE),
+        ({"title": "Tagged", "tags": ["home", "work"]}, {}, AUTH + CREATE + SAVEPOINT + 1),
+        ({"title": "Keyed"}, {"HTTP_IDEMPOTENCY_KEY": "k-1"}, AUTH + CREATE + SAVEPOINT + 1),
+        ({"title": "In a project", "project": "{project}"}, {}, AUTH + MEMBERSHIP + CREATE),
+    ],
+)
+def test_create_query_count(
+    api_client, user, body, headers, queries, django_assert_max_num_queries
+):
+    from projects import services as project_services
+    from tasks.models import Activity, TaskCount
+
+    project = project_services.project_create(actor=user, name="Work")
+    body = {k: (project.pk if v == "{project}" else v) for k, v in body.items()}
+    # The first task of a project creates its counter rows; the one measured adds to them.
+    api_client.post("/api/tasks/", {**body, "title": "First"}, format="json")
+    with django_assert_max_num_queries(queries):
+        response = api_client.post("/api/tasks/", body, format="json", **headers)
+    assert response.status_code == 201, response.content
+    task_id = response.json()["id"]
+    # All of the write path still happened.
+    assert Activity.objects.filter(task_id=task_id, action="created").count() == 1
+    project_id = response.json()["project"]
+    total = TaskCount.objects.get(project_id=project_id, holder="", kind="total", key="")
+    assert total.count == 2

@@ -125,3 +125,41 @@ def test_scopes_name_the_project_and_the_inbox_owner(user, other_user):
         f"user:{other_user.pk}",
     }
     assert permissions.user_scopes(user) == [f"user:{user.pk}"]
+
+
+def test_scopes_take_the_inbox_owner_from_a_loaded_project(
+    user, other_user, django_assert_num_queries
+):
+    from projects import services as project_services
+
+    shared = project_services.project_create(actor=user, name="Shared")
+    services.task_create(actor=user, title="first")  # the Inbox's columns exist from here
+    in_inbox, _ = services.task_create(actor=user, title="inbox")
+    in_shared, _ = services.task_create(actor=user, title="shared", project=shared)
+    theirs = TaskFactory(owner=other_user)
+    # The new tasks carry their projects as loaded: no query for them.
+    assert Task.project.is_cached(in_inbox)
+    assert Task.project.is_cached(in_shared)
+    with django_assert_num_queries(0):
+        loaded = permissions.task_scopes([in_inbox, in_shared])
+    # The same answer as the query gives for the same tasks read afresh.
+    fresh = list(Task.objects.filter(pk__in=[in_inbox.pk, in_shared.pk]))
+    assert (
+        loaded
+        == permissions.task_scopes(fresh)
+        == {
+            f"project:{inbox_id_of(user)}",
+            f"project:{shared.pk}",
+            f"user:{user.pk}",
+        }
+    )
+    # Mixed: only the tasks without a loaded project are looked up.
+    theirs = Task.objects.get(pk=theirs.pk)
+    with django_assert_num_queries(1):
+        mixed = permissions.task_scopes([in_inbox, theirs])
+    assert mixed == {
+        f"project:{inbox_id_of(user)}",
+        f"project:{inbox_id_of(other_user)}",
+        f"user:{user.pk}",
+        f"user:{other_user.pk}",
+    }
