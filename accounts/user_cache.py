@@ -1,6 +1,7 @@
-"""The user row of JWT requests, from the shared cache.
+"""The user row of JWT requests and browser sessions, from the shared cache.
 
-Every API request signed with a JWT needs the user's row (``is_active``, the token
+Every API request signed with a JWT, and every page of a signed-in browser session
+(``accounts.backends``: Django's ``get_user``), needs the user's row (``is_active``, the token
 generation, the time zone); reading it from the database was the largest part of
 authentication. With a shared cache (Redis) the row is cached, and correctness comes
 from the scheme of ``tasks.stats_cache``: each user has a version key, a row is stored
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 
 from taskflow.ids import new_id
 
@@ -53,6 +55,10 @@ def cache_keys(user_id: str) -> list[str]:
 # Never in the cache: a password hash has no business in Redis. A request that needs
 # it (a password check) loads it on first access, as Django does for deferred fields.
 UNCACHED_FIELDS = frozenset({"password"})
+# What a browser session is checked against instead (User.get_session_auth_hash): the
+# HMAC every session already stores (in this same cache: cached_db sessions), under a
+# tag of the secret it was made with, and the token generation it covers.
+SESSION_HASH_ATTR = "_cached_session_auth"
 
 
 @functools.cache
@@ -63,16 +69,36 @@ def _field_names() -> tuple[str, ...]:
     return tuple(f.attname for f in fields if f.attname not in UNCACHED_FIELDS)
 
 
+def secret_tag() -> str:
+    """Which SECRET_KEY a cached session hash was made with: after a rotation a
+    cached one no longer counts (Django then also tries SECRET_KEY_FALLBACKS)."""
+    key = settings.SECRET_KEY
+    tag = _SECRET_TAGS.get(key)
+    if tag is None:
+        tag = salted_hmac("taskflow.accounts.user_cache.secret", "", algorithm="sha256")
+        tag = _SECRET_TAGS[key] = tag.hexdigest()[:16]
+    return tag
+
+
+_SECRET_TAGS: dict[str, str] = {}
+
+
+def _session_hash(user: User) -> tuple[str, int, str]:
+    return (secret_tag(), user.token_generation, user.get_session_auth_hash())
+
+
 def _from_entry(entry: Any, version: Any) -> User | None:
     from accounts.models import User
 
     names = _field_names()
     # A row cached by another release (other columns) is a miss, not a half user.
-    if not (isinstance(entry, tuple) and len(entry) == 3 and entry[0] == version):
+    if not (isinstance(entry, tuple) and len(entry) == 4 and entry[0] == version):
         return None
     if entry[1] != names:
         return None
-    return User.from_db(User.objects.db, names, entry[2])
+    user = User.from_db(User.objects.db, names, entry[2])
+    setattr(user, SESSION_HASH_ATTR, entry[3])
+    return user
 
 
 def load(user_id: str, found: dict[str, Any] | None = None) -> User | None:
@@ -97,7 +123,8 @@ def load(user_id: str, found: dict[str, Any] | None = None) -> User | None:
     if user is not None and version is not None:
         names = _field_names()
         values = tuple(getattr(user, name) for name in names)
-        cache.set(row_key(user_id), (version, names, values), timeout=ROW_TTL)
+        entry = (version, names, values, _session_hash(user))
+        cache.set(row_key(user_id), entry, timeout=ROW_TTL)
     return user
 
 
