@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts import services, user_cache
@@ -47,7 +46,8 @@ def test_the_second_page_takes_the_user_and_its_session_hash_from_the_cache(shar
     assert user_reads(client) == (200, 1)
     assert user_reads(client) == (200, 0)  # no read of the password for the session hash
     entry = cache.get(user_cache.row_key(user.pk))
-    assert "password" not in entry[1] and user.password not in repr(entry)
+    assert "password" not in entry[1]
+    assert user.password not in repr(entry)
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,8 @@ def test_a_cached_row_does_not_outlive_the_session_end(shared, user, end):
     assert user_reads(client) == (200, 0)  # cached
     end(User.objects.get(pk=user.pk))
     response = client.get(PAGE)
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
 
 
 def test_changing_the_password_keeps_this_session_and_ends_the_others(shared, user):
