@@ -23,7 +23,9 @@ leaves a cached row alive at most ``ROW_TTL`` seconds.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -101,6 +103,24 @@ def _from_entry(entry: Any, version: Any) -> User | None:
     return user
 
 
+# (user id, found): keys a caller already read in its own batch, for a ``load`` it
+# cannot pass them to (Django's get_user asks the backend with the user id only).
+_PREFETCHED: ContextVar[tuple[str, dict[str, Any]] | None] = ContextVar(
+    "user_cache_prefetched", default=None
+)
+
+
+@contextmanager
+def prefetched(user_id: str, found: dict[str, Any]) -> Iterator[None]:
+    """Within this block, ``load(user_id)`` takes ``found`` (what a batched
+    ``cache.get_many`` returned for ``cache_keys(user_id)`` among others)."""
+    token = _PREFETCHED.set((user_id, found))
+    try:
+        yield
+    finally:
+        _PREFETCHED.reset(token)
+
+
 def load(user_id: str, found: dict[str, Any] | None = None) -> User | None:
     """The user ``user_id`` (active or not), or None if there is none.
 
@@ -108,6 +128,9 @@ def load(user_id: str, found: dict[str, Any] | None = None) -> User | None:
 
     if not settings.CACHE_IS_SHARED:
         return _read(user_id)
+    if found is None:
+        batch = _PREFETCHED.get()
+        found = batch[1] if batch is not None and batch[0] == user_id else None
     if found is None:
         found = cache.get_many(cache_keys(user_id))
     version = found.get(version_key(user_id))

@@ -6,13 +6,13 @@ trusted for it."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from accounts import services, user_cache
-from accounts.models import User
+from accounts import login_sessions, services, user_cache
+from accounts.models import LoginSession, User
 from tests.backends.conftest import redis_caches
 from tests.factories import DEFAULT_PASSWORD
 
@@ -115,3 +115,49 @@ def test_embedded_mode_reads_the_row_every_time(settings, user):
     settings.CACHE_IS_SHARED = False
     client = browser(user)
     assert [user_reads(client), user_reads(client)] == [(200, 1), (200, 1)]
+
+
+def _auth_reads(client, monkeypatch) -> list[str]:
+    """The cache calls of one page that touch the user row, revocation or last-seen keys."""
+    backend = caches["default"]
+    calls: list[str] = []
+    for name in ("get", "get_many", "add", "set"):
+        real = getattr(backend, name)
+
+        def counted(keys, *args, _name=name, _real=real, **kwargs):
+            names = keys if isinstance(keys, list | dict) else [keys]
+            if any(k.startswith(("user:", "revoked:", "session-seen:")) for k in names):
+                calls.append(_name)
+            return _real(keys, *args, **kwargs)
+
+        monkeypatch.setattr(backend, name, counted)
+    assert client.get(PAGE).status_code == 200
+    monkeypatch.undo()
+    return calls
+
+
+def test_user_revocation_and_last_seen_are_one_round_trip(shared, user, monkeypatch):
+    client = browser(user)
+    client.get(PAGE)
+    assert _auth_reads(client, monkeypatch) == ["get_many"]
+
+
+def test_a_session_ended_elsewhere_ends_with_everything_cached(shared, user):
+    client, other = browser(user), browser(user)
+    [c.get(PAGE) for c in (client, other, client)]
+    row = LoginSession.objects.get(session_key=client.session.session_key)
+    login_sessions.end(row)
+    assert client.get(PAGE).status_code == 302
+    assert other.get(PAGE).status_code == 200
+
+
+def test_last_seen_is_written_once_the_minute_is_over(shared, user):
+    client = browser(user)
+    client.get(PAGE)
+    row = LoginSession.objects.get(session_key=client.session.session_key)
+    LoginSession.objects.filter(pk=row.pk).update(ip="192.0.2.1")
+    client.get(PAGE)
+    assert LoginSession.objects.get(pk=row.pk).ip == "192.0.2.1"  # seen this minute
+    cache.delete(login_sessions.seen_key(row.marker))  # the minute is over
+    client.get(PAGE)
+    assert LoginSession.objects.get(pk=row.pk).ip == "127.0.0.1"
