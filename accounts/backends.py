@@ -16,6 +16,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 
+from accounts import user_cache
 from accounts.models import normalize_email
 from taskflow import ratelimit
 
@@ -39,3 +40,9 @@ class RateLimitedModelBackend(ModelBackend):
         if user is not None:
             attempt.succeeded()
         return user
+
+    def get_user(self, user_id: Any) -> AbstractBaseUser | None:
+        # A browser session's user per request: the shared cache's row (and session
+        # hash) when there is one, with the JWT path's revocation (accounts.user_cache).
+        user = user_cache.load(str(user_id))
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -15,15 +15,16 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from importlib import import_module
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from rest_framework_simplejwt.settings import api_settings
 
-from accounts import revocation
+from accounts import revocation, user_cache
 from accounts.models import LoginSession, RevokedToken, User
 from taskflow.client_ip import client_ip
 
@@ -178,12 +179,34 @@ class LoginSessionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        found = self._cached_state(request)
+        if found is not None:
+            # The user row, the revocation and "seen this minute" in one round trip,
+            # as JWT authentication reads them (accounts.authentication).
+            with user_cache.prefetched(str(request.session[SESSION_KEY]), found):
+                authenticated = user is not None and user.is_authenticated
+        else:
+            authenticated = user is not None and user.is_authenticated
+        if authenticated:
             marker = request.session.get(SESSION_MARKER)
             if marker is None:
                 record_browser(request, user)
-            elif revocation.is_revoked(marker):
+            elif revocation.is_revoked(marker, found=found):
                 logout(request)
             else:
-                seen(marker, request, kind=LoginSession.Kind.BROWSER)
+                recently = found is not None and seen_key(marker) in found
+                seen(marker, request, kind=LoginSession.Kind.BROWSER, recently=recently)
         return self.get_response(request)
+
+    @staticmethod
+    def _cached_state(request: HttpRequest) -> dict[str, Any] | None:
+        """What the shared cache holds for a signed-in session with a marker, read in
+        one ``get_many`` before the (lazy) user is loaded; ``None`` otherwise."""
+        session = getattr(request, "session", None)
+        if not settings.CACHE_IS_SHARED or session is None:
+            return None
+        user_id, marker = session.get(SESSION_KEY), session.get(SESSION_MARKER)
+        if not user_id or not marker:
+            return None
+        keys = [*user_cache.cache_keys(str(user_id)), revocation.cache_key(marker)]
+        return cache.get_many([*keys, seen_key(marker)])

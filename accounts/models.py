@@ -105,6 +105,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = normalize_email(self.email)
 
+    def get_session_auth_hash(self) -> str:
+        # A row from the shared cache (accounts.user_cache) carries the hash, so a
+        # browser request needs no read of the password; not once either input may
+        # have changed on this instance (a new password or generation set here).
+        from accounts import user_cache
+
+        cached = self.__dict__.get(user_cache.SESSION_HASH_ATTR)
+        if (
+            cached is not None
+            and "password" not in self.__dict__
+            and cached[0] == user_cache.secret_tag()
+            and cached[1] == self.token_generation
+        ):
+            return cached[2]
+        return self._get_session_auth_hash()
+
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         # Browser sessions end with the token generation too ("sign out everywhere").
         return salted_hmac(

@@ -1,6 +1,7 @@
-"""The user row of JWT requests, from the shared cache.
+"""The user row of JWT requests and browser sessions, from the shared cache.
 
-Every API request signed with a JWT needs the user's row (``is_active``, the token
+Every API request signed with a JWT, and every page of a signed-in browser session
+(``accounts.backends``: Django's ``get_user``), needs the user's row (``is_active``, the token
 generation, the time zone); reading it from the database was the largest part of
 authentication. With a shared cache (Redis) the row is cached, and correctness comes
 from the scheme of ``tasks.stats_cache``: each user has a version key, a row is stored
@@ -22,12 +23,15 @@ leaves a cached row alive at most ``ROW_TTL`` seconds.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 
 from taskflow.ids import new_id
 
@@ -53,6 +57,10 @@ def cache_keys(user_id: str) -> list[str]:
 # Never in the cache: a password hash has no business in Redis. A request that needs
 # it (a password check) loads it on first access, as Django does for deferred fields.
 UNCACHED_FIELDS = frozenset({"password"})
+# What a browser session is checked against instead (User.get_session_auth_hash): the
+# HMAC every session already stores (in this same cache: cached_db sessions), under a
+# tag of the secret it was made with, and the token generation it covers.
+SESSION_HASH_ATTR = "_cached_session_auth"
 
 
 @functools.cache
@@ -63,16 +71,54 @@ def _field_names() -> tuple[str, ...]:
     return tuple(f.attname for f in fields if f.attname not in UNCACHED_FIELDS)
 
 
+def secret_tag() -> str:
+    """Which SECRET_KEY a cached session hash was made with: after a rotation a
+    cached one no longer counts (Django then also tries SECRET_KEY_FALLBACKS)."""
+    key = settings.SECRET_KEY
+    tag = _SECRET_TAGS.get(key)
+    if tag is None:
+        tag = salted_hmac("taskflow.accounts.user_cache.secret", "", algorithm="sha256")
+        tag = _SECRET_TAGS[key] = tag.hexdigest()[:16]
+    return tag
+
+
+_SECRET_TAGS: dict[str, str] = {}
+
+
+def _session_hash(user: User) -> tuple[str, int, str]:
+    return (secret_tag(), user.token_generation, user.get_session_auth_hash())
+
+
 def _from_entry(entry: Any, version: Any) -> User | None:
     from accounts.models import User
 
     names = _field_names()
     # A row cached by another release (other columns) is a miss, not a half user.
-    if not (isinstance(entry, tuple) and len(entry) == 3 and entry[0] == version):
+    if not (isinstance(entry, tuple) and len(entry) == 4 and entry[0] == version):
         return None
     if entry[1] != names:
         return None
-    return User.from_db(User.objects.db, names, entry[2])
+    user = User.from_db(User.objects.db, names, entry[2])
+    setattr(user, SESSION_HASH_ATTR, entry[3])
+    return user
+
+
+# (user id, found): keys a caller already read in its own batch, for a ``load`` it
+# cannot pass them to (Django's get_user asks the backend with the user id only).
+_PREFETCHED: ContextVar[tuple[str, dict[str, Any]] | None] = ContextVar(
+    "user_cache_prefetched", default=None
+)
+
+
+@contextmanager
+def prefetched(user_id: str, found: dict[str, Any]) -> Iterator[None]:
+    """Within this block, ``load(user_id)`` takes ``found`` (what a batched
+    ``cache.get_many`` returned for ``cache_keys(user_id)`` among others)."""
+    token = _PREFETCHED.set((user_id, found))
+    try:
+        yield
+    finally:
+        _PREFETCHED.reset(token)
 
 
 def load(user_id: str, found: dict[str, Any] | None = None) -> User | None:
@@ -82,6 +128,9 @@ def load(user_id: str, found: dict[str, Any] | None = None) -> User | None:
 
     if not settings.CACHE_IS_SHARED:
         return _read(user_id)
+    if found is None:
+        batch = _PREFETCHED.get()
+        found = batch[1] if batch is not None and batch[0] == user_id else None
     if found is None:
         found = cache.get_many(cache_keys(user_id))
     version = found.get(version_key(user_id))
@@ -97,7 +146,8 @@ def load(user_id: str, found: dict[str, Any] | None = None) -> User | None:
     if user is not None and version is not None:
         names = _field_names()
         values = tuple(getattr(user, name) for name in names)
-        cache.set(row_key(user_id), (version, names, values), timeout=ROW_TTL)
+        entry = (version, names, values, _session_hash(user))
+        cache.set(row_key(user_id), entry, timeout=ROW_TTL)
     return user
 
 

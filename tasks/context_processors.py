@@ -16,4 +16,8 @@ def pinned_filters(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"pinned_filters": SimpleLazyObject(lambda: saved_filters.pinned_filters(user))}
+    return {
+        "pinned_filters": SimpleLazyObject(
+            lambda: saved_filters.pinned_filters(user, saved_filters.request_filters(request))
+        )
+    }

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpRequest, QueryDict
 
 from taskflow.ids import is_valid_id
 from tasks.filters import TaskFilter
@@ -93,8 +93,21 @@ def user_filters(user: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def pinned_filters(user: Any) -> list[dict[str, Any]]:
-    return [row for row in user_filters(user) if row["pinned"]][:PINNED_SHOWN]
+def request_filters(request: HttpRequest) -> list[dict[str, Any]]:
+    """``user_filters`` of the request's user, read once per request: the nav's pinned
+    ones and the list page's menu share one cache read. A write here happens in a POST
+    that redirects, so no page renders rows older than its own request."""
+    rows = getattr(request, "_saved_filters", None)
+    if rows is None:
+        rows = user_filters(request.user)
+        request._saved_filters = rows  # type: ignore[attr-defined]
+    return rows
+
+
+def pinned_filters(user: Any, rows: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The pinned ones of ``rows`` (default: the user's saved filters), as the nav shows."""
+    rows = user_filters(user) if rows is None else rows
+    return [row for row in rows if row["pinned"]][:PINNED_SHOWN]
 
 
 def get_user_filter(user: Any, filter_id: Any) -> SavedFilter:

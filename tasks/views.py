@@ -168,7 +168,7 @@ def render_task_list(
         ),
         "save_query": _scoped_query(request.GET, scope, (extra or {}).get("project")),
         # Lazy: only the list's own head shows the menu (the project pages replace it).
-        "saved_filters": SimpleLazyObject(lambda: saved_filters.user_filters(request.user)),
+        "saved_filters": SimpleLazyObject(lambda: saved_filters.request_filters(request)),
         "next_url": page_url(request.path, params, page.next_params),
         "previous_url": page_url(request.path, params, page.previous_params),
         "current_url": request.get_full_path(),

@@ -112,3 +112,27 @@ def test_without_a_shared_cache_the_count_is_never_cached(user, settings):
     # A notification written as another process would (no version bump here).
     Notification.objects.create(user=user, kind="reminder", title="From the worker")
     assert services.unread_count(user) == 1
+
+
+def test_a_cached_unread_count_is_one_round_trip(user, settings, monkeypatch):
+    from django.core.cache import caches
+
+    settings.NOTIFICATIONS_UNREAD_TTL = 300
+    make(user, 2)
+    assert services.unread_count(user) == 2
+    backend, calls, depth = caches["default"], [], [0]
+    for name in ("get", "get_many", "add", "set"):
+        real = getattr(backend, name)
+
+        def counted(*args, _name=name, _real=real, **kwargs):
+            if not depth[0]:  # the backend's own get_many calls get() per key
+                calls.append(_name)
+            depth[0] += 1
+            try:
+                return _real(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        monkeypatch.setattr(backend, name, counted)
+    assert services.unread_count(user) == 2
+    assert calls == ["get_many"]

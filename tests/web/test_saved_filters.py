@@ -239,3 +239,16 @@ def test_hostile_saves_are_400s(web, user, data):
     response = web.post(FILTERS, data)
     assert response.status_code == 400
     assert not SavedFilter.objects.exists()
+
+
+def test_the_list_page_reads_the_saved_filters_once(web, user, monkeypatch):
+    """The nav's pinned filters and the list's menu share one read per request."""
+    _save(user, name="Pinned one", query="tag=home", pinned=True)
+    _save(user, name="Other one", query="tag=work")
+    calls = []
+    real = saved_filters.user_filters
+    monkeypatch.setattr(saved_filters, "user_filters", lambda u: calls.append(u) or real(u))
+    page = web.get(LIST).content.decode()
+    assert len(calls) == 1
+    assert page.count(">Pinned one</a>") == 3  # nav, the phone's "More" menu, the list's menu
+    assert page.count(">Other one</a>") == 1

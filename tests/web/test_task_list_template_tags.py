@@ -41,3 +41,38 @@ def test_status_options_render_like_the_template_loop():
     for selected in [*Status.values, "unknown"]:
         expected = loop.render(Context({"choices": Status.choices, "selected": selected}))
         assert status_options(selected) == expected
+
+
+HOSTILE = [("<b>&\"'", "<script>x</script>"), ("plain", "Plain & <i>")]
+
+
+@pytest.mark.parametrize("choices", ["status", "priority", "sort", "hostile"])
+def test_choice_options_render_like_the_template_loop(choices):
+    from tasks.forms import PRIORITY_CHOICES, SORT_CHOICES
+
+    choices = {
+        "status": Status.choices,
+        "priority": PRIORITY_CHOICES,
+        "sort": SORT_CHOICES,
+        "hostile": HOSTILE,
+    }[choices]
+    loop = Template(
+        '{% for value, label in choices %}<option value="{{ value }}"'
+        "{% if selected == value %} selected{% endif %}>{{ label }}</option>{% endfor %}"
+    )
+    tag = Template("{% load task_ui %}{% choice_options choices selected %}")
+    for selected in [*(value for value, _ in choices), "", "unknown", "<b>&\"'"]:
+        context = {"choices": choices, "selected": selected}
+        expected = loop.render(Context(context))
+        assert tag.render(Context(context)) == expected
+        assert expected.count(" selected") == (selected in dict(choices))
+
+
+def test_choice_options_without_selected_marks_none():
+    loop = Template(
+        '{% for value, label in choices %}<option value="{{ value }}">{{ label }}</option>'
+        "{% endfor %}"
+    )
+    tag = Template("{% load task_ui %}{% choice_options choices %}")
+    context = {"choices": [*Status.choices, *HOSTILE]}
+    assert tag.render(Context(context)) == loop.render(Context(context))
