@@ -73,7 +73,7 @@ def measure(args: argparse.Namespace) -> None:
         make_tasks(user.pk, args.tasks)
         env = {**stack_.env, "AB_USER": str(user.pk), "AB_BODIES": json.dumps(BODIES)}
         trees = [
-            abhtml.Tree(f"A ({args.base})", abhtml._export(args.base, Path(tmp)), env, CHILD),
+            abhtml.Tree(f"A ({args.base})", abhtml.export_tree(args.base, Path(tmp)), env, CHILD),
             abhtml.Tree("B (this tree)", ROOT, env, CHILD),
         ]
         samples: dict[tuple[str, str], list[tuple[float, float, float]]] = {}

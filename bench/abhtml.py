@@ -68,7 +68,7 @@ for line in sys.stdin:
 _TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 
 
-def _export(commit: str, into: Path) -> Path:
+def export_tree(commit: str, into: Path) -> Path:
     """The tree of ``commit`` as files (git archive: no new worktree, no checkout)."""
     archive = subprocess.run(
         ["git", "archive", "--format=tar", commit], cwd=ROOT, check=True, capture_output=True
@@ -122,8 +122,8 @@ def measure(args: argparse.Namespace) -> None:
         env = {**stack_.env, "AB_USER": str(user.pk), "AB_AUTH": args.auth}
         paths = [path.format(inbox=inbox_id_of(user)) for path in args.paths]
         trees = [
-            Tree(f"A ({args.base})", _export(args.base, Path(tmp)), env),
-            Tree(f"B ({args.against})", _export(args.against, Path(tmp)), env)
+            Tree(f"A ({args.base})", export_tree(args.base, Path(tmp)), env),
+            Tree(f"B ({args.against})", export_tree(args.against, Path(tmp)), env)
             if args.against
             else Tree("B (this tree)", ROOT, env),
         ]
