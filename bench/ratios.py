@@ -15,7 +15,8 @@ from bench import harness, load, report
 from bench.harness import Stack, stack
 from devservers import Gunicorn
 
-TARGETS = {"list": 0.50, "stats": 0.70, "html_list": 0.40, "create": 0.35}
+# Issue 15's targets (issue 7 had asked 0.50 / 0.70 / 0.40 / 0.35; issue 15 restated them).
+TARGETS = {"list": 0.35, "stats": 0.60, "html_list": 0.30, "create": 0.30}
 LABELS = {
     "floor": "GET /bench/floor (floor)",
     "list": "GET /api/tasks/ (page of 20)",
