@@ -95,3 +95,31 @@ def test_postgres_url_keeps_health_checked_connections_for_conn_max_age():
         5,
         True,
     ]
+
+
+def test_sqlite_keeps_its_connection_from_one_request_to_the_next(tmp_path: Path):
+    """Opening a SQLite connection (file, WAL pragma, Django's SQL functions) cost ~1 ms
+    of every embedded-mode request when it was closed at the end of each one."""
+    script = (
+        "import json; from django.conf import settings as s; from django.db import connection;"
+        "from django.core.signals import request_finished, request_started;"
+        "d = s.DATABASES['default'];"
+        "request_started.send(sender=None); connection.ensure_connection();"
+        "first = connection.connection; request_finished.send(sender=None);"
+        "request_started.send(sender=None); connection.ensure_connection();"
+        "kept = connection.connection is first; request_finished.send(sender=None);"
+        "print(json.dumps([d['ENGINE'], d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], kept]))"
+    )
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    kept = manage("shell", "-c", script, DATABASE_URL=url)
+    assert kept.returncode == 0, kept.stderr
+    assert json.loads(kept.stdout.strip().splitlines()[-1]) == [
+        "django.db.backends.sqlite3",
+        60,
+        True,
+        True,
+    ]
+    # CONN_MAX_AGE=0 still closes it after each request (the test can tell them apart).
+    closed = manage("shell", "-c", script, DATABASE_URL=url, CONN_MAX_AGE="0")
+    assert closed.returncode == 0, closed.stderr
+    assert json.loads(closed.stdout.strip().splitlines()[-1])[1:] == [0, True, False]
