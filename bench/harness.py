@@ -113,10 +113,16 @@ def stack(
 
 
 def gunicorn(
-    env: dict[str, str], *, workers: int = 2, threads: int = 4, max_requests: int | None = None
+    env: dict[str, str],
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    max_requests: int | None = None,
+    tree: Path = ROOT,
 ) -> Gunicorn:
     """gunicorn as deployed, every worker booted before it is used (``with`` block).
-    Production logs every request (INFO); that cost belongs in the figures."""
+    Production logs every request (INFO); that cost belongs in the figures. ``tree``:
+    another checkout to serve (an A/B's earlier commit)."""
     port = free_port()
     return Gunicorn(
         {**env, "LOG_LEVEL": "INFO"},
@@ -126,6 +132,7 @@ def gunicorn(
         threads=threads,
         max_requests=max_requests,
         wait_for_workers=True,
+        tree=tree,
     )
 
 

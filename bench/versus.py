@@ -132,7 +132,7 @@ def calls(users: dict[int, Any], sizes: list[int]) -> dict[tuple[int, str], load
     return made
 
 
-def _request(conn: http.client.HTTPConnection, call: load.Call) -> tuple[float, int, bytes]:
+def timed_request(conn: http.client.HTTPConnection, call: load.Call) -> tuple[float, int, bytes]:
     started = time.perf_counter()
     conn.request(call.method, call.path, body=call.body, headers=call.headers)
     response = conn.getresponse()
@@ -167,7 +167,7 @@ def measure(args: argparse.Namespace) -> None:
             conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
             for _ in range(args.warmup):
                 for (size, case), call in all_calls.items():
-                    _, status, body = _request(conn, call)
+                    _, status, body = timed_request(conn, call)
                     if status != call.expect:
                         raise RuntimeError(f"{call.method} {call.path} answered HTTP {status}")
                     if case == "json_search":
@@ -177,7 +177,7 @@ def measure(args: argparse.Namespace) -> None:
                     for case in rotate(list(CASES), round_):
                         call = all_calls[size, case]
                         before = harness.cpu_by_pid(server.worker_pids())
-                        seconds, status, _ = _request(conn, call)
+                        seconds, status, _ = timed_request(conn, call)
                         entry = series[size, case]
                         entry.cpu += harness.cpu_since(before, server.worker_pids())
                         entry.latencies.append(seconds)

@@ -29,7 +29,9 @@ class Gunicorn(Server):
     ``workers``/``threads``/``max_requests`` set WEB_CONCURRENCY, GUNICORN_THREADS and
     GUNICORN_MAX_REQUESTS when given; ``args`` are extra command-line flags (they
     override the config file). Ready when ``ready_path`` answers 200 (or, with
-    ``ready_path=None``, when the port accepts connections)."""
+    ``ready_path=None``, when the port accepts connections). ``tree``: another checkout
+    of TaskFlow to serve (its own code and config; bench's A/B runs), this one by
+    default."""
 
     def __init__(
         self,
@@ -44,6 +46,7 @@ class Gunicorn(Server):
         ready_path: str | None = "/healthz",
         ready_timeout: float = 90.0,
         wait_for_workers: bool = False,
+        tree: Path = ROOT,
     ) -> None:
         self.port = port or free_port()
         self.log = log or Path(tempfile.mkdtemp(prefix="devservers-gunicorn-")) / "gunicorn.log"
@@ -54,6 +57,7 @@ class Gunicorn(Server):
             settings["GUNICORN_THREADS"] = str(threads)
         if max_requests is not None:
             settings["GUNICORN_MAX_REQUESTS"] = str(max_requests)
+        self.tree = tree
         self.env = {**env, **settings}
         self.workers = workers
         self.args = list(args)
@@ -69,10 +73,12 @@ class Gunicorn(Server):
 
     def start(self, *, wait: bool = True) -> int:
         """Start the master; returns its pid (``wait=False``: call ``wait_ready()``)."""
-        argv = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), *self.args]
+        config = self.tree / GUNICORN_CONF.relative_to(ROOT)
+        argv = [sys.executable, "-m", "gunicorn", "-c", str(config), *self.args]
         argv += ["taskflow.wsgi:application"]
         self._started = time.monotonic()
-        self.pid = spawn(argv, log=self.log, env=self.env, cwd=ROOT)
+        # `python -m` puts the working directory first on sys.path: the tree's packages.
+        self.pid = spawn(argv, log=self.log, env=self.env, cwd=self.tree)
         if wait:
             self.wait_ready()
         return self.pid

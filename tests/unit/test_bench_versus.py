@@ -93,3 +93,32 @@ def test_the_shared_project_is_read_by_an_editor_who_joined_by_invitation():
     assert tasks.values("owner_id").distinct().count() == 4
     assert visible_tasks(member).filter(project=project).count() == 25
     assert shared_project("shared", tasks=25, members=4) == (project, member)  # reused
+
+
+def test_the_ab_under_gunicorn_is_registered_and_left_out_of_all():
+    from bench import abversus
+    from bench.__main__ import NOT_IN_ALL
+
+    assert BENCHMARKS["abversus"] == "bench.abversus"
+    assert "abversus" in NOT_IN_ALL
+    args = _parse(abversus)
+    assert (args.base, args.against, args.size) == ("HEAD", None, 1_000)
+    assert args.cases == ["floor", *versus.CASES]
+    with pytest.raises(SystemExit):
+        _parse(abversus, "--cases", "nothing")
+
+
+def test_the_ab_table_compares_each_request_of_both_trees():
+    from bench import abversus
+
+    args = _parse(abversus, "--base", "abc123", "--cases", "floor", "create")
+    samples = {
+        ("A", "floor"): ([2.0, 2.0, 3.0], [2.0, 2.0, 2.0]),
+        ("B", "floor"): ([2.0, 2.0, 2.0], [2.0, 2.0, 2.0]),
+        ("A", "create"): ([10.0, 12.0, 14.0], [10.0, 10.0, 13.0]),
+        ("B", "create"): ([9.0, 9.0, 30.0], [0.0, 10.0, 17.0]),
+    }
+    text, raw = abversus.render(args, "SQLite, in-process cache", samples, 5.0)
+    assert "abc123 (A) against this tree (B)" in text
+    assert "| create (POST /api/tasks/) | 12.00 | 9.00 | 0.75 | 11.00 | 9.00 | 0.82 |" in text
+    assert raw["results"]["floor"]["b_p50_ms"] == 2.0

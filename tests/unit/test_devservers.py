@@ -67,3 +67,24 @@ def test_postgres_binaries_come_from_the_newest_installed_version(tmp_path, monk
 
     monkeypatch.setenv("PG_BIN", installed["15"])
     assert find_binary("initdb") == f"{installed['15']}/initdb"
+
+
+def test_gunicorn_serves_another_tree_with_its_own_code_and_config(tmp_path, monkeypatch):
+    # bench/abversus.py serves an earlier commit beside this one: `python -m gunicorn`
+    # run from this checkout would import this checkout's packages for both.
+    from devservers import gunicorn as devgunicorn
+
+    started = {}
+
+    def spawn(argv, *, log, env, cwd):
+        started.update(argv=argv, cwd=cwd)
+        return 4242
+
+    monkeypatch.setattr(devgunicorn, "spawn", spawn)
+    server = devgunicorn.Gunicorn({}, port=1, log=tmp_path / "log", tree=tmp_path)
+    assert server.start(wait=False) == 4242
+    assert started["cwd"] == tmp_path
+    assert started["argv"][3:5] == ["-c", str(tmp_path / "deploy" / "gunicorn.conf.py")]
+    default = devgunicorn.Gunicorn({}, port=1, log=tmp_path / "log")
+    default.start(wait=False)
+    assert started["cwd"] == devprocess.ROOT
