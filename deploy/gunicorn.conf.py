@@ -41,6 +41,7 @@ control_socket_disable = True
 from taskflow.gunicorn_hooks import (  # noqa: E402, F401
     child_exit,
     logconfig_dict,
+    logger_class,
     on_exit,
     on_starting,
 )

@@ -1,11 +1,12 @@
 """What deploy/gunicorn.conf.py takes from observability:
 
     from taskflow.gunicorn_hooks import (  # noqa: F401
-        child_exit, logconfig_dict, on_exit, on_starting,
+        child_exit, logconfig_dict, logger_class, on_exit, on_starting,
     )
 
 - ``logconfig_dict``: gunicorn's error log (and access log with GUNICORN_ACCESS_LOG=true)
   in the application's format (LOG_FORMAT, default json here; LOG_LEVEL);
+- ``logger_class``: gunicorn's logger, building an access line only when one is written;
 - ``on_starting``: empties PROMETHEUS_MULTIPROC_DIR, so counts restart with the server
   instead of adding stale files of a previous run; when it is unset, makes a private
   temporary one (removed by ``on_exit``), since without it every worker would keep its
@@ -18,11 +19,14 @@ The module is also a gunicorn config on its own: ``-c python:taskflow.gunicorn_h
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from gunicorn.glogging import Logger
 
 from taskflow.logconfig import gunicorn_logconfig_dict
 
@@ -38,6 +42,18 @@ logconfig_dict = gunicorn_logconfig_dict(
     access_log=os.environ.get("GUNICORN_ACCESS_LOG", "").lower() in _TRUE,
 )
 
+
+class AccessLineWhenWritten(Logger):
+    """gunicorn builds every request's access-log fields whenever a logging config is
+    given (``logconfig_dict`` always is), then drops the line at the access logger's
+    level (WARNING unless GUNICORN_ACCESS_LOG): ~0.3 ms of CPU a request for nothing."""
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        if self.access_log.isEnabledFor(logging.INFO):
+            super().access(resp, req, environ, request_time)
+
+
+logger_class = AccessLineWhenWritten
 
 _created_dirs: list[Path] = []
 _TEMP_PREFIX = "taskflow-prometheus-"

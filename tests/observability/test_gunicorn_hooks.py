@@ -64,3 +64,20 @@ def test_a_killed_servers_directory_is_removed_at_the_next_start(tmp_path: Path,
 
     assert (leftover.exists(), running.exists()) == (False, True)
     assert created.parent == tmp_path
+
+
+def test_the_access_line_is_built_only_when_it_will_be_written(monkeypatch):
+    from gunicorn.config import Config
+
+    config = Config()
+    config.set("logconfig_dict", gunicorn_hooks.gunicorn_logconfig_dict(access_log=False))
+    logger = gunicorn_hooks.logger_class(config)
+    built = []
+    monkeypatch.setattr(logger, "atoms", lambda *args: built.append(args) or {})
+
+    logger.access(None, None, {}, None)
+    assert built == []  # the access logger is at WARNING: nothing to build
+
+    logger.access_log.setLevel("INFO")
+    logger.access(None, None, {}, None)
+    assert len(built) == 1

@@ -106,3 +106,28 @@ def test_one_json_line_per_request_with_the_echoed_request_id(gunicorn):
     assert headers["X-Request-ID"] == "cluster-trace-0001"
     assert {(r["route"], r["status"], r["method"]) for r in finished} == {("healthz", 200, "GET")}
     assert any(r.get("logger") == "gunicorn.error" for r in records)
+
+
+def test_gunicorn_writes_its_access_line_only_when_asked(gunicorn, tmp_path: Path):
+    _, _, quiet_log = gunicorn
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PROMETHEUS", "SENTRY", "DJANGO", "METRICS", "LOG_", "GUNICORN"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="taskflow.settings",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        REDIS_URL="",
+        GUNICORN_ACCESS_LOG="true",
+    )
+    server = Gunicorn(env, log=tmp_path / "gunicorn.log", args=["--workers", "1"])
+    with server:
+        _get(server.port, "/healthz", {"X-Request-ID": "access-line-0001"})
+    records = [json.loads(line) for line in server.log.read_text().splitlines() if line.strip()]
+    access = [r for r in records if r.get("logger") == "gunicorn.access"]
+    mine = [r for r in access if r.get("request_id") == "access-line-0001"]
+    lines = [(r["event"], r["path"], r["status"]) for r in mine]
+    assert lines == [("http_access", "/healthz", 200)]
+    quiet = [json.loads(line) for line in quiet_log.read_text().splitlines() if line.strip()]
+    assert not [r for r in quiet if r.get("logger") == "gunicorn.access"]
