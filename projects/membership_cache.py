@@ -23,9 +23,12 @@ Access is never granted from here: ``tasks.permissions.visible_tasks`` keeps the
 membership subquery, and the cached ids only narrow a list (``in_member_projects``).
 
 The embedded mode's per-process cache could not see another process's writes, so there
-(``CACHE_IS_SHARED`` false) ``rows`` answers None and callers read the database, as
-before. If Redis is unreachable, reads miss and the database answers; a new version lost
-to an outage leaves an entry alive at most ``ENTRY_TTL`` seconds.
+(``CACHE_IS_SHARED`` false) the rows are read from the database once per request and
+kept for that request only (``taskflow.request_memo``; the same writes forget them), so
+that a page's list and its project switcher share one read. Outside a request (jobs,
+commands) ``rows`` answers None there and callers query the database. If Redis is
+unreachable, reads miss and the database answers; a new version lost to an outage leaves
+an entry alive at most ``ENTRY_TTL`` seconds.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from taskflow import request_memo
 from taskflow.ids import new_id
 
 ENTRY_TTL = 60
@@ -71,11 +75,11 @@ def entry_key(user_id: Any) -> str:
 
 def rows(user: Any) -> list[MembershipRow] | None:
     """Every membership of ``user`` (authenticated) with its project's switcher fields,
-    unordered; None without a shared cache or above ``ROWS_MAX`` memberships (the
-    caller queries the database)."""
-    if not settings.CACHE_IS_SHARED:
-        return None
+    unordered; None above ``ROWS_MAX`` memberships, or without a shared cache outside a
+    request (the caller queries the database)."""
     user_id = str(user.pk)
+    if not settings.CACHE_IS_SHARED:
+        return _rows_of_this_request(user_id)
     found = cache.get_many([version_key(user_id), entry_key(user_id)])
     version = found.get(version_key(user_id))
     if version is not None:
@@ -94,6 +98,22 @@ def rows(user: Any) -> list[MembershipRow] | None:
     return None if too_many else [MembershipRow(*row) for row in read]
 
 
+def _rows_of_this_request(user_id: str) -> list[MembershipRow] | None:
+    key = memo_key(user_id)
+    found = request_memo.get(key)
+    if found is None:
+        if not request_memo.active():
+            return None
+        read = _read(user_id)
+        found = (None if len(read) > ROWS_MAX else [MembershipRow(*row) for row in read],)
+        request_memo.put(key, found)
+    return found[0]
+
+
+def memo_key(user_id: Any) -> tuple[str, str]:
+    return ("members", str(user_id))
+
+
 def _read(user_id: str) -> list[tuple[Any, ...]]:
     from projects.models import Membership
 
@@ -107,6 +127,8 @@ def changed(user_ids: Iterable[Any]) -> None:
     ids = {str(pk) for pk in user_ids if pk is not None}
     if not ids:
         return
+    for pk in ids:
+        request_memo.forget(memo_key(pk))
 
     def bump() -> None:
         cache.set_many({version_key(pk): new_id() for pk in ids}, timeout=None)

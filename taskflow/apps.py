@@ -13,9 +13,13 @@ class TaskflowConfig(AppConfig):
     verbose_name = "TaskFlow project"
 
     def ready(self) -> None:
-        from taskflow import checks
+        from django.core.signals import request_finished, request_started
+
+        from taskflow import checks, request_memo
 
         checks.register()
+        request_started.connect(request_memo.start, dispatch_uid="taskflow.request_memo.start")
+        request_finished.connect(request_memo.finish, dispatch_uid="taskflow.request_memo.finish")
         if settings.DATABASES["default"]["ENGINE"] == "django_mongodb_backend":
             from taskflow import mongo_metrics
 

@@ -226,14 +226,44 @@ def test_switcher_from_the_cache_matches_the_query(team, settings):
     assert [name for _, name, _, _ in cached] == ["Inbox", "Alpha", "beta", "gamma", "Launch"]
 
 
-def test_embedded_mode_never_trusts_the_in_process_cache(settings, db):
+def test_embedded_mode_reads_the_memberships_once_a_request(settings, db):
+    """Never from the per-process cache (another process may have changed them): one
+    read per request, shared by the page's list and its switcher."""
     settings.CACHE_IS_SHARED = False
     owner = UserFactory(email="owner@example.com")
     project = services.project_create(actor=owner, name="Launch")
     task_services.task_create(actor=owner, project_id=project.pk, title="Plan")
     client = client_for(owner)
-    assert listed(client) == (["Plan"], 0)  # the plain id query, not the cached read
-    assert membership_cache.rows(owner) is None
+    assert listed(client) == (["Plan"], 1)
+    assert listed(client) == (["Plan"], 1)  # read again: nothing kept between requests
+    assert membership_cache.rows(owner) is None  # outside a request: the id query
+
+    browser = Client()
+    browser.force_login(owner)
+    browser.get("/tasks/")
+    with CaptureQueriesContext(connection) as queries:
+        page = browser.get("/tasks/")
+    assert "Launch" in page.content.decode().split('class="switcher"', 1)[1]
+    assert len([q for q in queries if MEMBERSHIP_READ in q["sql"]]) == 1
+    assert not [q for q in queries if q["sql"].startswith('SELECT "projects_project"')]
+
+
+def test_embedded_mode_forgets_the_memberships_a_request_changes(settings, db):
+    from taskflow import request_memo
+
+    settings.CACHE_IS_SHARED = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    owner, member = UserFactory(email="owner@example.com"), UserFactory(email="m@example.com")
+    project = services.project_create(actor=owner, name="Launch")
+    request_memo.start()
+    try:
+        before = {row.project_id for row in membership_cache.rows(member)}
+        add_member(project, owner, member, "viewer")
+        after = {row.project_id for row in membership_cache.rows(member)}
+    finally:
+        request_memo.finish()
+    assert after == before | {project.pk}
+    assert membership_cache.rows(member) is None
 
 
 def test_a_warm_page_reads_no_membership(team):
