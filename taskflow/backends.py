@@ -78,6 +78,15 @@ def unions_sorted_ranges(connection: Any) -> bool:
     return connection.vendor in ("sqlite", "postgresql")
 
 
+def writes_one_at_a_time(connection: Any) -> bool:
+    """Whether a write transaction holds the whole database (SQLite; with
+    ``transaction_mode`` IMMEDIATE from its BEGIN), so several rows may be updated in one
+    statement. PostgreSQL locks rows in the order a statement reaches them, not in key
+    order: two such statements of concurrent writers could deadlock, so they update one
+    row at a time in key order (``tasks.counters.apply``); MongoDB keeps that too."""
+    return connection.vendor == "sqlite"
+
+
 def installed_apps(apps: list[str], *, mongo: bool) -> list[str]:
     if not mongo:
         return apps

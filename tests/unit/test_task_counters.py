@@ -348,3 +348,21 @@ def test_deleting_an_account_keeps_the_counters_exact(people):
     deletion.finish(user=bob)
     assert not TaskCount.objects.filter(holder=str(bob.pk)).exists()
     assert_exact([alice])
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's one-statement update")
+def test_on_sqlite_the_rows_that_add_the_same_amount_take_one_update(people):
+    from django.test.utils import CaptureQueriesContext
+
+    alice, project = people["alice"], people["project"]
+    create(alice, project_id=project.pk)  # total, status and priority rows exist now
+    with CaptureQueriesContext(connection) as plain:
+        create(alice, project_id=project.pk)
+    # A due date and an assignee: eight rows, three found by the UPDATE, five created.
+    with CaptureQueriesContext(connection) as mixed:
+        create(alice, project_id=project.pk, due_date=timezone.localdate(), assignee_id=alice.pk)
+    updates = [q["sql"] for q in plain if q["sql"].startswith('UPDATE "tasks_taskcount"')]
+    assert len(updates) == 1
+    assert updates[0].count('"tasks_taskcount"."key" =') == 3
+    assert [q for q in mixed if q["sql"].startswith('INSERT INTO "tasks_taskcount"')]
+    assert_exact(people["users"])
