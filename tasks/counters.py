@@ -125,6 +125,11 @@ def _slot_q(slot: Slot) -> Q:
     return Q(project_id=project_id, holder=holder, kind=kind, key=key)
 
 
+# SQLite parses a chain of ORs as a tree of that depth, at most 1,000 (a bulk write or
+# a seeding touches thousands of rows): one statement per this many rows.
+SLOTS_PER_UPDATE = 100
+
+
 def _add_together(slots: list[Slot], change: Counter[Slot]) -> list[Slot]:
     """One UPDATE per amount (a task's create: its 3 to 10 rows all +1), in a
     transaction that holds the database (SQLite: no other writer comes between the
@@ -134,9 +139,14 @@ def _add_together(slots: list[Slot], change: Counter[Slot]) -> list[Slot]:
     amounts: dict[int, list[Slot]] = {}
     for slot in slots:
         amounts.setdefault(change[slot], []).append(slot)
+    chunks = [
+        (amount, group[start : start + SLOTS_PER_UPDATE])
+        for amount, group in sorted(amounts.items())
+        for start in range(0, len(group), SLOTS_PER_UPDATE)
+    ]
     missing = []
     with transaction.atomic():
-        for amount, group in sorted(amounts.items()):
+        for amount, group in chunks:
             rows = TaskCount.objects.filter(_or(group))
             if rows.update(count=F("count") + amount) == len(group):
                 continue

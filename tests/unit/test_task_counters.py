@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import Counter
 from datetime import time, timedelta
 from typing import Any
 
@@ -366,3 +367,25 @@ def test_on_sqlite_the_rows_that_add_the_same_amount_take_one_update(people):
     assert updates[0].count('"tasks_taskcount"."key" =') == 3
     assert [q for q in mixed if q["sql"].startswith('INSERT INTO "tasks_taskcount"')]
     assert_exact(people["users"])
+
+
+def test_a_write_of_thousands_of_rows_is_applied_in_bounded_statements(people):
+    # One OR per row in a single statement broke SQLite's expression depth (1,000).
+    alice, project = people["alice"], people["project"]
+    create(alice, project_id=project.pk)
+    hours = [
+        f"2026-{month:02d}-{day:02d}T{hour:02d}"
+        for month in (1, 2)
+        for day in range(1, 29)
+        for hour in range(24)
+    ]
+    change = Counter({(str(project.pk), "", counters.DONE_AT, hour): 2 for hour in hours})
+    change[(str(project.pk), "", counters.TOTAL, "")] = 2
+    counters.apply(change)
+    rows = TaskCount.objects.filter(project_id=project.pk, kind=counters.DONE_AT)
+    assert rows.count() == len(hours) == 1344
+    assert set(rows.values_list("count", flat=True)) == {2}
+    total = TaskCount.objects.get(project_id=project.pk, holder="", kind=counters.TOTAL)
+    assert total.count == 3
+    counters.apply(Counter({slot: -amount for slot, amount in change.items()}))
+    assert counters.mismatches() == {}
