@@ -115,7 +115,9 @@ def apply(change: Counter[Slot]) -> None:
     the rows that add the same amount (``_add_together``)."""
     slots = sorted(slot for slot, amount in change.items() if amount)
     if len(slots) > 1 and writes_one_at_a_time(connection):
-        slots = _add_together(slots, change)
+        for slot in _add_together(slots, change):
+            _add(slot, change[slot], found=False)
+        return
     for slot in slots:
         _add(slot, change[slot])
 
@@ -134,8 +136,8 @@ def _add_together(slots: list[Slot], change: Counter[Slot]) -> list[Slot]:
     """One UPDATE per amount (a task's create: its 3 to 10 rows all +1), in a
     transaction that holds the database (SQLite: no other writer comes between the
     UPDATE and the read of which rows it found). Returns the slots without a row yet,
-    for ``_add`` to create once the transaction is over (its savepoint and retry stay
-    as they are)."""
+    for ``_add`` to create once the transaction is over (its savepoint, and its update
+    should another writer have created the row meanwhile)."""
     amounts: dict[int, list[Slot]] = {}
     for slot in slots:
         amounts.setdefault(change[slot], []).append(slot)
@@ -148,7 +150,11 @@ def _add_together(slots: list[Slot], change: Counter[Slot]) -> list[Slot]:
     with transaction.atomic():
         for amount, group in chunks:
             rows = TaskCount.objects.filter(_or(group))
-            if rows.update(count=F("count") + amount) == len(group):
+            updated = rows.update(count=F("count") + amount)
+            if updated == len(group):
+                continue
+            if not updated:  # none yet (a project's first task): no read needed
+                missing += group
                 continue
             fields = ("project_id", "holder", "kind", "key")
             found = {tuple(str(v) for v in row) for row in rows.values_list(*fields)}
@@ -163,10 +169,12 @@ def _or(slots: list[Slot]) -> Q:
     return matches
 
 
-def _add(slot: Slot, amount: int) -> None:
+def _add(slot: Slot, amount: int, *, found: bool = True) -> None:
+    """``found=False``: an update just found no row, so the insert is tried first (a
+    writer that created it since makes the insert fail, and the update follows)."""
     project_id, holder, kind, key = slot
     row = TaskCount.objects.filter(project_id=project_id, holder=holder, kind=kind, key=key)
-    if row.update(count=F("count") + amount):
+    if found and row.update(count=F("count") + amount):
         return
     try:
         # The savepoint keeps an enclosing SQL transaction usable after a lost race.
