@@ -4,7 +4,9 @@ The database (``RevokedToken``) is the truth. With a shared cache (Redis) each a
 is cached for a minute, so most authenticated requests cost one cache read; with the
 in-process cache of the embedded mode, or when Redis is down, the database answers.
 A per-process cache is never trusted for "not revoked": another process may have
-revoked the token a moment ago.
+revoked the token a moment ago. The embedded mode keeps the database's answer in
+``taskflow.request_memo`` instead, which on SQLite is dropped at any change to the
+database, a revocation by another process included.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import RevokedToken
-from taskflow import metrics
+from taskflow import metrics, request_memo
 
 _NEGATIVE_TTL = 60
 
@@ -34,8 +36,16 @@ def is_revoked(jti: str, *, found: dict[str, str] | None = None) -> bool:
         cached = found.get(key) if found is not None else cache.get(key)
         if cached is not None:
             return cached == "1"
+    else:
+        # The embedded mode: while the database is unchanged (taskflow.request_memo).
+        memo_key = ("revoked", jti)
+        memoized = request_memo.get(memo_key)
+        if memoized is not None:
+            return memoized
     revoked = RevokedToken.objects.filter(jti=jti).exists()
-    if settings.CACHE_IS_SHARED:
+    if not settings.CACHE_IS_SHARED:
+        request_memo.put(memo_key, revoked)
+    else:
         cache.set(cache_key(jti), "1" if revoked else "0", timeout=_NEGATIVE_TTL)
     return revoked
 

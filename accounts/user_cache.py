@@ -15,7 +15,8 @@ Writes are caught whichever way they go: ``save()`` and ``delete()`` by signals,
 ``User.objects…update()`` by the user queryset (``accounts.models.UserQuerySet``).
 
 The embedded mode's per-process cache could not see another process's writes, so there
-(``CACHE_IS_SHARED`` false) every request reads the database, as before. If Redis is
+(``CACHE_IS_SHARED`` false) the row comes from ``taskflow.request_memo``: on SQLite it
+is read again after any change to the database, of any process. If Redis is
 unreachable, reads miss and the database answers; a new version lost to an outage
 leaves a cached row alive at most ``ROW_TTL`` seconds.
 """
@@ -33,6 +34,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.crypto import salted_hmac
 
+from taskflow import request_memo
 from taskflow.ids import new_id
 
 if TYPE_CHECKING:
@@ -127,7 +129,7 @@ def load(user_id: str, found: dict[str, Any] | None = None) -> User | None:
     ``found``: what a batched ``cache.get_many`` already returned for ``cache_keys``."""
 
     if not settings.CACHE_IS_SHARED:
-        return _read(user_id)
+        return _read_memoized(user_id)
     if found is None:
         batch = _PREFETCHED.get()
         found = batch[1] if batch is not None and batch[0] == user_id else None
@@ -149,6 +151,32 @@ def load(user_id: str, found: dict[str, Any] | None = None) -> User | None:
         entry = (version, names, values, _session_hash(user))
         cache.set(row_key(user_id), entry, timeout=ROW_TTL)
     return user
+
+
+def _read_memoized(user_id: str) -> User | None:
+    """The embedded mode: the row from ``taskflow.request_memo`` while the database is
+    unchanged (each request gets its own instance), else from the database. The memo is
+    in this process's memory only, so it holds the whole row."""
+    from accounts.models import User
+
+    key = ("user", user_id)
+    found = request_memo.get(key)
+    if found is None:
+        user = _read(user_id)
+        names = _all_field_names()
+        request_memo.put(
+            key, (names, None if user is None else tuple(getattr(user, n) for n in names))
+        )
+        return user
+    names, values = found
+    return None if values is None else User.from_db(User.objects.db, names, values)
+
+
+@functools.cache
+def _all_field_names() -> tuple[str, ...]:
+    from accounts.models import User
+
+    return tuple(f.attname for f in User._meta.concrete_fields)
 
 
 def _read(user_id: str) -> User | None:

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from notifications.models import TITLE_MAX, Notification, notification_rank
+from taskflow import request_memo
 from tasks import stats_cache
 
 MARK_READ_MAX = 100  # ids in one mark-read request
@@ -102,8 +103,15 @@ def unread_count(user: Any) -> int:
     used only if they match (tasks.stats_cache.get_or_compute's rule): one round trip
     on every page, not two."""
     ttl = settings.NOTIFICATIONS_UNREAD_TTL
-    if ttl <= 0:  # a per-process cache would miss the worker's new notifications
-        return _count_unread(user)
+    if ttl <= 0:
+        # A per-process cache would miss the worker's new notifications; the memo is
+        # dropped at any change to the database, theirs included (taskflow.request_memo).
+        key = ("unread", str(user.pk))
+        memoized = request_memo.get(key)
+        if memoized is None:
+            memoized = _count_unread(user)
+            request_memo.put(key, memoized)
+        return memoized
     scope = _scope(user.pk)
     key = f"notifications:unread:v2:{user.pk}"
     found = cache.get_many([stats_cache.version_key(scope), key])

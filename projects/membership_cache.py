@@ -23,10 +23,11 @@ Access is never granted from here: ``tasks.permissions.visible_tasks`` keeps the
 membership subquery, and the cached ids only narrow a list (``in_member_projects``).
 
 The embedded mode's per-process cache could not see another process's writes, so there
-(``CACHE_IS_SHARED`` false) the rows are read from the database once per request and
-kept for that request only (``taskflow.request_memo``; the same writes forget them), so
-that a page's list and its project switcher share one read. Outside a request (jobs,
-commands) ``rows`` answers None there and callers query the database. If Redis is
+(``CACHE_IS_SHARED`` false) the rows come from ``taskflow.request_memo``: read once per
+request, so that a page's list and its project switcher share one read (the same writes
+forget them), and on SQLite kept for the thread's next requests until the database
+changes. Outside a request (jobs, commands) ``rows`` answers None there and callers
+query the database. If Redis is
 unreachable, reads miss and the database answers; a new version lost to an outage leaves
 an entry alive at most ``ENTRY_TTL`` seconds.
 """

@@ -9,6 +9,7 @@ What cannot be shared is Django's contrib apps: on MongoDB they need AppConfigs 
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -85,6 +86,31 @@ def writes_one_at_a_time(connection: Any) -> bool:
     order: two such statements of concurrent writers could deadlock, so they update one
     row at a time in key order (``tasks.counters.apply``); MongoDB keeps that too."""
     return connection.vendor == "sqlite"
+
+
+def change_stamp(connection: Any) -> tuple[Any, int, int] | None:
+    """A value that stays the same only while nothing in the database can have changed,
+    as this connection sees it (``taskflow.request_memo``); None where it cannot tell.
+
+    SQLite only: ``PRAGMA data_version`` changes when any other connection (of this
+    process or another) has committed, and the connection's ``total_changes`` when it
+    wrote itself (a write later rolled back counts too). The connection object is part
+    of the stamp: a new connection starts a new count. This pragma reads no table, and it
+    goes to the driver directly so that it is not counted as one of the request's
+    queries. None on any driver error (a broken connection: Django's health check
+    replaces it at the next query), and on PostgreSQL and MongoDB."""
+    if connection.vendor != "sqlite":
+        return None
+    from django.db import DatabaseError  # not at import: settings import this module
+
+    try:
+        # Opened here if this request has not yet: the read that follows would.
+        connection.ensure_connection()
+        raw = connection.connection
+        (version,) = raw.execute("PRAGMA data_version").fetchone()
+        return (raw, version, raw.total_changes)
+    except (sqlite3.Error, DatabaseError):
+        return None
 
 
 def installed_apps(apps: list[str], *, mongo: bool) -> list[str]:

@@ -228,7 +228,9 @@ def test_switcher_from_the_cache_matches_the_query(team, settings):
 
 def test_embedded_mode_reads_the_memberships_once_a_request(settings, db):
     """Never from the per-process cache (another process may have changed them): one
-    read per request, shared by the page's list and its switcher."""
+    read per request, shared by the page's list and its switcher. (Inside a test's
+    transaction nothing is carried to the next request: tests/backends/test_embedded_memo.py
+    covers SQLite's memo across requests.)"""
     settings.CACHE_IS_SHARED = False
     owner = UserFactory(email="owner@example.com")
     project = services.project_create(actor=owner, name="Launch")
