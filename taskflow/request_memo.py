@@ -18,9 +18,10 @@ every request. Two rules keep the memo exactly as fresh as the database:
   other connection, of this process or another; the connection's own count of changed
   rows covers its own writes, even those rolled back later). Every ``get`` and ``put``
   compares the stamp with the memo's; on any difference the memo is emptied. The thread
-  keeps its memo for its next request (each thread has its own connection), unless a
-  value was stored inside a transaction (it could still be rolled back: that request's
-  memo is dropped at its end) or the connection is another one.
+  keeps its memo for its next request (each thread has its own connection), unless the
+  connection is another one or a value was stored inside a transaction, which could
+  still be rolled back: the memo is then emptied once that transaction (or savepoint)
+  ends, and not kept past the request.
 
 So a read-mostly user of the embedded mode pays for these reads once per write, of any
 user, to the database; PostgreSQL and MongoDB keep them per request (with Redis they
@@ -43,15 +44,17 @@ MAX_VALUES = 2_000
 
 
 class _Memo:
-    __slots__ = ("carry", "missed", "stamp", "values")
+    __slots__ = ("inside", "missed", "stamp", "values")
 
     def __init__(self, stamp: Any = None) -> None:
         self.values: dict[Any, Any] = {}
         # The stamp under which each key was last missed: what ``put`` may store it under.
         self.missed: dict[Any, Any] = {}
         self.stamp = stamp
-        # False once a value was stored inside a transaction: not kept past the request.
-        self.carry = True
+        # The deepest transaction (atomic block) a value was stored in, or None: once
+        # that block has ended, committed or rolled back, the memo starts again empty,
+        # and it is never kept past the request.
+        self.inside: int | None = None
 
 
 _memo: ContextVar[_Memo | None] = ContextVar("taskflow_request_memo", default=None)
@@ -66,10 +69,13 @@ def _checked() -> _Memo | None:
     if memo is None:
         return None
     stamp = backends.change_stamp(connection)
-    if stamp != memo.stamp:
+    if stamp != memo.stamp or (
+        memo.inside is not None and len(connection.atomic_blocks) < memo.inside
+    ):
         memo.values.clear()
         memo.missed.clear()
         memo.stamp = stamp
+        memo.inside = None
     return memo
 
 
@@ -98,8 +104,9 @@ def put(key: Any, value: Any) -> None:
     memo = _checked()
     if memo is None or key not in memo.missed or memo.missed.pop(key) != memo.stamp:
         return
-    if connection.in_atomic_block:
-        memo.carry = False
+    depth = len(connection.atomic_blocks)
+    if depth:
+        memo.inside = max(depth, memo.inside or 0)
     if len(memo.values) >= MAX_VALUES:
         memo.values.clear()
         memo.missed.clear()
@@ -125,7 +132,7 @@ def finish(**kwargs: Any) -> None:
     it to be checked then (SQLite) and nothing was read inside a transaction."""
     memo = _memo.get()
     _memo.set(None)
-    if memo is not None and memo.carry and memo.stamp is not None and memo.values:
+    if memo is not None and memo.inside is None and memo.stamp is not None and memo.values:
         _kept.memo = memo
     else:
         _kept.memo = None

@@ -9,6 +9,7 @@ one is never carried over, so the rest of the suite sees every request read afre
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import LoginSession, User
 from accounts.services import login_session_end
+from projects import membership_cache
 from projects import services as project_services
 from projects.models import Membership
 from taskflow import backends, request_memo
@@ -169,12 +171,44 @@ def test_the_bell_counts_a_notification_another_connection_writes(owner):
     assert page.content.decode().count('class="badge unread-count"') == 1
 
 
-def test_a_value_read_inside_a_transaction_is_kept_for_that_request_only(owner):
+def test_a_value_read_inside_a_transaction_is_dropped_when_it_ends(owner):
+    request_memo.start()
+    try:
+        with transaction.atomic():
+            assert request_memo.get("k") is None
+            request_memo.put("k", 1)
+            assert request_memo.get("k") == 1
+        assert request_memo.get("k") is None  # the transaction has ended
+    finally:
+        request_memo.finish()
+
+
+def test_a_value_read_inside_a_rolled_back_savepoint_is_dropped(owner):
+    """The memberships a rolled-back write had added are not served afterwards."""
+    member = UserFactory(email="member@example.com")
+    project = project_services.project_create(actor=owner, name="Shared")
+    request_memo.start()
+    try:
+        with transaction.atomic():
+            assert request_memo.get("outer") is None
+            request_memo.put("outer", "read in the transaction")
+            with contextlib.suppress(RuntimeError), transaction.atomic():
+                Membership.objects.create(project=project, user=member, role="viewer")
+                rows = {row.project_id for row in membership_cache.rows(member)}
+                assert project.pk in rows
+                raise RuntimeError("rolled back")
+            rows = {row.project_id for row in membership_cache.rows(member)}
+            assert project.pk not in rows
+            assert request_memo.get("outer") is None
+    finally:
+        request_memo.finish()
+
+
+def test_a_request_that_read_inside_a_transaction_passes_nothing_on(owner):
     request_memo.start()
     with transaction.atomic():
         assert request_memo.get("k") is None
         request_memo.put("k", 1)
-        assert request_memo.get("k") == 1
     request_memo.finish()
     request_memo.start()
     try:
