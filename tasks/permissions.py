@@ -24,7 +24,11 @@ restore, delete forever). This module is the one place that hides it:
   stats, ``user:<id>`` for a user's own ("mine": assigned to them + their Inbox).
 
 Each function is one query whatever the number of members, projects or tasks: the
-membership lookup is a subquery (``projects.roles.member_project_ids``).
+membership lookup is a subquery (``projects.roles.member_project_ids``). The two
+hottest, ``visible_tasks`` and ``editable_tasks``, are built once per thread and user
+and handed out as clones (``taskflow.query_shapes``): the subquery reads the
+memberships when each statement runs, so a reused shape grants exactly what a new one
+would.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from django.http import Http404
 
 from projects import membership_cache, roles
 from projects.models import Project, Role
+from taskflow import query_shapes
 from taskflow.ids import is_valid_id
 from tasks.exceptions import TaskPermissionDenied
 from tasks.models import Task
@@ -57,10 +62,14 @@ def _trash() -> QuerySet[Task]:
 
 
 def visible_tasks(user: Any) -> QuerySet[Task]:
-    """The tasks ``user`` may read."""
+    """The tasks ``user`` may read. Built once per thread and user (the membership is
+    read by the subquery when the statement runs, never here: ``taskflow.query_shapes``)."""
     if not _is_user(user):
         return Task.objects.none()
-    return live_tasks().filter(project_id__in=roles.member_project_ids(user))
+    return query_shapes.reuse(
+        ("visible_tasks", user.pk),
+        lambda: live_tasks().filter(project_id__in=roles.member_project_ids(user)),
+    )
 
 
 # A user in more projects than this lists with the subquery alone: across projects the
@@ -110,7 +119,10 @@ def editable_tasks(user: Any) -> QuerySet[Task]:
     visible_tasks."""
     if not _is_user(user):
         return Task.objects.none()
-    return live_tasks().filter(project_id__in=roles.member_project_ids(user, Role.EDITOR))
+    return query_shapes.reuse(
+        ("editable_tasks", user.pk),
+        lambda: live_tasks().filter(project_id__in=roles.member_project_ids(user, Role.EDITOR)),
+    )
 
 
 def trashed_tasks(user: Any) -> QuerySet[Task]:

@@ -1,0 +1,63 @@
+"""Querysets that depend on nothing but their key, built once per thread and handed out
+as clones.
+
+Building a queryset reads no data, but Django's ORM pays for each ``filter()`` and
+``values()`` (resolving names to columns, building lookups, cloning): the permission
+layer's ``visible_tasks(user)`` — the tasks of the projects where the user is a member,
+a filter on the trash and a membership subquery — cost ~0.37 ms of CPU per call on our
+machine, the same for every request of a user (docs/performance.md, "Round 8 (issue
+15)"). So the layer asks ``reuse`` with a key naming everything the queryset depends on
+(the user's id, the role), and gets ``.all()`` of the first one built: a clone, ~4 µs.
+
+Why this is safe:
+
+- A queryset is a description of a query, not its result: the membership subquery runs
+  inside every statement, at the moment the statement runs, so a cached shape can never
+  serve stale rows or stale access. The clone has its own result cache.
+- Per thread: a clone shares the inner parts of its query (lookups, the subquery) with
+  the cached one, as every clone does in Django, and compiling a query touches the
+  reference counts of its aliases for a moment; one thread compiles one query at a
+  time, so no two threads share those parts. (DRF's ``queryset = ...`` class attribute
+  is the same pattern across threads, without a subquery.)
+- Bounded: at most ``MAX_SHAPES`` per thread, the oldest dropped first.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from django.db.models import QuerySet
+
+MAX_SHAPES = 512
+
+
+class _Shapes(threading.local):
+    def __init__(self) -> None:
+        self.built: OrderedDict[Hashable, QuerySet[Any]] = OrderedDict()
+
+
+_local = _Shapes()
+
+
+def reuse(key: Hashable, build: Callable[[], QuerySet[Any]]) -> QuerySet[Any]:
+    """A clone of the queryset ``build()`` returned for ``key`` on this thread (building
+    it now the first time). ``key`` must name everything ``build`` reads, and ``build``
+    must read no data (no query may run while it builds)."""
+    built = _local.built
+    shape = built.get(key)
+    if shape is None:
+        shape = build()
+        built[key] = shape
+        if len(built) > MAX_SHAPES:
+            built.popitem(last=False)
+    else:
+        built.move_to_end(key)
+    return shape.all()
+
+
+def forget_all() -> None:
+    """Empty this thread's shapes (tests that count how often a shape is built)."""
+    _local.built.clear()
