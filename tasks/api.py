@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import Http404, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -267,7 +268,8 @@ class TaskViewSet(viewsets.GenericViewSet):
         }
         if page.count is not None:
             body["count"] = page.count
-        body["results"] = [task_representation(row) for row in page.items]
+        zone = timezone.get_current_timezone()
+        body["results"] = [task_representation(row, zone) for row in page.items]
         return Response(body)
 
     @extend_schema(

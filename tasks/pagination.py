@@ -91,17 +91,22 @@ class InvalidCursor(APIException):
     default_code = "invalid_cursor"
 
 
-class ValuesRow(dict):
+class ValuesRow:
     """A page row read with ``.values()``: its columns as attributes, as on a model
-    instance (``row.title``, ``row.pk``), without building the instance."""
+    instance (``row.title``, ``row.pk``), without building the instance. The dict
+    ``.values()`` made becomes the instance's ``__dict__``, so reading a column is a
+    plain attribute read (a ``dict`` subclass with ``__getattr__`` paid a failed
+    lookup and a Python call for each: ~40% of serializing a row)."""
 
-    __slots__ = ()
+    def __init__(self, columns: dict[str, Any]) -> None:
+        self.__dict__ = columns
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self["id" if name == "pk" else name]
-        except KeyError:
-            raise AttributeError(name) from None
+    @property
+    def pk(self) -> Any:
+        return self.__dict__["id"]
+
+    def __repr__(self) -> str:
+        return f"ValuesRow({self.__dict__!r})"
 
 
 def _rows(queryset: QuerySet, fields: Sequence[str] | None, sort_field: str) -> list[Any]:

@@ -192,12 +192,14 @@ TASK_OUTPUT_FIELDS = (
 )
 
 
-def task_representation(task: Any) -> dict[str, Any]:
+def task_representation(task: Any, zone: tzinfo | None = None) -> dict[str, Any]:
     """TaskSerializer's output for one task (a Task, or a row of TASK_OUTPUT_FIELDS),
-    in the declared field order."""
+    in the declared field order. ``zone``: the current time zone, when the caller
+    serializes many tasks (reading it costs ~4 µs: asgiref's Local)."""
     due = task.due_date
     tags = task.tags
-    zone = timezone.get_current_timezone()
+    if zone is None:
+        zone = timezone.get_current_timezone()
     return {
         "id": str(task.id),
         "title": str(task.title),
