@@ -30,6 +30,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from taskflow import query_shapes
 from taskflow.backends import writes_one_at_a_time
 from tasks.models import Priority, Status, Task, TaskCount
 
@@ -149,7 +150,7 @@ def _add_together(slots: list[Slot], change: Counter[Slot]) -> list[Slot]:
     missing = []
     with transaction.atomic():
         for amount, group in chunks:
-            rows = TaskCount.objects.filter(_or(group))
+            rows = _counter_rows(group)
             updated = rows.update(count=F("count") + amount)
             if updated == len(group):
                 continue
@@ -169,11 +170,19 @@ def _or(slots: list[Slot]) -> Q:
     return matches
 
 
+def _counter_rows(slots: list[Slot]) -> QuerySet[TaskCount]:
+    """The counter rows of ``slots``. Django builds a filter of 4 columns per slot for
+    ~0.1 ms each, and a user's next create touches the same slots (same project, same
+    status, priority and due bucket): the queryset is built once per thread and slots
+    (``taskflow.query_shapes``; it reads no data until it runs)."""
+    return query_shapes.reuse(("task_counts", *slots), lambda: TaskCount.objects.filter(_or(slots)))
+
+
 def _add(slot: Slot, amount: int, *, found: bool = True) -> None:
     """``found=False``: an update just found no row, so the insert is tried first (a
     writer that created it since makes the insert fail, and the update follows)."""
     project_id, holder, kind, key = slot
-    row = TaskCount.objects.filter(project_id=project_id, holder=holder, kind=kind, key=key)
+    row = _counter_rows([slot])
     if found and row.update(count=F("count") + amount):
         return
     try:

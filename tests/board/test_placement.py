@@ -61,3 +61,23 @@ def test_missing_columns_are_created_by_the_create(user):
     assert board.inbox_placement(user.pk, "todo") is None
     task, _ = services.task_create(actor=user, title="again")
     assert Column.objects.get(pk=task.column_id).project_id == inbox
+
+
+def test_placement_follows_the_columns_as_they_are_now(user):
+    # The placement query is built once per thread (taskflow.query_shapes) and must
+    # still read the columns and their last keys when it runs.
+    services.task_create(actor=user, title="first")
+    inbox = inbox_id_of(user)
+    first_column = Column.objects.filter(project_id=inbox, category="todo").order_by("position")[0]
+    ahead = Column.objects.create(
+        project_id=inbox,
+        name="Ahead",
+        category="todo",
+        position=key_between(None, first_column.position),
+    )
+    task, _ = services.task_create(actor=user, title="second")
+    assert task.column_id == ahead.pk
+    later, _ = services.task_create(actor=user, title="third")
+    assert later.column_id == ahead.pk
+    assert later.position > task.position
+    assert board.placement(inbox, "todo") == (ahead.pk, key_between(later.position, None))
