@@ -4,7 +4,7 @@ same errors, as Django's ``{% url %}``, whatever it keeps between calls."""
 from __future__ import annotations
 
 import pytest
-from django.template import Context, Template
+from django.template import Context, RequestContext, Template
 from django.urls import NoReverseMatch, set_script_prefix
 
 CASES = [
@@ -55,3 +55,24 @@ def test_the_same_errors_as_django(source):
     for template in (Template(source), Template("{% load routes %}" + source)):
         with pytest.raises(NoReverseMatch):
             template.render(Context({}))
+
+
+def test_each_request_reads_its_own_script_prefix_once(rf, monkeypatch):
+    from taskflow.templatetags import routes
+
+    reads = []
+    real = routes._env
+    monkeypatch.setattr(routes, "_env", lambda: reads.append(1) or real())
+    source = (
+        "{% load routes %}{% url 'tasks:list' %} {% url 'tasks:detail' 'abc' %} {% url 'home' %}"
+    )
+    first = Template(source).render(RequestContext(rf.get("/"), {}))
+    assert len(reads) == 1  # three links, one read of the prefix, URLconf and language
+    set_script_prefix("/under/")
+    try:
+        second = Template(source).render(RequestContext(rf.get("/"), {}))
+    finally:
+        set_script_prefix("/")
+    assert first == "/tasks/ /tasks/abc/ /"
+    assert second == "/under/tasks/ /under/tasks/abc/ /under/"
+    assert len(reads) == 2
