@@ -8,7 +8,8 @@ import threading
 
 import pytest
 
-from projects import roles, services as project_services
+from projects import roles
+from projects import services as project_services
 from projects.models import Membership, Role
 from taskflow import query_shapes
 from tasks import permissions
@@ -102,5 +103,6 @@ def test_another_thread_builds_its_own_shape():
     thread = threading.Thread(target=other)
     thread.start()
     thread.join(timeout=30)
-    assert shapes and shapes[0] is not query_shapes._local.built["probe", user.pk]
+    assert shapes
+    assert shapes[0] is not query_shapes._local.built["probe", user.pk]
     assert here._result_cache is None
