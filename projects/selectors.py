@@ -76,6 +76,25 @@ def _switcher_from(cached: list[membership_cache.MembershipRow]) -> list[Project
     return sorted(projects, key=lambda p: (not p.is_inbox, p.name.casefold()))
 
 
+def member_projects(user: Any, project_ids: set[str]) -> dict[str, Project]:
+    """{id: project} for those of ``project_ids`` where ``user`` is a member, as the
+    switcher's deferred instances (id, name, Inbox owner, archived), from the user's
+    memberships as ``membership_cache`` holds them (no query when the cache or the read
+    memo has them); ids it lacks are read in one query, with every field. For a list
+    page's project names: a join read the project's columns and built a ``Project``
+    per row."""
+    found: dict[str, Project] = {}
+    cached = membership_cache.rows(user) if project_ids else None
+    for row in cached or ():
+        if row.project_id in project_ids:
+            values = (row.project_id, row.name, row.inbox_owner_id, row.archived)
+            found[row.project_id] = Project.from_db(Project.objects.db, _SWITCHER_FIELDS, values)
+    missing = [pk for pk in project_ids if pk not in found]
+    if missing:
+        found.update(roles.visible_projects(user).in_bulk(missing))
+    return found
+
+
 def editable_projects(user: Any) -> QuerySet[Project]:
     """Projects where the user may create and move tasks (editor+, not archived)."""
     return Project.objects.filter(

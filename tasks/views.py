@@ -22,6 +22,7 @@ from django_ratelimit.core import get_usage
 from rest_framework.exceptions import APIException
 
 from projects import roles
+from projects import selectors as project_selectors
 from taskflow.forms import add_service_errors
 from taskflow.markdown import render_markdown
 from tasks import exchange, permissions, saved_filters, selectors, services
@@ -94,6 +95,22 @@ def assigned_to_me(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _attach_projects(user: Any, tasks: list[Task], project: Any) -> None:
+    """Each row's project, for the name the list shows: the page's own project, or the
+    user's memberships (``projects.selectors.member_projects``, no query while they are
+    cached or memoised). A ``select_related("project")`` cost more in Django (the
+    project's columns compiled into the page query, a ``Project`` built per row) than
+    the database saved (docs/performance.md, "Round 8 (issue 15)")."""
+    wanted = {task.project_id for task in tasks}
+    if project is not None and wanted <= {project.pk}:
+        known = {project.pk: project}
+    else:
+        known = project_selectors.member_projects(user, wanted)
+    for task in tasks:
+        if task.project_id in known:
+            task.project = known[task.project_id]
+
+
 def render_task_list(
     request: HttpRequest,
     base: QuerySet[Task],
@@ -120,8 +137,9 @@ def render_task_list(
     else:
         queryset, ordering, status = base.none(), "-created_at", 400
         best_match = False
-    # Project and assignee names in the same query (one join each, no query per row).
-    queryset = queryset.select_related("project", "assignee")
+    # Assignee names in the same query (a join, no query per row); project names from
+    # the user's memberships after the page is read (_attach_projects).
+    queryset = queryset.select_related("assignee")
     parts = filters.page_parts if valid else ()
     try:
         page = paginate(queryset, params, ordering, parts=parts)
@@ -132,6 +150,7 @@ def render_task_list(
         for key in ("cursor", "page"):
             params.pop(key, None)
         page = paginate(queryset, params, ordering, parts=parts)
+    _attach_projects(request.user, page.items, (extra or {}).get("project"))
     filtering = any(params.get(key) for key in FILTER_KEYS)
     scope = (extra or {}).get("scope", "all")
     total = page.count
