@@ -249,7 +249,9 @@ class TaskViewSet(viewsets.GenericViewSet):
         return permissions.get_task_for_update(self.request.user, self.kwargs["pk"])
 
     def list(self, request: Request) -> Response:
-        filters = TaskFilter(request.query_params, queryset=self.get_queryset(), request=request)
+        # Rows, not tasks: the output needs TASK_OUTPUT_FIELDS only (task_representation).
+        rows = selectors.visible_task_rows(request.user, TASK_OUTPUT_FIELDS)
+        filters = TaskFilter(request.query_params, queryset=rows, request=request)
         _check_list_params(request.query_params)
         if not filters.is_valid():
             raise ValidationError(filters.errors)

@@ -113,7 +113,13 @@ def _rows(queryset: QuerySet, fields: Sequence[str] | None, sort_field: str) -> 
     if fields is None:
         return list(queryset)
     names = dict.fromkeys([*fields, "id", sort_field])
-    return [ValuesRow(row) for row in queryset.values(*names)]
+    # A queryset already read as dicts of these columns (and its annotations, such as
+    # a search rank) is read as it is: ``.values()`` again would cost what it saved
+    # (``tasks.selectors.visible_task_rows``).
+    read = queryset._fields  # None unless .values() named the columns
+    if read is None or not names.keys() <= {*read, *queryset.query.annotation_select}:
+        queryset = queryset.values(*names)
+    return [ValuesRow(row) for row in queryset]
 
 
 @dataclass

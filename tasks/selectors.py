@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from taskflow import query_shapes
 from tasks import counters, permissions, stats_cache
 from tasks.models import Priority, Status, Task
 from tasks.permissions import get_visible_task, visible_tasks
@@ -26,10 +27,22 @@ __all__ = [
     "overdue_tasks",
     "project_stats",
     "task_stats",
+    "visible_task_rows",
     "visible_tasks",
 ]
 
 DUE_SOON_DAYS = 7
+
+
+def visible_task_rows(user: Any, fields: tuple[str, ...]) -> QuerySet[Task]:
+    """``visible_tasks(user)`` read as dicts of ``fields`` (``.values()``), for a list
+    page that serializes rows rather than tasks (``pagination.paginate``'s ``fields``).
+    ``.values()`` costs Django ~0.2 ms for the API's 19 columns, the same every time:
+    built once per thread, user and fields (``taskflow.query_shapes``), as the shape it
+    starts from."""
+    return query_shapes.reuse(
+        ("visible_task_rows", user.pk, fields), lambda: visible_tasks(user).values(*fields)
+    )
 
 
 def overdue_q(now: datetime | None = None) -> Q:

@@ -106,3 +106,34 @@ def test_another_thread_builds_its_own_shape():
     assert shapes
     assert shapes[0] is not query_shapes._local.built["probe", user.pk]
     assert here._result_cache is None
+
+
+def test_list_rows_are_read_as_dicts_once():
+    from django.db.models import QuerySet
+    from django.http import QueryDict
+
+    from tasks import selectors
+    from tasks.pagination import paginate
+    from tasks.serializers import TASK_OUTPUT_FIELDS
+
+    user = UserFactory()
+    TaskFactory(owner=user, title="Only one")
+    calls: list[tuple] = []
+    real = QuerySet.values
+
+    def counted(self, *fields, **expressions):
+        calls.append(fields)
+        return real(self, *fields, **expressions)
+
+    rows = selectors.visible_task_rows(user, TASK_OUTPUT_FIELDS)
+    QuerySet.values = counted
+    try:
+        page = paginate(rows, QueryDict(""), "-created_at", fields=TASK_OUTPUT_FIELDS)
+        assert calls == []  # already dicts of these columns
+        tasks = paginate(
+            permissions.visible_tasks(user), QueryDict(""), "-created_at", fields=TASK_OUTPUT_FIELDS
+        )
+    finally:
+        QuerySet.values = real
+    assert len(calls) == 1  # a queryset of tasks is read as dicts
+    assert [row.title for row in page.items] == [row.title for row in tasks.items] == ["Only one"]
