@@ -31,7 +31,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-MAX_SHAPES = 512
+# A shape holds ~6 KB (512 shapes of visible_task_rows: +3.0 MB of RSS), so a thread
+# keeps at most ~0.8 MB, a worker of 4 threads ~3 MB: within the worker memory budget
+# (docs/performance.md, "Worker memory and cold start"). A user's requests need ~3.
+MAX_SHAPES = 128
 
 
 class _Shapes(threading.local):
