@@ -9,9 +9,11 @@ from datetime import date, datetime
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.dateformat import format as format_date
 
 from accounts.models import User
-from accounts.preferences import format_user_date
+from accounts.preferences import DATE_PATTERNS, format_user_date
 from tests.conftest import client_for
 from tests.factories import DEFAULT_PASSWORD, TaskFactory, UserFactory
 
@@ -123,6 +125,21 @@ def test_profile_page_saves_preferences_and_refuses_unknown_zones(web, user):
 )
 def test_dates_are_formatted_in_the_users_format(choice, text):
     assert format_user_date(date(2026, 12, 5), User(date_format=choice)) == text
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr"])
+def test_dates_are_formatted_as_djangos_date_formatter_would(language):
+    """format_user_date writes the layouts itself (it runs once per row of the list);
+    Django's formatter, given each choice's pattern, is the reference."""
+    days = [date(1, 1, 1), date(999, 9, 9), date(2024, 2, 29), date(9999, 12, 31)]
+    days += [date(2026, month, day) for month in range(1, 13) for day in (1, 9, 10, 28)]
+    with translation.override(language):
+        for choice, pattern in DATE_PATTERNS.items():
+            user = User(date_format=choice)
+            for day in days:
+                assert format_user_date(day, user) == format_date(day, pattern), (choice, day)
+    assert format_user_date(date(2026, 1, 2), User(date_format="")) == "2026-01-02"
+    assert format_user_date(None, User(date_format="dmy")) == ""
 
 
 # 2026-06-01 12:00 UTC is already 2 June on Kiritimati (+14) and still 1 June in
