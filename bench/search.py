@@ -100,7 +100,7 @@ def seed(sizes: list[int]) -> tuple[dict[int, Any], float]:
     return users, time.monotonic() - started
 
 
-def _client(user: Any) -> Any:
+def api_client(user: Any) -> Any:
     from django.test import Client
 
     from accounts.tokens import issue_tokens
@@ -108,7 +108,7 @@ def _client(user: Any) -> Any:
     return Client(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user)['access']}")
 
 
-def _path(text: str, order: str) -> str:
+def search_path(text: str, order: str) -> str:
     from urllib.parse import quote
 
     return f"/api/tasks/?search={quote(text)}{ORDERS[order]}"
@@ -188,11 +188,11 @@ def measure_one(args: argparse.Namespace) -> None:
         vendor = connection.vendor
         targets, matches = {}, {}
         for size in sizes:
-            client = _client(users[size])
+            client = api_client(users[size])
             matches[size] = _matches(users[size], size, sizes)
             for case in CASES:
                 for order in ORDERS:
-                    path = _path(query(case, size, sizes), order)
+                    path = search_path(query(case, size, sizes), order)
                     for _ in range(args.warmup):
                         _check(client, path, case, matches[size][case][0])
                     targets[size, case, order] = (client, path)

@@ -27,10 +27,10 @@ LIST_ORDERS = ("-created_at", "-updated_at", "due_date", "-due_date", "priority"
 def _cases(users: dict[int, Any], sizes: list[int]) -> list[tuple[str, int, Any, str]]:
     cases = []
     for size in sizes:
-        client = search._client(users[size])
+        client = search.api_client(users[size])
         for case in search.CASES:
             for order in search.ORDERS:
-                path = search._path(search.query(case, size, sizes), order)
+                path = search.search_path(search.query(case, size, sizes), order)
                 cases.append((f"search {case}, by {order}", size, client, path))
         for key in LIST_ORDERS:
             cases.append((f"list `{key}`", size, client, f"/api/tasks/?ordering={key}"))
