@@ -334,7 +334,14 @@ class TaskCount(models.Model):
     no project-wide row)."""
 
     id = models.CharField(primary_key=True, max_length=26, default=new_id, editable=False)
-    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: tf_taskcount_unique starts with the project and serves the
+    # cascade. Given a narrower index on the project alone, PostgreSQL's planner read all
+    # of a large project's counter rows through it (17,000 for 100,000 tasks, mostly
+    # hours of done_at), filtering kind and key, where the unique index reads the range
+    # (docs/performance.md "Round 11 (issue 15)").
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
     )
