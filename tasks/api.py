@@ -250,7 +250,9 @@ class TaskViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         # Rows, not tasks: the output needs TASK_OUTPUT_FIELDS only (task_representation).
-        rows = selectors.visible_task_rows(request.user, TASK_OUTPUT_FIELDS)
+        rows = selectors.visible_task_rows(
+            request.user, TASK_OUTPUT_FIELDS, search=request.query_params.get("search")
+        )
         filters = TaskFilter(request.query_params, queryset=rows, request=request)
         _check_list_params(request.query_params)
         if not filters.is_valid():

@@ -8,7 +8,8 @@ below; only ``trashed_tasks`` / ``get_trashed_task`` reach it (the trash page an
 restore, delete forever). This module is the one place that hides it:
 
 - ``visible_tasks(user)``: tasks of the projects where ``user`` is a member. Every read
-  (lists, detail, stats, exports, the board).
+  (lists, detail, stats, exports, the board). ``scope_indexed=False``: the same rows for
+  a search that finds its matches first (``tasks.search_backends.reads_matches_first``).
 - ``editable_tasks(user)`` / ``get_task_for_update(user, id)``: role >= editor. Every
   write; a task the user cannot see is a 404 (indistinguishable from a missing one), a
   task the user can see but not change is ``TaskPermissionDenied`` (403).
@@ -36,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import Http404
 
 from projects import membership_cache, roles
@@ -61,14 +62,34 @@ def _trash() -> QuerySet[Task]:
     return Task.objects.filter(deleted_at__isnull=False)
 
 
-def visible_tasks(user: Any) -> QuerySet[Task]:
+def visible_tasks(user: Any, *, scope_indexed: bool = True) -> QuerySet[Task]:
     """The tasks ``user`` may read. Built once per thread and user (the membership is
-    read by the subquery when the statement runs, never here: ``taskflow.query_shapes``)."""
+    read by the subquery when the statement runs, never here: ``taskflow.query_shapes``).
+
+    ``scope_indexed=False``: the same rows and the same subquery, as the condition of a
+    ``CASE WHEN`` that no index serves. The database then cannot read the user's
+    projects' tasks through the project index; it finds the rows another way (the
+    search index) and checks the membership on each, read once (PostgreSQL: a hashed
+    subplan; an expression on the column alone, ``COALESCE(project_id, '') IN (…)``,
+    still became a join, which repeated the search index's scan once per project). For a
+    search of a user with many tasks (``tasks.search_backends.reads_matches_first``);
+    any other read would scan the table."""
     if not _is_user(user):
         return Task.objects.none()
+    if scope_indexed:
+        return query_shapes.reuse(
+            ("visible_tasks", user.pk),
+            lambda: live_tasks().filter(project_id__in=roles.member_project_ids(user)),
+        )
     return query_shapes.reuse(
-        ("visible_tasks", user.pk),
-        lambda: live_tasks().filter(project_id__in=roles.member_project_ids(user)),
+        ("visible_tasks_unindexed", user.pk),
+        lambda: live_tasks().filter(
+            Case(
+                When(project_id__in=roles.member_project_ids(user), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        ),
     )
 
 

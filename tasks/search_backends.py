@@ -13,6 +13,10 @@ One interface for the rest of the app:
   (higher is more relevant; a title hit weighs more than a description hit) when
   ``ranks_available()``.
 - ``matching_ids(queryset, query)``: the ids in relevance order (id breaks ties).
+- ``reads_matches_first(query, visible_total)``: whether a search over a user's
+  projects should let the index find the matches first and check the scope on each
+  (PostgreSQL, a user with many tasks and a word rare enough:
+  ``permissions.visible_tasks(user, scope_indexed=False)``).
 - ``install`` / ``uninstall`` (the migration), ``repair`` (after every migrate),
   ``rebuild`` and ``verify`` (``manage.py searchindex``).
 
@@ -48,10 +52,13 @@ User input never reaches SQL text: the words go in as one bound parameter.
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
 
 from tasks.models import Task
@@ -76,6 +83,35 @@ _MONGO_INDEX = "tf_task_search"
 _TRIGGERS = ("tf_task_search_ai", "tf_task_search_au", "tf_task_search_ad")
 
 _WORD = re.compile(r"[^\W_]+")
+
+# PostgreSQL: when a search over a user's projects finds its matches first. Behind the
+# membership subquery the planner cannot know how many tasks the user's projects hold:
+# it assumes an average project (35 rows in the data benchmark's database) and reads
+# the projects' tasks through their index, testing each vector, ~0.5 us a task (53 ms
+# for a project of 100,000). Through the GIN index it reads every match in the
+# database, the user's or not, ~1.5 us a match (11 ms for 6,000). So: matches first
+# when the user's projects hold at least MATCHES_FIRST_FROM tasks (below, reading them
+# costs little: 6 ms at 10,000) and the database's matches, estimated from the column's
+# statistics, are at most 1/MATCH_COST of them (docs/performance.md, "Round 12 (issue
+# 15)"). The planner's own estimate cannot choose: it gives every prefix query the same
+# selectivity, whether the word is in 2% of the tasks or in half of them.
+MATCHES_FIRST_FROM = 20_000
+MATCH_COST = 3
+# A word shorter than this is a prefix of many words the statistics do not list.
+_ESTIMATED_FROM_LENGTH = 3
+# How long a process trusts the statistics it read (they change when the table is
+# analysed, after a share of it changed).
+_STATS_TTL = 300.0
+
+
+@dataclass(frozen=True)
+class _WordStats:
+    tasks: float  # rows in the task table, as the planner counts them (reltuples)
+    shares: dict[str, float]  # the most common words -> share of the tasks holding them
+    floor: float  # the least share a listed word has: an unlisted word has less
+
+
+_word_stats: dict[str, tuple[float, _WordStats | None]] = {}
 
 
 def _fold_table() -> tuple[str, str]:
@@ -258,6 +294,69 @@ def matching_ids(queryset: QuerySet, query: str, limit: int | None = None) -> li
         rows = narrow(queryset, query)
     ids = rows.values_list("pk", flat=True)
     return list(ids[:limit] if limit is not None else ids)
+
+
+def _read_word_stats(connection: Any) -> _WordStats | None:
+    # pg_stats keeps the vector column's most common elements (words) with the share
+    # of rows holding each, as the planner's ANALYZE sampled them.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.reltuples, s.most_common_elems::text::text[], s.most_common_elem_freqs"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname"
+            " AND s.attname = %s WHERE c.relname = %s AND n.nspname = current_schema()",
+            [_PG_COLUMN, _TABLE],
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] is None or row[0] <= 0:
+        return None  # never analysed: no estimate
+    tasks, elems, freqs = row
+    if not elems or not freqs:
+        return _WordStats(tasks=tasks, shares={}, floor=0.0)
+    # The shares come first; after them, the least and the greatest (zip drops them).
+    shares = dict(zip(elems, freqs, strict=False))
+    return _WordStats(tasks=tasks, shares=shares, floor=min(shares.values()))
+
+
+def _stats(using: str) -> _WordStats | None:
+    now = time.monotonic()
+    cached = _word_stats.get(using)
+    if cached is None or now - cached[0] > _STATS_TTL:
+        cached = (now, _read_word_stats(connections[using]))
+        _word_stats[using] = cached
+    return cached[1]
+
+
+def _estimated_matches(found: list[str], stats: _WordStats) -> float:
+    """Tasks holding every word of ``found`` (each a prefix), estimated: the fewest any
+    one word is in. A word's share is that of the listed words it starts; an unlisted
+    word is rarer than every listed one (``floor``); a short word is assumed in all."""
+    share = 1.0
+    for word in found:
+        if len(word) < _ESTIMATED_FROM_LENGTH:
+            continue
+        listed = sum(v for k, v in stats.shares.items() if k.startswith(word))
+        share = min(share, min(listed, 1.0) or stats.floor)
+    return share * stats.tasks
+
+
+def reads_matches_first(
+    query: str, visible_total: Callable[[], int], using: str = DEFAULT_DB_ALIAS
+) -> bool:
+    """Whether a search for ``query`` over a user's projects should find the matches
+    through the index first and check the scope on each
+    (``permissions.visible_tasks(user, scope_indexed=False)``). On PostgreSQL only, for
+    a user whose projects hold at least ``MATCHES_FIRST_FROM`` live tasks
+    (``visible_total()``, called there only: the stats counters, one indexed read) when
+    the database's matches are estimated at most 1/``MATCH_COST`` of them."""
+    found = words(query)
+    if not found or connections[using].vendor != "postgresql":
+        return False
+    visible = visible_total()
+    if visible < MATCHES_FIRST_FROM:
+        return False
+    stats = _stats(using)
+    return stats is not None and _estimated_matches(found, stats) * MATCH_COST <= visible
 
 
 # --- Index management (the migration, post_migrate, manage.py searchindex) -------------

@@ -82,7 +82,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
-    return render_task_list(request, selectors.visible_tasks(request.user))
+    return render_task_list(
+        request, selectors.searched_tasks(request.user, request.GET.get("search"))
+    )
 
 
 @login_required

@@ -8,12 +8,16 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from projects import roles
 from projects import services as project_services
-from tasks import search_backends, services
+from projects.models import Membership, Role
+from tasks import search_backends, services, trash
 from tasks.models import Status, Task
 from tasks.permissions import visible_tasks
+from tests.conftest import client_for
 from tests.factories import TaskFactory
 
 # A MongoDB text index matches whole words only and the list keeps its order there
@@ -348,3 +352,113 @@ def test_postgres_upgrade_replaces_the_expression_index_of_0009(user):
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass('tf_task_search') IS NULL")
         assert cursor.fetchone()[0]  # the expression index is gone
+
+
+# --- A search that finds its matches first (PostgreSQL, a user with many tasks) -------
+
+
+@pytest.mark.skipif(connection.vendor == "mongodb", reason="only PostgreSQL reads this form")
+def test_the_unindexed_scope_grants_exactly_what_the_indexed_one_does(user, other_user):
+    theirs = project_services.project_create(actor=other_user, name="Theirs")
+    private = project_services.project_create(actor=other_user, name="Private")
+    Membership.objects.create(project=theirs, user=user, role=Role.VIEWER)
+    make(user, "In the inbox")
+    make(other_user, "Shared with me", project_id=theirs.pk)
+    make(other_user, "Not shared", project_id=private.pk)
+    trashed = make(user, "In the trash")
+    trash.task_trash(actor=user, task=trashed)
+    indexed = set(visible_tasks(user).values_list("title", flat=True))
+    assert indexed == {"In the inbox", "Shared with me"}
+    assert set(visible_tasks(user, scope_indexed=False).values_list("title", flat=True)) == indexed
+    # The membership is read when the statement runs, as in the indexed form.
+    project_services.member_remove(
+        actor=other_user,
+        membership=roles.get_membership_for(other_user, theirs.pk),
+        user_id=user.pk,
+    )
+    assert list(visible_tasks(user, scope_indexed=False).values_list("title", flat=True)) == [
+        "In the inbox"
+    ]
+
+
+def stats(shares: dict[str, float], tasks: float = 1000.0) -> search_backends._WordStats:
+    return search_backends._WordStats(tasks=tasks, shares=shares, floor=min(shares.values()))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("plan", 500.0),  # a listed word: its share
+        ("pla", 500.0 + 20.0),  # a prefix: every listed word it starts
+        ("zeppelin", 10.0),  # unlisted: rarer than the rarest listed word
+        ("plan zeppelin", 10.0),  # every word must match: the rarest bounds them
+        ("pl", 1000.0),  # too short to estimate: assumed in every task
+        ("pl zeppelin", 10.0),
+    ],
+)
+def test_matches_are_estimated_from_the_shares_of_words(query, expected):
+    shares = {"plan": 0.5, "plaster": 0.02, "invoice": 0.02, "memo": 0.01}
+    found = search_backends.words(query)
+    assert search_backends._estimated_matches(found, stats(shares)) == pytest.approx(expected)
+
+
+def test_only_postgresql_and_a_user_with_many_tasks_read_matches_first(monkeypatch):
+    counted = []
+
+    def total() -> int:
+        counted.append(1)
+        return 50_000
+
+    monkeypatch.setattr(
+        search_backends, "_stats", lambda using: stats({"plan": 0.5, "memo": 0.001}, 100_000)
+    )
+    on_postgres = connection.vendor == "postgresql"
+    assert search_backends.reads_matches_first("zeppelin", total) is on_postgres
+    assert counted == ([1] if on_postgres else [])  # no count read elsewhere
+    assert search_backends.reads_matches_first("plan", total) is False  # 50,000 matches
+    assert search_backends.reads_matches_first("!!", total) is False  # no words
+    assert search_backends.reads_matches_first("zeppelin", lambda: 19_999) is False
+
+
+@PG_ONLY
+@pytest.mark.parametrize("page", ["api", "html"])
+def test_postgres_search_of_a_large_user_finds_matches_first_within_the_scope(
+    user, other_user, monkeypatch, page
+):
+    theirs = project_services.project_create(actor=other_user, name="Theirs")
+    side = project_services.project_create(actor=user, name="Side")
+    for i in range(40):
+        make(user, f"Common chore {i}", project_id=side.pk if i % 2 else None)
+        make(other_user, f"Common chore of others {i}", project_id=theirs.pk)
+    for i in range(3):
+        make(user, f"Zeppelin ride {i}", project_id=side.pk if i % 2 else None)
+        make(other_user, f"Zeppelin of others {i}", project_id=theirs.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tasks_task")  # the statistics the estimate reads
+    monkeypatch.setattr(search_backends, "_word_stats", {})
+    monkeypatch.setattr(search_backends, "MATCHES_FIRST_FROM", 20)
+    if page == "api":
+        client, path = client_for(user), "/api/tasks/?search={}&page_size=100"
+    else:
+        client, path = Client(), "/tasks/?search={}&page_size=100"
+        client.force_login(user)
+
+    def search(word: str) -> tuple[str, list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path.format(word))
+        assert response.status_code == 200
+        vector = '"tasks_task"."tf_search_vector" @@'
+        return response.content.decode(), [q["sql"] for q in queries if vector in q["sql"]]
+
+    # A rare word: the search index first, the scope checked on each match.
+    body, page_sql = search("zeppelin")
+    assert [f"Zeppelin ride {i}" in body for i in range(3)] == [True] * 3
+    assert "of others" not in body
+    assert page_sql
+    assert all("CASE WHEN" in sql for sql in page_sql)
+    # A word in most of the database's tasks: the user's projects through their index.
+    body, page_sql = search("common")
+    assert "Common chore 39" in body
+    assert "of others" not in body
+    assert page_sql
+    assert not any("CASE WHEN" in sql for sql in page_sql)
