@@ -128,7 +128,7 @@ def _timings(targets: dict[tuple[str, str], tuple[Any, str]], repeat: int) -> di
     return {key: statistics.median(values) for key, values in samples.items()}
 
 
-def _page_statement(client: Any, path: str) -> str:
+def page_statement(client: Any, path: str) -> str:
     """The SQL of the page query that a request for ``path`` sends: the last statement
     that reads tasks with a LIMIT (after the warm-up of ``_queries``)."""
     from django.db import connection
@@ -165,7 +165,7 @@ def _plans(client: Any, user: Any, cursor: str) -> dict[str, str]:
     from tasks.selectors import visible_tasks
 
     cases = ("first page", "status=todo", "search", "deep cursor (90%)", "ordering=-due_date")
-    plans = {case: _explain(_page_statement(client, _path(case, user, cursor))) for case in cases}
+    plans = {case: _explain(page_statement(client, _path(case, user, cursor))) for case in cases}
     # The same two pages as tasks.pagination built them before it was tuned, to show
     # what the tuning changed (and what a regression would look like).
     before_order = [F("created_at").desc(nulls_last=True), "-pk"]

@@ -140,24 +140,26 @@ def _matches(user: Any, size: int, sizes: list[int]) -> dict[str, tuple[int, int
     }
 
 
-def _plans(user: Any, size: int, sizes: list[int], vendor: str) -> dict[str, str]:
-    from django.http import QueryDict
+def _plans(client: Any, size: int, sizes: list[int], vendor: str) -> dict[str, str]:
+    """The plan of the page statement each search request sends (captured from the
+    request, so the plan is the one the app runs: on PostgreSQL the scope's form
+    depends on the user and the word, tasks.search_backends.reads_matches_first)."""
+    from django.db import connection
 
-    from tasks.filters import TaskFilter
-    from tasks.pagination import page_queryset
-    from tasks.permissions import visible_tasks
+    from bench.data import page_statement
 
     plans = {}
     for case in CASES:
-        for order, extra in ORDERS.items():
-            params = QueryDict(f"search={query(case, size, sizes)}{extra}")
-            filters = TaskFilter(params, queryset=visible_tasks(user))
-            if not filters.is_valid():
-                raise RuntimeError(filters.errors)
-            queryset, ordering = filters.list_query()
-            page = page_queryset(queryset, ordering)[:21]
-            # SQLite has no EXPLAIN ANALYZE: its plan only.
-            plan = page.explain(analyze=True) if vendor == "postgresql" else page.explain()
+        for order in ORDERS:
+            sql = page_statement(client, search_path(query(case, size, sizes), order))
+            with connection.cursor() as cursor:
+                # SQLite has no EXPLAIN ANALYZE: its plan only.
+                if vendor == "postgresql":
+                    cursor.execute(f"EXPLAIN ANALYZE {sql}")
+                    plan = "\n".join(row[0] for row in cursor.fetchall())
+                else:
+                    cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+                    plan = "\n".join(" ".join(map(str, row)) for row in cursor.fetchall())
             plans[f"{case}, by {order}"] = plan
     return plans
 
@@ -199,7 +201,7 @@ def measure_one(args: argparse.Namespace) -> None:
         load_before = os.getloadavg()
         samples = _timings(targets, sizes, args.rounds)
         load_after = os.getloadavg()
-        plans = _plans(users[max(sizes)], max(sizes), sizes, vendor)
+        plans = _plans(api_client(users[max(sizes)]), max(sizes), sizes, vendor)
         description = st.description.split(",")[0]
     p50 = {key: statistics.median(values) for key, values in samples.items()}
     raw = {
