@@ -95,7 +95,7 @@ def measure(args: argparse.Namespace) -> None:
         finally:
             search_backends.MATCHES_FIRST_FROM = chosen_from
     text = (
-        "#### PostgreSQL's search: which index first\n\n"
+        "##### PostgreSQL's search: which index first\n\n"
         + report.header()
         + f"\np50 of {args.rounds} requests each way, alternating, GET /api/tasks/?search=… "
         "(first page of 20, JWT auth, the full Django stack in-process), milliseconds. "
