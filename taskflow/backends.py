@@ -9,6 +9,7 @@ What cannot be shared is Django's contrib apps: on MongoDB they need AppConfigs 
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +22,18 @@ SQL_AUTO_FIELD = "django.db.models.BigAutoField"
 # How much of an SQLite file each connection may map (Rails' default too): the OS shares
 # the mapped pages between connections and processes, as it shares its file cache.
 SQLITE_MMAP_BYTES = 128 * 1024 * 1024
+# PostgreSQL with prepared statements (DB_PREPARED_STATEMENTS): psycopg prepares a
+# statement the fifth time a connection runs it (its own default), then PostgreSQL
+# plans it once per connection instead of on every request (docs/performance.md,
+# "Round 13 (issue 15)").
+PREPARE_THRESHOLD = 5
+# Statements never prepared: those whose best plan depends on a parameter's value that
+# a generic plan cannot see. A full-text match (``vector @@ to_tsquery(%s)``): planned
+# for an unknown query, PostgreSQL estimates 0.5% of the rows and reads the word's
+# whole GIN posting list for every search (3.6 ms against 0.8 ms for a 1,000-task
+# user's `invoice` among 300,000 tasks, and it grows with the word's matches in the
+# whole database).
+PLANNED_PER_EXECUTION = ("@@",)
 
 # Contrib apps whose models carry an AutoField and so need a Mongo AppConfig.
 _CONTRIB_APPS = {
@@ -34,8 +47,17 @@ def is_mongo_url(url: str) -> bool:
     return urlsplit(url).scheme in MONGO_SCHEMES
 
 
-def database_config(url: str, *, conn_max_age: int = 60) -> dict[str, Any]:
-    """Turn DATABASE_URL into a DATABASES["default"] entry for any supported backend."""
+def database_config(
+    url: str, *, conn_max_age: int = 60, prepared_statements: bool = True
+) -> dict[str, Any]:
+    """Turn DATABASE_URL into a DATABASES["default"] entry for any supported backend.
+
+    ``prepared_statements`` (DB_PREPARED_STATEMENTS, on by default): on PostgreSQL,
+    bind parameters on the server and let psycopg prepare the statements a connection
+    runs again and again, so PostgreSQL plans them once per connection, not once per
+    request (no effect on the other backends). Switch it off behind a pooler in
+    transaction mode that cannot keep prepared statements: one lives in one server
+    session."""
     if is_mongo_url(url):
         # django-environ knows no mongodb scheme; the backend takes the whole URI as HOST.
         name = urlsplit(url).path.lstrip("/").split("?")[0] or "taskflow"
@@ -55,12 +77,40 @@ def database_config(url: str, *, conn_max_age: int = 60) -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+    if prepared_statements and config["ENGINE"] == "django.db.backends.postgresql":
+        # Both, or neither: with parameters bound on the client every statement's text
+        # differs by its values, and psycopg would prepare each one anew.
+        config.setdefault("OPTIONS", {}).update(
+            server_side_binding=True,
+            prepare_threshold=PREPARE_THRESHOLD,
+            cursor_factory=prepared_statements_cursor(),
+        )
     # Kept across requests: opening one costs more than most queries (PostgreSQL's
     # handshake; SQLite's file open, WAL pragma and Django's ~30 SQL functions, ~1 ms
     # a request). Health checks drop a broken one before a request uses it.
     config["CONN_MAX_AGE"] = conn_max_age
     config["CONN_HEALTH_CHECKS"] = True
     return config
+
+
+@functools.cache
+def prepared_statements_cursor() -> type:
+    """Django's server-binding cursor for psycopg 3, except that a statement holding
+    one of ``PLANNED_PER_EXECUTION`` is never prepared (psycopg's ``prepare=False``):
+    PostgreSQL plans it for its parameters every time, as without prepared statements.
+    Imported here, on first use: the embedded mode never loads psycopg."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedStatementsCursor(ServerBindingCursor):
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            per_execution = isinstance(query, str) and any(
+                marker in query for marker in PLANNED_PER_EXECUTION
+            )
+            if per_execution and kwargs.get("prepare") is None:
+                kwargs["prepare"] = False
+            return super().execute(query, params, **kwargs)
+
+    return PreparedStatementsCursor
 
 
 def builds_nulls_last_indexes(connection: Any) -> bool:

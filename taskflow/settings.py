@@ -63,7 +63,9 @@ USING_MONGO = backends.is_mongo_url(DATABASE_URL)
 # Persistent SQL connections, health-checked before reuse (no effect on MongoDB).
 DATABASES = {
     "default": backends.database_config(
-        DATABASE_URL, conn_max_age=env.int("CONN_MAX_AGE", default=60)
+        DATABASE_URL,
+        conn_max_age=env.int("CONN_MAX_AGE", default=60),
+        prepared_statements=env.bool("DB_PREPARED_STATEMENTS", default=True),
     )
 }
 DEFAULT_AUTO_FIELD = backends.default_auto_field(mongo=USING_MONGO)

@@ -19,7 +19,8 @@ MONGO_URL = "mongodb://127.0.0.1:9/taskflow?serverSelectionTimeoutMS=500"
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    named = ("DATABASE_URL", "REDIS_URL", "DB_PREPARED_STATEMENTS")
+    clean = {k: v for k, v in os.environ.items() if k not in named}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
