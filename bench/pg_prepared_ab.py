@@ -113,6 +113,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=2000, help="the user's tasks")
     parser.add_argument("--pg-data", help="the data benchmark's cluster (its users, no create)")
     parser.add_argument("--sizes", default="1000,100000", help="with --pg-data: the users")
+    parser.add_argument("--arms", default="client,every,app", help="which, comma-separated")
     args = parser.parse_args()
     pg_data = Path(args.pg_data).resolve() if args.pg_data else None
     if pg_data is not None and not pg_data.exists():
@@ -135,7 +136,8 @@ def main() -> None:
             for size in args.sizes.split(","):
                 user = User.objects.get(email=f"size{int(size)}-0@bench.example")
                 sends.update(_requests(user, f", {int(size):,} tasks", create=False))
-        arms = _arms(running.env["DATABASE_URL"])
+        known = _arms(running.env["DATABASE_URL"])
+        arms = {arm: known[arm] for arm in args.arms.split(",")}
         wrappers = _wrappers(arms)
         cells: dict[tuple[str, str], list[tuple[float, float]]] = {
             (arm, name): [] for arm in arms for name in sends

@@ -65,7 +65,7 @@ DATABASES = {
     "default": backends.database_config(
         DATABASE_URL,
         conn_max_age=env.int("CONN_MAX_AGE", default=60),
-        prepared_statements=env.bool("DB_PREPARED_STATEMENTS", default=True),
+        prepared_statements=env.bool("DB_PREPARED_STATEMENTS", default=False),
     )
 }
 DEFAULT_AUTO_FIELD = backends.default_auto_field(mongo=USING_MONGO)

@@ -1,4 +1,4 @@
-"""PostgreSQL's prepared statements, switched on by DB_PREPARED_STATEMENTS
+"""PostgreSQL's prepared statements, switched on by DB_PREPARED_STATEMENTS (opt-in)
 (taskflow.backends.database_config; docs/performance.md, "Round 13 (issue 15)")."""
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ def test_the_setting_binds_on_the_server_and_prepares_on_postgres_only():
         "prepare_threshold": backends.PREPARE_THRESHOLD,
         "cursor_factory": "PreparedStatementsCursor",
     }
-    assert _options(DATABASE_URL=PG_URL) == prepared  # the default
-    assert _options(DATABASE_URL=PG_URL, DB_PREPARED_STATEMENTS="true") == prepared
-    # Off: Django's own client-side binding, nothing prepared (PgBouncer's transaction mode).
+    # Off by default: Django's own client-side binding, nothing prepared.
+    assert _options(DATABASE_URL=PG_URL) == {}
     assert _options(DATABASE_URL=PG_URL, DB_PREPARED_STATEMENTS="false") == {}
+    assert _options(DATABASE_URL=PG_URL, DB_PREPARED_STATEMENTS="true") == prepared
     sqlite = backends.database_config("sqlite:///x.db", prepared_statements=True)
     assert "server_side_binding" not in sqlite["OPTIONS"]
     mongo = backends.database_config("mongodb://db:27017/tf", prepared_statements=True)
