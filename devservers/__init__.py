@@ -1,5 +1,6 @@
 """Real servers on 127.0.0.1 for tests, benchmarks and the local cluster: redis-server,
-PostgreSQL, gunicorn, nginx (rendered from deploy/nginx.conf) and job workers.
+PostgreSQL, gunicorn, nginx (rendered from deploy/nginx.conf) and job workers; and
+Kanboard, the competitor a benchmark measures (devservers/kanboard.py).
 
 Tooling only: the app (accounts/, tasks/, taskflow/) never imports this package
 (tests/unit/test_architecture.py). Each server picks a free port unless given one,
@@ -18,6 +19,7 @@ whether that skips or fails a test is the test suite's decision (tests/conftest.
 """
 
 from devservers.gunicorn import Gunicorn
+from devservers.kanboard import KanboardServer
 from devservers.nginx import Nginx, render_nginx_conf
 from devservers.postgres import PostgresServer
 from devservers.process import (
@@ -41,6 +43,7 @@ from devservers.workers import JobWorker
 __all__ = [
     "Gunicorn",
     "JobWorker",
+    "KanboardServer",
     "Missing",
     "Nginx",
     "PostgresServer",
