@@ -41,7 +41,7 @@ from devservers.kanboard import ADMIN
 
 _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 # TaskFlow's status -> the column of Kanboard's default board it lands in (1-based).
-_COLUMN_OF_STATUS = {"todo": 1, "doing": 3, "done": 4}
+_COLUMN_OF_STATUS = {"todo": 1, "in_progress": 3, "done": 4}
 
 
 def kanboard_dir(given: str | None) -> Path | None:
@@ -68,7 +68,7 @@ def seed(server: KanboardServer, name: str, rows: Iterable[tuple[str, str, str]]
         positions: dict[int, int] = {}
         values = []
         for title, description, status in rows:
-            column = columns[_COLUMN_OF_STATUS.get(status, 1) - 1]
+            column = columns[_COLUMN_OF_STATUS[status] - 1]
             positions[column] = positions.get(column, 0) + 1
             position = positions[column]
             values.append(

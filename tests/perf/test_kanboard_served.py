@@ -31,7 +31,7 @@ def test_kanboard_serves_the_seeded_tasks_to_each_request(tmp_path):
         (
             f"Harbour {i}" if i % 50 == 0 else f"Plain task {i}",
             f"Notes {i}",
-            "done" if i % 3 == 0 else "todo",
+            ("todo", "in_progress", "done")[i % 3],
         )
         for i in range(300)
     ]
@@ -41,7 +41,7 @@ def test_kanboard_serves_the_seeded_tasks_to_each_request(tmp_path):
         conn = http.client.HTTPConnection("127.0.0.1", board.port, timeout=60)
         answers = {case: timed_request(conn, call)[1:] for case, call in made.items()}
         conn.close()
-        count = board.rpc("getAllTasks", project_id=project, status_id=1)
+        tasks = board.rpc("getAllTasks", project_id=project, status_id=1)
         workdir = board.workdir
     assert {case: status for case, (status, _) in answers.items()} == dict.fromkeys(made, 200)
     assert json_search_found(answers["json_search"][1]) == 6
@@ -50,5 +50,10 @@ def test_kanboard_serves_the_seeded_tasks_to_each_request(tmp_path):
     list_page = answers["html_list"][1].decode()
     assert "Plain task" in list_page
     assert "action=check" not in list_page  # not the login form
-    assert len(count) == 301  # the 300 seeded and the one the create made  # type: ignore[arg-type]
+    assert len(tasks) == 301  # the 300 seeded and the one the create made  # type: ignore[arg-type]
+    # TaskFlow's three statuses land in three columns of the board, 100 each.
+    by_column = {}
+    for task in tasks:  # type: ignore[union-attr]
+        by_column[task["column_id"]] = by_column.get(task["column_id"], 0) + 1
+    assert sorted(by_column.values()) == [100, 100, 101]
     assert not Path(workdir).exists()
