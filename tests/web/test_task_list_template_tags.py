@@ -76,3 +76,25 @@ def test_choice_options_without_selected_marks_none():
     tag = Template("{% load task_ui %}{% choice_options choices %}")
     context = {"choices": [*Status.choices, *HOSTILE]}
     assert tag.render(Context(context)) == loop.render(Context(context))
+
+
+def test_choice_options_are_worked_out_once_per_choice_marked():
+    from django.utils.translation import gettext_lazy
+
+    from tasks.templatetags import task_ui
+
+    task_ui._CHOICE_OPTIONS.clear()
+    tag = Template("{% load task_ui %}{% choice_options choices selected %}")
+    first = tag.render(Context({"choices": Status.choices, "selected": "done"}))
+    assert len(task_ui._CHOICE_OPTIONS) == 1
+    # Rendered again from the memo, and the same markup as a fresh rendering.
+    assert tag.render(Context({"choices": Status.choices, "selected": "done"})) == first
+    # Values that are none of the choices share the entry of "none marked": a stream of
+    # hand-edited query strings cannot grow the memo.
+    for junk in ["", "unknown", "<b>", "x" * 300]:
+        tag.render(Context({"choices": Status.choices, "selected": junk}))
+    assert len(task_ui._CHOICE_OPTIONS) == 2
+    # A lazily translated label is rendered each time (its text depends on the language).
+    lazy = [("a", gettext_lazy("To do"))]
+    assert tag.render(Context({"choices": lazy, "selected": "a"})).count(" selected") == 1
+    assert len(task_ui._CHOICE_OPTIONS) == 2
