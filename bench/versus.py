@@ -203,9 +203,11 @@ def measure(args: argparse.Namespace) -> None:
         series = {key: Series() for key in all_calls}
         theirs: dict[tuple[int, str], Series] = {}
         boards = {}
+        versions = ""
         if kanboard_root is not None:
             boards = _start_kanboards(others, kanboard_root, users, sizes)
             theirs = {key: Series() for key in all_calls}
+            versions = boards[sizes[0]][0].versions()
         with harness.gunicorn(stack_.env, workers=1, threads=1, max_requests=0) as server:
             parts = urlsplit(server.url)
             conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
@@ -244,7 +246,7 @@ def measure(args: argparse.Namespace) -> None:
             for their_conn in their_conns.values():
                 their_conn.close()
         description = stack_.description
-    text, raw = render(args, description, sizes, series, planted, seeded, theirs)
+    text, raw = render(args, description, sizes, series, planted, seeded, theirs, versions)
     report.publish("versus", text, raw, write=args.write)
 
 
@@ -266,6 +268,7 @@ def render(
     planted: dict[int, int],
     seeded: float,
     theirs: dict[tuple[int, str], Series] | None = None,
+    versions: str = "",
 ) -> tuple[str, dict[str, Any]]:
     """The report. ``theirs``: Kanboard measured in the same run (empty: quoted)."""
     measured = bool(theirs)
@@ -328,8 +331,9 @@ def render(
     matches = ", ".join(f"{planted[s]} at {s:,}" for s in sizes)
     if measured:
         kanboard = (
-            "**Kanboard measured in this run**: one Kanboard per size on PHP's built-in "
-            "server (one process, OPcache on; bench/kanboard.py), its project holding the "
+            f"**Kanboard measured in this run** ({versions or 'versions unknown'}): one "
+            "Kanboard per size on PHP's built-in server (one process, OPcache on; "
+            "bench/kanboard.py), its project holding the "
             "same titles and descriptions; each of its requests right beside TaskFlow's of "
             "the same row, which of the two goes first alternating each round. Its list "
             "and search pages show 30 a page, its JSON search (`searchTasks`, JSON-RPC "
@@ -382,7 +386,7 @@ def render(
         + (f"\n{args.note.strip()}\n" if args.note.strip() else "")
     )
     raw["verdicts"] = verdicts
-    raw["kanboard"] = "measured" if measured else "quoted"
+    raw["kanboard"] = versions if measured else "quoted"
     return text, raw
 
 

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -56,6 +57,13 @@ class KanboardServer(Server):
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def versions(self) -> str:
+        """ "Kanboard <version> on PHP <version>", for a report."""
+        php = subprocess.run(
+            [self.php, "-r", "echo PHP_VERSION;"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        return f"Kanboard {self.rpc('getVersion')} on PHP {php}"
 
     def rpc(self, method: str, *, auth: tuple[str, str] | None = None, **params: object) -> object:
         """Call a JSON-RPC procedure (with the application token unless ``auth``)."""

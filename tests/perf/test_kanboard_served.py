@@ -43,6 +43,7 @@ def test_kanboard_serves_the_seeded_tasks_to_each_request(tmp_path):
         conn.close()
         tasks = board.rpc("getAllTasks", project_id=project, status_id=1)
         workdir = board.workdir
+        versions = board.versions()
     assert {case: status for case, (status, _) in answers.items()} == dict.fromkeys(made, 200)
     assert json_search_found(answers["json_search"][1]) == 6
     search_page = answers["html_search"][1].decode()
@@ -57,3 +58,5 @@ def test_kanboard_serves_the_seeded_tasks_to_each_request(tmp_path):
         by_column[task["column_id"]] = by_column.get(task["column_id"], 0) + 1
     assert sorted(by_column.values()) == [100, 100, 101]
     assert not Path(workdir).exists()
+    assert versions.startswith("Kanboard ")
+    assert " on PHP 8." in versions

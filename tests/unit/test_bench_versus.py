@@ -154,11 +154,14 @@ def test_a_measured_kanboard_decides_the_verdict_not_the_quoted_figures():
     # Level with the quoted figures on no row but the HTML list; ahead of the measured
     # Kanboard on every row but the JSON search.
     theirs = series({"html_list": 20.0, "html_search": 13.0, "json_search": 5.0, "create": 9})
-    text, raw = versus.render(args, "SQLite", sizes, ours, {1_000: 10, 20_000: 200}, 3.0, theirs)
+    planted = {1_000: 10, 20_000: 200}
+    versions = "Kanboard main.2cba210 on PHP 8.2.36"
+    text, raw = versus.render(args, "SQLite", sizes, ours, planted, 3.0, theirs, versions)
     assert "Kanboard measured in this run): **not met** (JSON search behind)" in text
+    assert f"**Kanboard measured in this run** ({versions})" in text
     assert "| JSON search (GET /api/tasks/?search=, 30 a page) | 1,000 | 6.0 / 6.0 | 5.0 |" in text
     assert "| 5.0 / 5.0 | 5.0 | 1.20 | 4.5 | 0 / 0 |" in text
-    assert raw["kanboard"] == "measured"
+    assert raw["kanboard"] == versions
     assert raw["results"]["html_list:1000"]["kanboard_p50_ms"] == pytest.approx(20.0)
     assert raw["results"]["html_list:1000"]["kanboard_p50_ms_quoted"] == 14.5
     theirs = series({"html_list": 20.0, "html_search": 13.0, "json_search": 7.0, "create": 9})
