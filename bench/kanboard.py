@@ -2,9 +2,10 @@
 the issue 15 comparison in one interleaved run instead of quoting the issue's figures.
 
 Kanboard (https://github.com/kanboard/kanboard, MIT) is a PHP app on SQLite. Nothing
-installs it: ``--kanboard DIR`` (or ``KANBOARD_DIR``) names a checkout of it, and PHP
-must be on the PATH (``devservers.KanboardServer`` says which packages). Without them
-the benchmark quotes the issue's figures, as before.
+installs it: ``--kanboard DIR`` (or ``KANBOARD_DIR``, or a checkout at
+var/bench/kanboard) names a checkout of it, and PHP must be on the PATH
+(``devservers.KanboardServer`` says which packages). Without them the benchmark quotes
+the issue's figures, as before.
 
 Each size gets its own Kanboard (PHP's built-in server, one process, OPcache on), so
 that a search reads that size's tasks only, as TaskFlow's per-user words do. Its
@@ -44,11 +45,16 @@ _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 _COLUMN_OF_STATUS = {"todo": 1, "in_progress": 3, "done": 4}
 
 
-def kanboard_dir(given: str | None) -> Path | None:
-    """The Kanboard checkout to serve: ``given``, else ``KANBOARD_DIR``, else none."""
+# Where `make bench` finds a checkout without KANBOARD_DIR (var/ is not in git).
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "var" / "bench" / "kanboard"
+
+
+def kanboard_dir(given: str | None, default: Path = DEFAULT_DIR) -> Path | None:
+    """The Kanboard checkout to serve: ``given``, else ``KANBOARD_DIR``, else
+    ``default`` (var/bench/kanboard) when it exists, else none (the figures are quoted)."""
     text = given or os.environ.get("KANBOARD_DIR", "")
     if not text:
-        return None
+        return default.resolve() if default.is_dir() else None
     root = Path(text).resolve()
     if not (root / "jsonrpc.php").is_file() or not (root / "vendor").is_dir():
         raise SystemExit(f"{root} is not a Kanboard checkout (no jsonrpc.php or vendor/)")

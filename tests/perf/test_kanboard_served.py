@@ -2,8 +2,9 @@
 --kanboard DIR` must time pages that show the tasks, not a login page or an error.
 
 Kanboard is not part of TaskFlow and nothing installs it (bench/kanboard.py says how to
-get it), so this runs only where ``KANBOARD_DIR`` names a checkout and PHP is on the
-PATH, and skips elsewhere, CI included: it checks a benchmark's tool, not the app."""
+get it), so this runs only where ``KANBOARD_DIR`` or var/bench/kanboard holds a checkout
+and PHP is on the PATH, and skips elsewhere, CI included: it checks a benchmark's tool,
+not the app."""
 
 from __future__ import annotations
 
@@ -14,13 +15,20 @@ from pathlib import Path
 
 import pytest
 
-from bench.kanboard import calls, json_search_found, kanboard_dir, seed, session_cookie
+from bench.kanboard import (
+    DEFAULT_DIR,
+    calls,
+    json_search_found,
+    kanboard_dir,
+    seed,
+    session_cookie,
+)
 from bench.versus import timed_request
 from devservers import KanboardServer
 
 pytestmark = pytest.mark.skipif(
-    not os.environ.get("KANBOARD_DIR") or shutil.which("php") is None,
-    reason="KANBOARD_DIR (a Kanboard checkout) and php are needed to serve Kanboard",
+    not (os.environ.get("KANBOARD_DIR") or DEFAULT_DIR.is_dir()) or shutil.which("php") is None,
+    reason="a Kanboard checkout (KANBOARD_DIR or var/bench/kanboard) and php are needed",
 )
 
 

@@ -128,7 +128,8 @@ def test_kanboard_is_measured_only_when_a_checkout_is_named(tmp_path, monkeypatc
     from bench.kanboard import kanboard_dir
 
     monkeypatch.delenv("KANBOARD_DIR", raising=False)
-    assert kanboard_dir(None) is None
+    assert kanboard_dir(None, default=tmp_path / "absent") is None
+    assert kanboard_dir(None, default=tmp_path) == tmp_path.resolve()  # var/bench/kanboard
     assert _parse(versus, "--kanboard", str(tmp_path)).kanboard == str(tmp_path)
     with pytest.raises(SystemExit, match="not a Kanboard checkout"):
         kanboard_dir(str(tmp_path))
