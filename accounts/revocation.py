@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import RevokedToken
-from taskflow import metrics, request_memo
+from taskflow import metrics, request_memo, statements
 
 _NEGATIVE_TTL = 60
 
@@ -42,7 +42,7 @@ def is_revoked(jti: str, *, found: dict[str, str] | None = None) -> bool:
         memoized = request_memo.get(memo_key)
         if memoized is not None:
             return memoized
-    revoked = RevokedToken.objects.filter(jti=jti).exists()
+    revoked = statements.exists(RevokedToken, "jti", jti)
     if not settings.CACHE_IS_SHARED:
         request_memo.put(memo_key, revoked)
     else:

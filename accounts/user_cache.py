@@ -34,7 +34,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.crypto import salted_hmac
 
-from taskflow import request_memo
+from taskflow import request_memo, statements
 from taskflow.ids import new_id
 
 if TYPE_CHECKING:
@@ -182,10 +182,9 @@ def _all_field_names() -> tuple[str, ...]:
 def _read(user_id: str) -> User | None:
     from accounts.models import User
 
-    try:
-        return User.objects.get(pk=user_id)
-    except User.DoesNotExist:
-        return None
+    # Every request reads this row when no cache holds it: its SQL compiled once per
+    # thread (taskflow.statements).
+    return statements.row(User, "pk", user_id)
 
 
 def changed(user_ids: Iterable[Any]) -> None:
