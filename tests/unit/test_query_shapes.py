@@ -137,3 +137,61 @@ def test_list_rows_are_read_as_dicts_once():
         QuerySet.values = real
     assert len(calls) == 1  # a queryset of tasks is read as dicts
     assert [row.title for row in page.items] == [row.title for row in tasks.items] == ["Only one"]
+
+
+def _count_compiles(monkeypatch) -> list[str]:
+    from django.db.models.sql.compiler import SQLCompiler
+
+    compiled: list[str] = []
+    real = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        statement = real(self, *args, **kwargs)
+        compiled.append(statement[0])
+        return statement
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    return compiled
+
+
+def test_compiled_rows_are_read_again_each_call_and_compiled_once(monkeypatch):
+    from tasks.models import Task
+
+    user = UserFactory()
+    first = TaskFactory(owner=user, title="First")
+    compiled = _count_compiles(monkeypatch)
+
+    def build():
+        return Task.objects.filter(owner_id=user.pk).select_related("project").order_by("id")
+
+    found = query_shapes.rows(("probe", user.pk), build)
+    assert [(task.pk, task.project.pk) for task in found] == [(first.pk, first.project_id)]
+    assert len(compiled) == 1
+    second = TaskFactory(owner=user, title="Second")
+    Task.objects.filter(pk=first.pk).update(title="Renamed")
+    compiled.clear()
+    found = query_shapes.rows(("probe", user.pk), build)
+    # The rows as they are now, through the SQL compiled the first time.
+    assert [(task.pk, task.title) for task in found] == [
+        (first.pk, "Renamed"),
+        (second.pk, "Second"),
+    ]
+    assert compiled == []
+    # Another queryset of the model compiles its own SQL: nothing inherited the compiler.
+    assert list(build().filter(title="Second").values_list("pk", flat=True)) == [second.pk]
+    assert len(compiled) == 1
+    assert "Second" not in compiled[0]  # a bound parameter
+    assert compiled[0] != query_shapes._local.compiled["probe", user.pk][1].as_sql()[0]
+
+
+def test_compiled_rows_are_per_key_and_bounded(monkeypatch):
+    from tasks.models import Task
+
+    monkeypatch.setattr(query_shapes, "MAX_SHAPES", 2)
+    users = UserFactory.create_batch(3)
+    for user in users:
+        TaskFactory(owner=user)
+    for user in users:
+        found = query_shapes.rows(("probe", user.pk), lambda u=user: Task.objects.filter(owner=u))
+        assert [task.owner_id for task in found] == [user.pk]
+    assert [key[1] for key in query_shapes._local.compiled] == [users[1].pk, users[2].pk]
