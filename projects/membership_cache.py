@@ -41,7 +41,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from taskflow import request_memo
+from taskflow import query_shapes, request_memo
 from taskflow.ids import new_id
 
 ENTRY_TTL = 60
@@ -118,8 +118,16 @@ def memo_key(user_id: Any) -> tuple[str, str]:
 def _read(user_id: str) -> list[tuple[Any, ...]]:
     from projects.models import Membership
 
-    read = Membership.objects.filter(user_id=user_id).order_by().values_list(*FIELDS)
-    return list(read[: ROWS_MAX + 1])
+    # Read on every page when no cache holds it: built and compiled once per thread
+    # (the statement names nothing but the user).
+    return query_shapes.rows(
+        ("members", user_id),
+        lambda: (
+            Membership.objects.filter(user_id=user_id)
+            .order_by()
+            .values_list(*FIELDS)[: ROWS_MAX + 1]
+        ),
+    )
 
 
 def changed(user_ids: Iterable[Any]) -> None:

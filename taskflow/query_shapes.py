@@ -36,6 +36,11 @@ from django.db.models import QuerySet
 # keeps at most ~0.8 MB, a worker of 4 threads ~3 MB: within the worker memory budget
 # (docs/performance.md, "Worker memory and cold start"). A user's requests need ~3.
 MAX_SHAPES = 128
+# A compiled statement (``rows``) keeps its compiler too: ~10 KB for a user's
+# memberships, ~23 KB for a create's placement (tracemalloc). 16 per thread is at most
+# ~0.4 MB, ~1.5 MB for a worker of 4 threads; a thread serving many users in turn
+# compiles again, as it did before.
+MAX_COMPILED = 16
 
 
 class _Shapes(threading.local):
@@ -88,7 +93,7 @@ def rows(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[Any]:
         compiler.as_sql = lambda *args, **kwargs: statement
         entry = (queryset, compiler)
         compiled[key] = entry
-        if len(compiled) > MAX_SHAPES:
+        if len(compiled) > MAX_COMPILED:
             compiled.popitem(last=False)
     else:
         compiled.move_to_end(key)

@@ -187,7 +187,7 @@ def test_compiled_rows_are_read_again_each_call_and_compiled_once(monkeypatch):
 def test_compiled_rows_are_per_key_and_bounded(monkeypatch):
     from tasks.models import Task
 
-    monkeypatch.setattr(query_shapes, "MAX_SHAPES", 2)
+    monkeypatch.setattr(query_shapes, "MAX_COMPILED", 2)
     users = UserFactory.create_batch(3)
     for user in users:
         TaskFactory(owner=user)
