@@ -15,11 +15,11 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from notifications.models import TITLE_MAX, Notification, notification_rank
-from taskflow import request_memo
+from taskflow import query_shapes, request_memo
 from tasks import stats_cache
 
 MARK_READ_MAX = 100  # ids in one mark-read request
@@ -125,4 +125,19 @@ def unread_count(user: Any) -> int:
 
 
 def _count_unread(user: Any) -> int:
-    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
+    # Counted on every page when no cache holds it: the statement names nothing but the
+    # user, so it is built and compiled once per thread (taskflow.query_shapes.rows),
+    # as a values() query (count() compiles its own aggregate each time). Grouped by
+    # the user it filters on: one row, or none for no unread notification.
+    user_id = str(user.pk)
+    found = query_shapes.rows(
+        ("unread", user_id),
+        lambda: (
+            Notification.objects.filter(user_id=user_id, read_at__isnull=True)
+            .order_by()
+            .values("user_id")
+            .annotate(unread=Count("pk"))
+            .values_list("unread", flat=True)
+        ),
+    )
+    return found[0] if found else 0
