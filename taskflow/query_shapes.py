@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -88,7 +89,10 @@ def rows(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[Any]:
         if connections[queryset.db].vendor not in ("sqlite", "postgresql"):
             return list(queryset)
         compiler = queryset.query.get_compiler(using=queryset.db)
-        statement = compiler.as_sql()
+        try:
+            statement = compiler.as_sql()
+        except EmptyResultSet:  # a filter that can match nothing (pk__in=[])
+            return []
         # The instance answers its first SQL from now on (execute_sql calls as_sql).
         compiler.as_sql = lambda *args, **kwargs: statement
         entry = (queryset, compiler)

@@ -195,3 +195,11 @@ def test_compiled_rows_are_per_key_and_bounded(monkeypatch):
         found = query_shapes.rows(("probe", user.pk), lambda u=user: Task.objects.filter(owner=u))
         assert [task.owner_id for task in found] == [user.pk]
     assert [key[1] for key in query_shapes._local.compiled] == [users[1].pk, users[2].pk]
+
+
+def test_compiled_rows_of_a_filter_that_matches_nothing_are_none():
+    from tasks.models import Task
+
+    TaskFactory()
+    assert query_shapes.rows(("probe", "none"), lambda: Task.objects.filter(pk__in=[])) == []
+    assert ("probe", "none") not in query_shapes._local.compiled
