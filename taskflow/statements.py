@@ -108,6 +108,14 @@ def _params(compiled: _Compiled, model: type[Model], field: str, value: Any, con
     return params
 
 
+def _first_row(
+    compiled: _Compiled, model: type[Model], field: str, value: Any, conn: Any
+) -> tuple[Any, ...] | None:
+    with conn.cursor() as cursor:
+        cursor.execute(compiled.sql, _params(compiled, model, field, value, conn))
+        return cursor.fetchone()
+
+
 def row(model: type[M], field: str, value: Any, *, using: str | None = None) -> M | None:
     """The instance of ``model`` whose ``field`` (the primary key or a unique field)
     equals ``value``, or None: ``filter(field=value).first()`` without compiling."""
@@ -118,9 +126,7 @@ def row(model: type[M], field: str, value: Any, *, using: str | None = None) -> 
     if conn.vendor not in _SQL_VENDORS:
         return model._default_manager.db_manager(using).filter(**{field: value}).first()
     compiled = _statement(model, field, using, "row")
-    with conn.cursor() as cursor:
-        cursor.execute(compiled.sql, _params(compiled, model, field, value, conn))
-        found = cursor.fetchone()
+    found = _first_row(compiled, model, field, value, conn)
     if found is None:
         return None
     values = list(found)
@@ -140,6 +146,4 @@ def exists(model: type[Model], field: str, value: Any, *, using: str | None = No
     if conn.vendor not in _SQL_VENDORS:
         return model._default_manager.db_manager(using).filter(**{field: value}).exists()
     compiled = _statement(model, field, using, "exists")
-    with conn.cursor() as cursor:
-        cursor.execute(compiled.sql, _params(compiled, model, field, value, conn))
-        return cursor.fetchone() is not None
+    return _first_row(compiled, model, field, value, conn) is not None
