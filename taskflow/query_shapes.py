@@ -44,6 +44,9 @@ MAX_SHAPES = 128
 MAX_COMPILED = 16
 
 
+_KEY_ATTRIBUTE = "_taskflow_shape_key"
+
+
 class _Shapes(threading.local):
     def __init__(self) -> None:
         self.built: OrderedDict[Hashable, QuerySet[Any]] = OrderedDict()
@@ -67,7 +70,19 @@ def reuse(key: Hashable, build: Callable[[], QuerySet[Any]]) -> QuerySet[Any]:
             built.popitem(last=False)
     else:
         built.move_to_end(key)
-    return shape.all()
+    clone = shape.all()
+    # Every QuerySet method returns a new object, without this: only the clone as
+    # handed out carries the key (``key_of``).
+    clone.__dict__[_KEY_ATTRIBUTE] = key
+    return clone
+
+
+def key_of(queryset: QuerySet[Any]) -> Hashable | None:
+    """The key ``reuse`` handed ``queryset`` out under, while it is that clone,
+    unchanged (a filter, ``values()`` or any other step returns a queryset without
+    one): a key that names everything the queryset's statement depends on, for a
+    caller that extends it with each step it takes (``rows``; ``tasks.pagination``)."""
+    return queryset.__dict__.get(_KEY_ATTRIBUTE)
 
 
 def rows(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[Any]:

@@ -264,6 +264,7 @@ class TaskViewSet(viewsets.GenericViewSet):
             ordering,
             parts=filters.page_parts,
             fields=TASK_OUTPUT_FIELDS,
+            shape=filters.page_shape,
         )
         base = request.build_absolute_uri(request.path)
         body: dict[str, Any] = {

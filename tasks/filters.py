@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Hashable
 from typing import Any
 
 import django_filters
@@ -11,6 +12,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.forms.utils import ErrorDict
 
+from taskflow import query_shapes
 from taskflow.backends import unions_sorted_ranges
 from taskflow.ids import ID_LENGTH, is_valid_id
 from tasks import counters, permissions, search_backends
@@ -151,6 +153,10 @@ class TaskFilter(django_filters.FilterSet):
         self._qs = (
             self.filter_search(queryset.all(), "search", search) if search else queryset.all()
         )
+        # What the queryset was (a shape of the permission layer) and the one step taken.
+        scope = query_shapes.key_of(queryset)
+        if scope is not None:
+            self._shape = (scope, "search", search or "")
 
     def __getattr__(self, name: str) -> Any:
         # Only reached when __init__ skipped building the per-instance filters.
@@ -219,6 +225,12 @@ class TaskFilter(django_filters.FilterSet):
 
     # Set by list_query for a list over several projects: pagination.paginate's parts.
     page_parts: tuple[Q, ...] = ()
+    # Set by list_query: a key naming everything its queryset's statement depends on,
+    # values read from the data included (pagination.paginate's ``shape``), or None.
+    # Only where __init__ validated the search and ordering alone on a queryset that
+    # ``query_shapes.reuse`` handed out (``_shape``): every other filter stays out.
+    page_shape: Hashable | None = None
+    _shape: Hashable | None = None
 
     def list_query(
         self, *, reader: Any = None, project_ids: list[str] | None = None
@@ -231,12 +243,19 @@ class TaskFilter(django_filters.FilterSet):
         them already); not for a one-project list, nor a search (its own index finds
         the rows)."""
         ordering = self.ordering_key()
-        if ordering == search_backends.RELEVANCE:
-            return search_backends.with_rank(self.qs, self.form.cleaned_data["search"]), ordering
+        shape = self._shape
         cleaned = self.form.cleaned_data
+        if ordering == search_backends.RELEVANCE:
+            search = cleaned["search"]
+            self.page_shape = None if shape is None else (shape, "rank", search)
+            return search_backends.with_rank(self.qs, search), ordering
         if reader is not None and not cleaned.get("project") and not cleaned.get("search"):
             if project_ids is None:
                 project_ids = permissions.member_project_id_list(reader)
             self.page_parts = _merged_parts(project_ids)
+            # The ids as read now: a statement compiled for the projects of before is
+            # never reused after the user joined or left one.
+            self.page_shape = None if shape is None else (shape, "in", tuple(project_ids))
             return permissions.in_member_projects(self.qs, project_ids), ordering
+        self.page_shape = shape
         return self.qs, ordering

@@ -17,7 +17,7 @@ import binascii
 import copy
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -31,6 +31,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
+from taskflow import query_shapes
 from taskflow.backends import compares_row_values, unions_sorted_ranges
 from tasks.models import Priority
 
@@ -109,9 +110,11 @@ class ValuesRow:
         return f"ValuesRow({self.__dict__!r})"
 
 
-def _rows(queryset: QuerySet, fields: Sequence[str] | None, sort_field: str) -> list[Any]:
+def _readable(queryset: QuerySet, fields: Sequence[str] | None, sort_field: str) -> QuerySet:
+    """``queryset`` as the page reads it: model instances, or dicts of ``fields`` (with
+    the id and the sort key) that ``_rows`` wraps as ``ValuesRow``s."""
     if fields is None:
-        return list(queryset)
+        return queryset
     names = dict.fromkeys([*fields, "id", sort_field])
     # A queryset already read as dicts of these columns (and its annotations, such as
     # a search rank) is read as it is: ``.values()`` again would cost what it saved
@@ -119,7 +122,11 @@ def _rows(queryset: QuerySet, fields: Sequence[str] | None, sort_field: str) -> 
     read = queryset._fields  # None unless .values() named the columns
     if read is None or not names.keys() <= {*read, *queryset.query.annotation_select}:
         queryset = queryset.values(*names)
-    return [ValuesRow(row) for row in queryset]
+    return queryset
+
+
+def _rows(found: Any, fields: Sequence[str] | None) -> list[Any]:
+    return list(found) if fields is None else [ValuesRow(row) for row in found]
 
 
 @dataclass
@@ -309,12 +316,20 @@ def paginate(
     *,
     parts: Sequence[Q] = (),
     fields: Sequence[str] | None = None,
+    shape: Hashable | None = None,
 ) -> Page:
     """A page of ``queryset`` in ``ordering``. ``parts``: see ``_page_rows`` (cursor
     pages only; page numbers read the plain query). ``fields``: read only these
     columns with ``.values()``, as ``ValuesRow``s (a serializer that reads attributes
     takes them as it takes model instances; building the instances was most of the
-    ORM's cost of a list page)."""
+    ORM's cost of a list page).
+
+    ``shape``: a key naming everything ``queryset``'s statement depends on, values
+    included (``TaskFilter.page_shape``). A cursor page then extends it with its own
+    inputs (size, ordering, cursor, parts, fields) and compiles its statement once per
+    thread (``taskflow.query_shapes.rows``): building and compiling the page query cost
+    ~0.5 ms of CPU per list or search request, the same for every repeat of it
+    (docs/performance.md, "Round 16 (issue 15)")."""
     size = _page_size(params.get("page_size"))
     desc = ordering.startswith("-")
     field = ordering.lstrip("-")
@@ -328,7 +343,16 @@ def paginate(
         value, pk, forward = _decode(cursor, ordering, field)
         cursor_row = (value, pk)
     way = {"desc": desc, "forward": forward, "parts": parts, "limit": size + 1}
-    rows = _rows(_page_rows(queryset, field, cursor_row, **way)[: size + 1], fields, field)
+
+    def build() -> QuerySet:
+        return _readable(_page_rows(queryset, field, cursor_row, **way)[: size + 1], fields, field)
+
+    if shape is None:
+        rows = _rows(build(), fields)
+    else:
+        fixed = (tuple(fields) if fields is not None else None, tuple(parts))
+        key = ("page", shape, ordering, size, cursor_row, forward, fixed)
+        rows = _rows(query_shapes.rows(key, build), fields)
     more = len(rows) > size
     rows = rows[:size]
     if not forward:
@@ -366,7 +390,7 @@ def _paginate_numbers(
         raise NotFound("Invalid page.")
     start = (number - 1) * size
     ordered = queryset.order_by(*_order(field, desc=desc, forward=True))
-    rows = _rows(ordered[start : start + size], fields, field)
+    rows = _rows(_readable(ordered[start : start + size], fields, field), fields)
     return Page(
         items=rows,
         next_params={"page": str(number + 1)} if number < num_pages else None,

@@ -143,15 +143,16 @@ def render_task_list(
     # the user's memberships after the page is read (_attach_projects).
     queryset = queryset.select_related("assignee")
     parts = filters.page_parts if valid else ()
+    shape = (filters.page_shape, "assignee") if valid and filters.page_shape else None
     try:
-        page = paginate(queryset, params, ordering, parts=parts)
+        page = paginate(queryset, params, ordering, parts=parts, shape=shape)
     except APIException:
         # A stale or hand-edited cursor/page: start again from the first page.
         messages.warning(request, "That page link is no longer valid; showing the first page.")
         params = params.copy()
         for key in ("cursor", "page"):
             params.pop(key, None)
-        page = paginate(queryset, params, ordering, parts=parts)
+        page = paginate(queryset, params, ordering, parts=parts, shape=shape)
     _attach_projects(request.user, page.items, (extra or {}).get("project"))
     filtering = any(params.get(key) for key in FILTER_KEYS)
     scope = (extra or {}).get("scope", "all")
