@@ -85,6 +85,19 @@ def key_of(queryset: QuerySet[Any]) -> Hashable | None:
     return queryset.__dict__.get(_KEY_ATTRIBUTE)
 
 
+def derive(
+    queryset: QuerySet[Any], step: Hashable, build: Callable[[QuerySet[Any]], QuerySet[Any]]
+) -> QuerySet[Any]:
+    """``build(queryset)``: built once per thread when ``queryset`` is a shape that
+    ``reuse`` handed out (under its key extended by ``step``, and handed out the same
+    way), else built now. ``step`` must name everything ``build`` puts in the query
+    besides ``queryset``, and ``build`` must read no data."""
+    key = key_of(queryset)
+    if key is None:
+        return build(queryset)
+    return reuse((key, step), lambda: build(queryset))
+
+
 def rows(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[Any]:
     """The rows of the queryset ``build()`` returns for ``key``, its SQL compiled once
     per thread: ``list(build())`` without building or compiling it again.

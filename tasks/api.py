@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from projects import roles
 from projects.models import Project
+from taskflow import query_shapes
 from taskflow.errors import PreconditionFailedError
 from taskflow.fields import pattern
 from taskflow.ids import ID_LENGTH, ID_PATTERN
@@ -264,7 +265,7 @@ class TaskViewSet(viewsets.GenericViewSet):
             ordering,
             parts=filters.page_parts,
             fields=TASK_OUTPUT_FIELDS,
-            shape=filters.page_shape,
+            shape=query_shapes.key_of(queryset),
         )
         base = request.build_absolute_uri(request.path)
         body: dict[str, Any] = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Hashable
 from typing import Any
 
 import django_filters
@@ -148,15 +147,18 @@ class TaskFilter(django_filters.FilterSet):
         self.request = request
         self.form_prefix = prefix
         self._form = _CleanedForm(cleaned)
-        search = cleaned.get("search")
-        # As FilterSet.filter_queryset: a method filter skips an empty value.
-        self._qs = (
-            self.filter_search(queryset.all(), "search", search) if search else queryset.all()
-        )
-        # What the queryset was (a shape of the permission layer) and the one step taken.
-        scope = query_shapes.key_of(queryset)
-        if scope is not None:
-            self._shape = (scope, "search", search or "")
+        search = cleaned.get("search") or ""
+
+        def searched(rows: QuerySet) -> QuerySet:
+            # As FilterSet.filter_queryset: a method filter skips an empty value.
+            return self.filter_search(rows.all(), "search", search) if search else rows.all()
+
+        if search and not search_backends.narrows_in_the_statement(queryset):
+            self._qs = searched(queryset)
+        else:
+            # A shape of the permission layer stays one: the next steps, and the page's
+            # statement (pagination.paginate's ``shape``), are built once per thread.
+            self._qs = query_shapes.derive(queryset, ("search", search), searched)
 
     def __getattr__(self, name: str) -> Any:
         # Only reached when __init__ skipped building the per-instance filters.
@@ -225,12 +227,6 @@ class TaskFilter(django_filters.FilterSet):
 
     # Set by list_query for a list over several projects: pagination.paginate's parts.
     page_parts: tuple[Q, ...] = ()
-    # Set by list_query: a key naming everything its queryset's statement depends on,
-    # values read from the data included (pagination.paginate's ``shape``), or None.
-    # Only where __init__ validated the search and ordering alone on a queryset that
-    # ``query_shapes.reuse`` handed out (``_shape``): every other filter stays out.
-    page_shape: Hashable | None = None
-    _shape: Hashable | None = None
 
     def list_query(
         self, *, reader: Any = None, project_ids: list[str] | None = None
@@ -243,19 +239,26 @@ class TaskFilter(django_filters.FilterSet):
         them already); not for a one-project list, nor a search (its own index finds
         the rows)."""
         ordering = self.ordering_key()
-        shape = self._shape
         cleaned = self.form.cleaned_data
+        # Each step is kept with the shape it starts from where that is one
+        # (query_shapes.derive: only __init__'s search and ordering lead here).
         if ordering == search_backends.RELEVANCE:
             search = cleaned["search"]
-            self.page_shape = None if shape is None else (shape, "rank", search)
-            return search_backends.with_rank(self.qs, search), ordering
+
+            def ranked(rows: QuerySet) -> QuerySet:
+                return search_backends.with_rank(rows, search)
+
+            return query_shapes.derive(self.qs, ("rank", search), ranked), ordering
         if reader is not None and not cleaned.get("project") and not cleaned.get("search"):
             if project_ids is None:
                 project_ids = permissions.member_project_id_list(reader)
             self.page_parts = _merged_parts(project_ids)
-            # The ids as read now: a statement compiled for the projects of before is
-            # never reused after the user joined or left one.
-            self.page_shape = None if shape is None else (shape, "in", tuple(project_ids))
-            return permissions.in_member_projects(self.qs, project_ids), ordering
-        self.page_shape = shape
+            listed = tuple(project_ids)
+
+            def in_projects(rows: QuerySet) -> QuerySet:
+                return permissions.in_member_projects(rows, list(listed))
+
+            # The ids as read now name the step: a shape built for the projects of
+            # before is never reused after the user joined or left one.
+            return query_shapes.derive(self.qs, ("in", listed), in_projects), ordering
         return self.qs, ordering

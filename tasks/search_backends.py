@@ -145,6 +145,13 @@ def _vendor(queryset: QuerySet) -> str:
     return connections[queryset.db].vendor
 
 
+def narrows_in_the_statement(queryset: QuerySet) -> bool:
+    """Whether ``narrow`` only adds to the statement, reading nothing while it builds
+    (everywhere but MongoDB, where it reads the matching ids first): a narrowed shape
+    can then be kept (``taskflow.query_shapes.derive``)."""
+    return _vendor(queryset) != "mongodb"
+
+
 def ranks_available(queryset: QuerySet) -> bool:
     """Whether ``ranked`` can order this queryset's database by relevance."""
     return _vendor(queryset) in ("sqlite", "postgresql")

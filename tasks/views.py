@@ -23,6 +23,7 @@ from rest_framework.exceptions import APIException
 
 from projects import roles
 from projects import selectors as project_selectors
+from taskflow import query_shapes
 from taskflow.forms import add_service_errors
 from taskflow.markdown import render_markdown
 from tasks import exchange, permissions, saved_filters, selectors, services
@@ -113,6 +114,10 @@ def _attach_projects(user: Any, tasks: list[Task], project: Any) -> None:
             task.project = known[task.project_id]
 
 
+def _with_assignee(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    return tasks.select_related("assignee")
+
+
 def render_task_list(
     request: HttpRequest,
     base: QuerySet[Task],
@@ -141,9 +146,11 @@ def render_task_list(
         best_match = False
     # Assignee names in the same query (a join, no query per row); project names from
     # the user's memberships after the page is read (_attach_projects).
-    queryset = queryset.select_related("assignee")
+    queryset = query_shapes.derive(queryset, "assignee", _with_assignee)
     parts = filters.page_parts if valid else ()
-    shape = (filters.page_shape, "assignee") if valid and filters.page_shape else None
+    # A shape of the permission layer and of these steps alone (no other filter): the
+    # page's statement is compiled once per thread (pagination.paginate).
+    shape = query_shapes.key_of(queryset)
     try:
         page = paginate(queryset, params, ordering, parts=parts, shape=shape)
     except APIException:

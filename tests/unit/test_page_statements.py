@@ -163,19 +163,46 @@ def test_joining_and_leaving_a_project_show_at_once_on_a_repeated_page(settings)
     assert not web_shows_shared("/tasks/?search=harbour")
 
 
-def test_only_a_search_and_an_ordering_on_a_reused_shape_have_a_page_shape():
+def test_only_a_search_and_an_ordering_on_a_reused_shape_keep_their_shape():
     from django.http import QueryDict
 
     user = UserFactory()
 
-    def page_shape(query: str, queryset) -> object:
+    def shape(query: str, queryset) -> object:
         filters = TaskFilter(QueryDict(query), queryset=queryset)
         assert filters.is_valid()
-        filters.list_query(reader=user)
-        return filters.page_shape
+        listed, _ = filters.list_query(reader=user)
+        return query_shapes.key_of(listed)
 
-    assert page_shape("", permissions.visible_tasks(user)) is not None
-    assert page_shape("search=a&ordering=title", permissions.visible_tasks(user)) is not None
-    # Any other filter, or a queryset someone narrowed first: compiled every time.
-    assert page_shape("status=done", permissions.visible_tasks(user)) is None
-    assert page_shape("", permissions.visible_tasks(user).filter(status="done")) is None
+    assert shape("", permissions.visible_tasks(user)) is not None
+    assert shape("search=a&ordering=title", permissions.visible_tasks(user)) is not None
+    assert shape("search=a", permissions.visible_tasks(user)) is not None
+    # Any other filter, or a queryset someone narrowed first: built and compiled each time.
+    assert shape("status=done", permissions.visible_tasks(user)) is None
+    assert shape("", permissions.visible_tasks(user).filter(status="done")) is None
+
+
+def test_a_derived_shape_is_built_once_and_keyed_by_its_step():
+    user = UserFactory()
+    done = TaskFactory(owner=user, status="done")
+    todo = TaskFactory(owner=user, status="todo")
+    builds: list[str] = []
+
+    def only(status: str):
+        def build(rows):
+            builds.append(status)
+            return rows.filter(status=status)
+
+        return build
+
+    for _ in range(2):
+        for status, task in (("done", done), ("todo", todo)):
+            derived = query_shapes.derive(permissions.visible_tasks(user), status, only(status))
+            assert list(derived) == [task]
+            assert query_shapes.key_of(derived) == (("visible_tasks", user.pk), status)
+    assert builds == ["done", "todo"]
+    # From a queryset that is not a shape: built every time, and not a shape either.
+    plain = query_shapes.derive(permissions.visible_tasks(user).all(), "done", only("done"))
+    assert list(plain) == [done]
+    assert query_shapes.key_of(plain) is None
+    assert builds == ["done", "todo", "done"]
