@@ -30,8 +30,10 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import QuerySet
+from django.db.models.sql import UpdateQuery
+from django.db.models.sql.constants import ROW_COUNT
 
 # A shape holds ~6 KB (512 shapes of visible_task_rows: +3.0 MB of RSS), so a thread
 # keeps at most ~0.8 MB, a worker of 4 threads ~3 MB: within the worker memory budget
@@ -52,6 +54,8 @@ class _Shapes(threading.local):
         self.built: OrderedDict[Hashable, QuerySet[Any]] = OrderedDict()
         # key -> (the queryset, its compiler with the SQL compiled once): ``rows``.
         self.compiled: OrderedDict[Hashable, tuple[QuerySet[Any], Any]] = OrderedDict()
+        # key -> (the database alias, the UPDATE's compiler, its SQL compiled once): ``update``.
+        self.updates: OrderedDict[Hashable, tuple[str, Any]] = OrderedDict()
 
 
 _local = _Shapes()
@@ -137,7 +141,53 @@ def rows(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[Any]:
     return list(once)
 
 
+def update(key: Hashable, build: Callable[[], QuerySet[Any]], values: dict[str, Any]) -> int:
+    """``build().update(**values)``, its SQL compiled once per thread: the number of
+    rows it changed.
+
+    For an UPDATE that ``key`` fixes entirely, ``values`` included (``build`` reads no
+    data). A create adds 1 to the same stats counter rows as the user's last create
+    (``tasks.counters``); compiling that UPDATE, an OR of a few rows' four columns, cost
+    ~0.4 ms of a create's CPU (docs/performance.md, "Round 16 (issue 15)"). It runs as
+    ``QuerySet.update`` runs it: Django's compiler, the connection's cursor, rolled back
+    with the transaction on an error. Only an UPDATE of the model's own table filtered
+    on its own columns is kept (for one that joins, Django reads the ids to change while
+    it compiles, which must happen each time); anything else, and MongoDB, runs
+    ``build().update(**values)``."""
+    updates = _local.updates
+    entry = updates.get(key)
+    if entry is None:
+        queryset = build()
+        if connections[queryset.db].vendor not in ("sqlite", "postgresql"):
+            return queryset.update(**values)
+        # As QuerySet.update builds it.
+        query = queryset.query.chain(UpdateQuery)
+        query.add_update_values(values)
+        query.clear_select_clause()
+        query.get_initial_alias()
+        if query.related_updates or query.order_by or query.count_active_tables() != 1:
+            return queryset.update(**values)
+        compiler = query.get_compiler(using=queryset.db)
+        try:
+            statement = compiler.as_sql()
+        except EmptyResultSet:
+            return 0
+        if not statement[0]:
+            return 0
+        compiler.as_sql = lambda *args, **kwargs: statement
+        entry = (queryset.db, compiler)
+        updates[key] = entry
+        if len(updates) > MAX_COMPILED:
+            updates.popitem(last=False)
+    else:
+        updates.move_to_end(key)
+    using, compiler = entry
+    with transaction.mark_for_rollback_on_error(using=using):
+        return compiler.execute_sql(ROW_COUNT) or 0
+
+
 def forget_all() -> None:
     """Empty this thread's shapes (tests that count how often a shape is built)."""
     _local.built.clear()
     _local.compiled.clear()
+    _local.updates.clear()

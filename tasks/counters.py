@@ -151,7 +151,10 @@ def _add_together(slots: list[Slot], change: Counter[Slot]) -> list[Slot]:
     with transaction.atomic():
         for amount, group in chunks:
             rows = _counter_rows(group)
-            updated = rows.update(count=F("count") + amount)
+            # The SQL compiled once per thread and rows (query_shapes.update).
+            added = {"count": F("count") + amount}
+            key = ("task_counts", amount, *group)
+            updated = query_shapes.update(key, lambda rows=rows: rows, added)
             if updated == len(group):
                 continue
             if not updated:  # none yet (a project's first task): no read needed
@@ -183,7 +186,8 @@ def _add(slot: Slot, amount: int, *, found: bool = True) -> None:
     writer that created it since makes the insert fail, and the update follows)."""
     project_id, holder, kind, key = slot
     row = _counter_rows([slot])
-    if found and row.update(count=F("count") + amount):
+    added = {"count": F("count") + amount}
+    if found and query_shapes.update(("task_counts", amount, slot), lambda: row, added):
         return
     try:
         # The savepoint keeps an enclosing SQL transaction usable after a lost race.
@@ -199,7 +203,7 @@ def _add(slot: Slot, amount: int, *, found: bool = True) -> None:
         return
     except IntegrityError:
         pass  # another writer created the row first (unique index): add to it
-    if not row.update(count=F("count") + amount):
+    if not row.update(**added):
         # The project (or assignee) was deleted meanwhile, and its rows with it.
         logger.info("task counter %s not kept: its project or assignee is gone", slot)
 

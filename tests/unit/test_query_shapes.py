@@ -203,3 +203,54 @@ def test_compiled_rows_of_a_filter_that_matches_nothing_are_none():
     TaskFactory()
     assert query_shapes.rows(("probe", "none"), lambda: Task.objects.filter(pk__in=[])) == []
     assert ("probe", "none") not in query_shapes._local.compiled
+
+
+def test_a_compiled_update_changes_the_rows_of_each_call_and_compiles_once(monkeypatch):
+    from django.db.models import F
+    from django.db.models.sql.compiler import SQLUpdateCompiler
+
+    from tasks.models import Task
+
+    user = UserFactory()
+    first = TaskFactory(owner=user, title="First")
+    compiled: list[str] = []
+    real = SQLUpdateCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        statement = real(self, *args, **kwargs)
+        compiled.append(statement[0])
+        return statement
+
+    monkeypatch.setattr(SQLUpdateCompiler, "as_sql", counted)
+
+    def build():
+        return Task.objects.filter(owner_id=user.pk, title__startswith="First")
+
+    assert query_shapes.update(("bump", user.pk), build, {"version": F("version") + 1}) == 1
+    assert len(compiled) == 1
+    compiled.clear()
+    TaskFactory(owner=user, title="First too")
+    # The rows of this moment, through the SQL compiled the first time.
+    assert query_shapes.update(("bump", user.pk), build, {"version": F("version") + 1}) == 2
+    assert compiled == []
+    versions = dict(Task.objects.filter(owner_id=user.pk).values_list("title", "version"))
+    assert versions == {"First": first.version + 2, "First too": versions["First too"]}
+    nothing = Task.objects.filter(pk__in=[])
+    assert query_shapes.update(("none", 0), lambda: nothing, {"version": 0}) == 0
+    assert ("none", 0) not in query_shapes._local.updates
+
+
+def test_an_update_that_joins_is_compiled_each_time(monkeypatch):
+    from django.db.models import F
+
+    from tasks.models import Task
+
+    user = UserFactory(name="Joined")
+    TaskFactory(owner=user)
+
+    def build():
+        return Task.objects.filter(owner__name="Joined")
+
+    for _ in range(2):
+        assert query_shapes.update(("joined",), build, {"version": F("version") + 1}) == 1
+    assert ("joined",) not in query_shapes._local.updates
