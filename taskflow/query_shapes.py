@@ -102,6 +102,19 @@ def derive(
     return reuse((key, step), lambda: build(queryset))
 
 
+def _keep(
+    kept: OrderedDict[Hashable, Any], key: Hashable, owner: Any, compiler: Any, statement: Any
+) -> tuple[Any, Any]:
+    """Keep ``compiler`` under ``key`` with ``owner`` (what the caller needs to run it),
+    answering ``statement`` from now on (execute_sql calls as_sql); at most
+    ``MAX_COMPILED`` kept, the oldest dropped first."""
+    compiler.as_sql = lambda *args, **kwargs: statement
+    kept[key] = (owner, compiler)
+    if len(kept) > MAX_COMPILED:
+        kept.popitem(last=False)
+    return owner, compiler
+
+
 def rows(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[Any]:
     """The rows of the queryset ``build()`` returns for ``key``, its SQL compiled once
     per thread: ``list(build())`` without building or compiling it again.
@@ -125,12 +138,7 @@ def rows(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[Any]:
             statement = compiler.as_sql()
         except EmptyResultSet:  # a filter that can match nothing (pk__in=[])
             return []
-        # The instance answers its first SQL from now on (execute_sql calls as_sql).
-        compiler.as_sql = lambda *args, **kwargs: statement
-        entry = (queryset, compiler)
-        compiled[key] = entry
-        if len(compiled) > MAX_COMPILED:
-            compiled.popitem(last=False)
+        entry = _keep(compiled, key, queryset, compiler, statement)
     else:
         compiled.move_to_end(key)
     queryset, compiler = entry
@@ -174,11 +182,7 @@ def update(key: Hashable, build: Callable[[], QuerySet[Any]], values: dict[str, 
             return 0
         if not statement[0]:
             return 0
-        compiler.as_sql = lambda *args, **kwargs: statement
-        entry = (queryset.db, compiler)
-        updates[key] = entry
-        if len(updates) > MAX_COMPILED:
-            updates.popitem(last=False)
+        entry = _keep(updates, key, queryset.db, compiler, statement)
     else:
         updates.move_to_end(key)
     using, compiler = entry

@@ -26,7 +26,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fresh_shapes():
+def _nothing_kept():
+    """Each test starts and ends with no shape or statement kept on this thread."""
     query_shapes.forget_all()
     yield
     query_shapes.forget_all()
