@@ -325,11 +325,12 @@ def paginate(
     ORM's cost of a list page).
 
     ``shape``: a key naming everything ``queryset``'s statement depends on, values
-    included (``TaskFilter.page_shape``). A cursor page then extends it with its own
-    inputs (size, ordering, cursor, parts, fields) and compiles its statement once per
-    thread (``taskflow.query_shapes.rows``): building and compiling the page query cost
-    ~0.5 ms of CPU per list or search request, the same for every repeat of it
-    (docs/performance.md, "Round 16 (issue 15)")."""
+    included: ``query_shapes.key_of`` a queryset built from the permission layer's shape
+    by ``query_shapes.derive``, as ``TaskFilter.list_query`` builds it. A cursor page
+    then extends it with its own inputs (size, ordering, cursor, parts, fields) and
+    compiles its statement once per thread (``taskflow.query_shapes.rows``): building
+    and compiling the page query cost ~0.5 ms of CPU per list or search request, the
+    same for every repeat of it (docs/performance.md, "Round 16 (issue 15)")."""
     size = _page_size(params.get("page_size"))
     desc = ordering.startswith("-")
     field = ordering.lstrip("-")
