@@ -1,9 +1,9 @@
 """A list page's statement compiled once per thread and key (``paginate``'s ``shape``,
-``TaskFilter.page_shape``): a repeated list or search runs the same SQL without
-building or compiling it, and reads the rows as they are at that moment. The key must
-name everything the statement depends on; these tests change each input in turn (the
-user, their projects, the search, the ordering, the cursor) between two requests and
-check that the answer follows."""
+the key of the steps ``TaskFilter`` derived): a repeated list or search runs the same
+SQL without building or compiling it, and reads the rows as they are at that moment.
+The key must name everything the statement depends on; these tests change each input
+in turn (the user, their projects, the search, the ordering, the cursor) between two
+requests and check that the answer follows."""
 
 from __future__ import annotations
 
