@@ -17,6 +17,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 _ERROR = '{"detail": "...", "code": "..."}'
 # Raised by layers every operation passes through.
 _ALWAYS = {
+    # DRF's content negotiation, before authentication: an Accept header that names
+    # no media type the operation answers with (make test's fuzzing sent "Accept: L").
+    "406": "The Accept header names no media type this operation answers with "
+    "(application/json, or the types it lists). " + _ERROR,
     # DRF's per-user throttle, or the login/registration limiter (taskflow.ratelimit).
     "429": "Too many requests: wait the seconds the Retry-After header gives, then try "
     "again. " + _ERROR,

@@ -146,3 +146,21 @@ def test_filter_parameters_say_what_the_server_refuses(schema, api_client, user,
     assert params["overdue"]["enum"] == ["true", "false"]
     assert api_client.get(url, {"overdue": "maybe"}).status_code == 400
     assert api_client.get(url, {"overdue": "true", "search": "ça va"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/api/tasks/"), ("delete", "/api/projects/0/columns/0/"), ("post", "/api/tasks/")],
+)
+def test_an_accept_header_nothing_answers_is_a_declared_406(schema, api_client, method, path):
+    # Content negotiation runs before authentication and the view: any operation.
+    response = getattr(api_client, method)(path, HTTP_ACCEPT="L")
+    assert response.status_code == 406
+    assert response.json()["code"] == "not_acceptable"
+    undeclared = [
+        f"{verb.upper()} {route}"
+        for route, operations in schema["paths"].items()
+        for verb, operation in operations.items()
+        if "406" not in operation["responses"]
+    ]
+    assert undeclared == []

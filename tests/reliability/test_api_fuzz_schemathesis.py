@@ -5,8 +5,10 @@ schema-invalid ones refused (positive and negative data); undeclared methods 405
 requests without credentials 401.
 
 Two ways to run it:
-- `make test`: deterministic. Hypothesis is derandomized, so every run sends the same
-  requests (FUZZ_EXAMPLES per operation) and CI cannot fail by luck.
+- `make test`: deterministic. Hypothesis is derandomized, so every run of the same code
+  sends the same requests (FUZZ_EXAMPLES per operation) and CI cannot fail by luck.
+  Hypothesis also draws constants from our own modules, so a change anywhere in the
+  code can change the requests (docs/reliability.md).
 - `make fuzz`: FUZZ_SEED=random explores with a fresh seed per run (printed, and
   FUZZ_SEED=<n> replays it), more examples, plus the stateful phase (sequences of
   calls that follow the schema's links: create -> read -> update -> delete).
