@@ -389,3 +389,24 @@ def test_a_write_of_thousands_of_rows_is_applied_in_bounded_statements(people):
     assert total.count == 3
     counters.apply(Counter({slot: -amount for slot, amount in change.items()}))
     assert counters.mismatches() == {}
+
+
+def test_live_total_reads_the_counters_as_they_are_at_each_call(people):
+    """live_total keeps its statement per thread and projects (query_shapes.rows): each
+    call reads the rows again, and only the projects' totals (not an assignee's rows)."""
+    alice, bob, project = people["alice"], people["bob"], people["project"]
+    inbox = inbox_id_of(alice)
+    both = [inbox, project.pk]
+
+    def recount() -> int:
+        return permissions.live_tasks().filter(project_id__in=both).count()
+
+    assert counters.live_total(both) == 0
+    create(alice, project_id=project.pk, assignee_id=bob.pk)
+    create(alice, project_id=project.pk, assignee_id=alice.pk)
+    doomed = create(alice)
+    assert counters.live_total(both) == recount() == 3
+    assert counters.live_total([project.pk]) == 2
+    services.task_trash(actor=alice, task=fresh(doomed))
+    assert counters.live_total(both) == recount() == 2
+    assert counters.live_total([]) == 0
