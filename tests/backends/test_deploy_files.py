@@ -208,3 +208,18 @@ def test_dockerfile_runtime_gives_the_app_user_a_writable_data_volume():
 def test_dockerignore_keeps_local_state_out_of_the_image():
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {"var", ".venv", ".env", ".git"} <= set(ignored)
+
+
+def test_dockerfile_ships_the_apps_bytecode_compiled():
+    # At run time /app is read-only to the app user and PYTHONDONTWRITEBYTECODE is set:
+    # bytecode the build stage did not compile is compiled again at every worker start.
+    build, runtime = dockerfile_stage("build"), dockerfile_stage("runtime")
+    copied = build.index("COPY . .")
+    compiled = next(
+        i
+        for i, line in enumerate(build)
+        if line.startswith("RUN ") and re.search(r"python -m compileall -q /app( |$)", line)
+    )
+    assert copied < compiled
+    assert "COPY --from=build /app /app" in runtime
+    assert any("PYTHONDONTWRITEBYTECODE=1" in line for line in runtime if line.startswith("ENV "))
