@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import compileall
 import contextlib
+import hashlib
 import os
 import subprocess
 import sys
@@ -120,10 +121,12 @@ def gunicorn(
     threads: int = 4,
     max_requests: int | None = None,
     tree: Path = ROOT,
+    python: str | Path = sys.executable,
 ) -> Gunicorn:
     """gunicorn as deployed, every worker booted before it is used (``with`` block).
     Production logs every request (INFO); that cost belongs in the figures. ``tree``:
-    another checkout to serve (an A/B's earlier commit)."""
+    another checkout to serve (an A/B's earlier commit); ``python``: another interpreter
+    and its packages (``production_python()``)."""
     compile_tree(tree)
     port = free_port()
     return Gunicorn(
@@ -135,7 +138,29 @@ def gunicorn(
         max_requests=max_requests,
         wait_for_workers=True,
         tree=tree,
+        python=python,
     )
+
+
+PRODUCTION_VENV = ROOT / "var" / "bench" / "production-venv"
+
+
+def production_python() -> Path:
+    """The interpreter of a production install, as the image's: requirements.txt only,
+    none of the development packages that libraries import when they find them
+    (gevent, rich, pygments, jinja2, requests). Built under var/bench on first use
+    (~20 s from the package index) and again when requirements.txt changes."""
+    requirements = ROOT / "requirements.txt"
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    stamp = PRODUCTION_VENV / "requirements.sha256"
+    python = PRODUCTION_VENV / "bin" / "python"
+    if not (stamp.is_file() and stamp.read_text() == digest and python.exists()):
+        print(f"building a production install in {PRODUCTION_VENV} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", PRODUCTION_VENV], check=True)
+        pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        subprocess.run([*pip, "-r", requirements], check=True)
+        stamp.write_text(digest)
+    return python
 
 
 def compile_tree(tree: Path) -> None:

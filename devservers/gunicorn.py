@@ -31,7 +31,8 @@ class Gunicorn(Server):
     override the config file). Ready when ``ready_path`` answers 200 (or, with
     ``ready_path=None``, when the port accepts connections). ``tree``: another checkout
     of TaskFlow to serve (its own code and config; bench's A/B runs), this one by
-    default."""
+    default. ``python``: the interpreter, hence the installed packages (bench's
+    production-install pass), this one by default."""
 
     def __init__(
         self,
@@ -47,6 +48,7 @@ class Gunicorn(Server):
         ready_timeout: float = 90.0,
         wait_for_workers: bool = False,
         tree: Path = ROOT,
+        python: str | Path = sys.executable,
     ) -> None:
         self.port = port or free_port()
         self.log = log or Path(tempfile.mkdtemp(prefix="devservers-gunicorn-")) / "gunicorn.log"
@@ -58,6 +60,7 @@ class Gunicorn(Server):
         if max_requests is not None:
             settings["GUNICORN_MAX_REQUESTS"] = str(max_requests)
         self.tree = tree
+        self.python = str(python)
         self.env = {**env, **settings}
         self.workers = workers
         self.args = list(args)
@@ -74,7 +77,7 @@ class Gunicorn(Server):
     def start(self, *, wait: bool = True) -> int:
         """Start the master; returns its pid (``wait=False``: call ``wait_ready()``)."""
         config = self.tree / GUNICORN_CONF.relative_to(ROOT)
-        argv = [sys.executable, "-m", "gunicorn", "-c", str(config), *self.args]
+        argv = [self.python, "-m", "gunicorn", "-c", str(config), *self.args]
         argv += ["taskflow.wsgi:application"]
         self._started = time.monotonic()
         # `python -m` puts the working directory first on sys.path: the tree's packages.
