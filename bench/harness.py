@@ -157,7 +157,7 @@ def production_python() -> Path:
     if not (stamp.is_file() and stamp.read_text() == digest and python.exists()):
         print(f"building a production install in {PRODUCTION_VENV} ...", flush=True)
         subprocess.run([sys.executable, "-m", "venv", "--clear", PRODUCTION_VENV], check=True)
-        pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        pip = [python, "-m", "pip", "install", "-qq", "--disable-pip-version-check"]
         subprocess.run([*pip, "-r", requirements], check=True)
         stamp.write_text(digest)
     return python
