@@ -33,6 +33,7 @@ from accounts import login_sessions, personal_tokens, revocation, user_cache
 from accounts.models import ApiToken, LoginSession
 from accounts.preferences import activate_for
 from accounts.tokens import SESSION_CLAIM, TokenRejected, check_token_state
+from taskflow import batched_reads
 from taskflow.client_ip import client_ip
 
 ALL_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
@@ -62,7 +63,7 @@ class RevocableJWTAuthentication(JWTAuthentication):
         if raw_token is None:
             return None
         token = self.get_validated_token(raw_token)
-        found = self._cached_state(token)
+        found = self._cached_state(token, request)
         user = self._user(token, found)
         session_id = token.get(SESSION_CLAIM)
         if session_id:
@@ -102,17 +103,24 @@ class RevocableJWTAuthentication(JWTAuthentication):
         _VERIFIED[raw_token] = (type(token), dict(token.payload))
         return token
 
-    def _cached_state(self, token: Any) -> dict[str, Any]:
+    def _cached_state(self, token: Any, request: Request | None = None) -> dict[str, Any]:
         if not settings.CACHE_IS_SHARED:
             return {}
-        keys = []
+        keys, batched = [], []
         user_id = token.get(api_settings.USER_ID_CLAIM)
         if user_id is not None:
             keys += user_cache.cache_keys(str(user_id))
+            if request is not None:
+                # The view's own next reads, in this round trip (taskflow.batched_reads).
+                batched = batched_reads.keys_for(request, str(user_id))
         session_id = token.get(SESSION_CLAIM)
         if session_id:
             keys += [revocation.cache_key(session_id), login_sessions.seen_key(session_id)]
-        return cache.get_many(keys) if keys else {}
+        if not keys:
+            return {}
+        found = cache.get_many(keys + batched)
+        batched_reads.keep(batched, found)
+        return found
 
     def _user(self, token: Any, found: dict[str, Any]) -> Any:
         user_id = token.get(api_settings.USER_ID_CLAIM)

@@ -41,7 +41,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from taskflow import query_shapes, request_memo
+from taskflow import batched_reads, query_shapes, request_memo
 from taskflow.ids import new_id
 
 ENTRY_TTL = 60
@@ -74,6 +74,12 @@ def entry_key(user_id: Any) -> str:
     return f"members:rows:{user_id}"
 
 
+def cache_keys(user_id: Any) -> list[str]:
+    """What ``rows`` reads on a hit: an API request reads them in its authentication's
+    round trip where its view names them (taskflow.batched_reads)."""
+    return [version_key(user_id), entry_key(user_id)]
+
+
 def rows(user: Any) -> list[MembershipRow] | None:
     """Every membership of ``user`` (authenticated) with its project's switcher fields,
     unordered; None above ``ROWS_MAX`` memberships, or without a shared cache outside a
@@ -81,7 +87,10 @@ def rows(user: Any) -> list[MembershipRow] | None:
     user_id = str(user.pk)
     if not settings.CACHE_IS_SHARED:
         return _rows_of_this_request(user_id)
-    found = cache.get_many([version_key(user_id), entry_key(user_id)])
+    keys = cache_keys(user_id)
+    found = batched_reads.take(keys)
+    if found is None:
+        found = cache.get_many(keys)
     version = found.get(version_key(user_id))
     if version is not None:
         entry = found.get(entry_key(user_id))
@@ -91,6 +100,8 @@ def rows(user: Any) -> list[MembershipRow] | None:
         # add() keeps a version another instance created a moment ago.
         cache.add(version_key(user_id), new_id(), timeout=None)
         version = cache.get(version_key(user_id))
+    # What follows writes these keys: a later read in this request goes to the cache.
+    batched_reads.forget(keys)
     read = _read(user_id)
     too_many = len(read) > ROWS_MAX
     if version is not None:
@@ -138,6 +149,7 @@ def changed(user_ids: Iterable[Any]) -> None:
         return
     for pk in ids:
         request_memo.forget(memo_key(pk))
+        batched_reads.forget(cache_keys(pk))
 
     def bump() -> None:
         cache.set_many({version_key(pk): new_id() for pk in ids}, timeout=None)

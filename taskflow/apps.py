@@ -15,11 +15,13 @@ class TaskflowConfig(AppConfig):
     def ready(self) -> None:
         from django.core.signals import request_finished, request_started
 
-        from taskflow import checks, request_memo
+        from taskflow import batched_reads, checks, request_memo
 
         checks.register()
         request_started.connect(request_memo.start, dispatch_uid="taskflow.request_memo.start")
         request_finished.connect(request_memo.finish, dispatch_uid="taskflow.request_memo.finish")
+        for signal in (request_started, request_finished):
+            signal.connect(batched_reads.clear, dispatch_uid="taskflow.batched_reads.clear")
         if settings.DATABASES["default"]["ENGINE"] == "django_mongodb_backend":
             from taskflow import mongo_metrics
 

@@ -244,6 +244,15 @@ class TaskViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> Any:
         return selectors.visible_tasks(self.request.user)
 
+    def cache_keys_with_user(self, user_id: str) -> list[str]:
+        """The shared cache's keys this request reads next, read in its authentication's
+        round trip (taskflow.batched_reads): the stats entry, or a list's memberships."""
+        if self.action == "stats":
+            return selectors.task_stats_cache_keys(user_id)
+        if self.action == "list":
+            return permissions.member_project_cache_keys(user_id)
+        return []
+
     def get_object(self) -> Task:
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return selectors.get_visible_task(self.request.user, self.kwargs["pk"])

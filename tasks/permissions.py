@@ -113,6 +113,11 @@ def member_project_id_list(user: Any) -> list[str]:
     )
 
 
+def member_project_cache_keys(user_id: str) -> list[str]:
+    """The shared cache's keys ``member_project_id_list`` reads for this user on a hit."""
+    return membership_cache.cache_keys(user_id)
+
+
 def in_member_projects(tasks: QuerySet[Task], project_ids: list[str]) -> QuerySet[Task]:
     """``tasks`` (already scoped here) narrowed to the reader's projects written out as
     values (``member_project_id_list``), for a list page. Behind a subquery the database

@@ -114,7 +114,19 @@ def task_stats(user: Any) -> dict[str, Any]:
     visible at once through every other one.
     """
     scopes = permissions.user_scopes(user)
-    return stats_cache.get_or_compute(f"user:{user.pk}", scopes, lambda: counters.mine_stats(user))
+    return stats_cache.get_or_compute(
+        _own_reader(user.pk), scopes, lambda: counters.mine_stats(user)
+    )
+
+
+def task_stats_cache_keys(user_id: str) -> list[str]:
+    """The cache keys ``task_stats`` reads for this user on a hit (known from the id
+    alone: read in the request's authentication round trip, taskflow.batched_reads)."""
+    return stats_cache.cache_keys(_own_reader(user_id), [permissions.user_scope(user_id)])
+
+
+def _own_reader(user_id: Any) -> str:
+    return f"{stats_cache.OWN_READER}{user_id}"
 
 
 def project_stats(project: Any) -> dict[str, Any]:

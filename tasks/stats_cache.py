@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from taskflow import metrics
+from taskflow import batched_reads, metrics
 from taskflow.ids import new_id
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ def bump(scopes: Iterable[str]) -> None:
     """Give each scope a new version (called by tasks.events.task_written only)."""
     fresh = {version_key(scope): new_id() for scope in scopes}
     if fresh:
+        batched_reads.forget(fresh)
         cache.set_many(fresh, timeout=None)
 
 
@@ -57,30 +58,60 @@ def current_versions(scopes: list[str], *, found: dict[str, Any] | None = None) 
     return [found.get(key) or "none" for key in keys]
 
 
+# A reader whose stats are read in one zone only: a user's own ("mine") stats, read in
+# their zone (accounts.preferences.zone_for). Their entry's key is known from their id
+# alone, so an API request reads it in its authentication's round trip
+# (taskflow.batched_reads); its zone and day are checked inside the entry.
+OWN_READER = "user:"
+
+
+def entry_key(reader_id: str, zone: str) -> str:
+    # Other readers (a project's members) read in many zones: an entry for each.
+    if reader_id.startswith(OWN_READER):
+        return f"stats:{reader_id}"
+    return f"stats:{reader_id}:{zone}"
+
+
+def cache_keys(reader_id: str, scopes: list[str]) -> list[str]:
+    """Every key ``get_or_compute`` reads on a hit, for a reader whose key needs no
+    zone (``OWN_READER``)."""
+    if not reader_id.startswith(OWN_READER):
+        raise ValueError(f"{reader_id}: its entry's key depends on the reader's zone")
+    return [version_key(scope) for scope in scopes] + [entry_key(reader_id, "")]
+
+
 def get_or_compute(
     reader_id: str, scopes: list[str], compute: Callable[[], dict[str, Any]]
 ) -> dict[str, Any]:
     """``reader_id``'s stats over ``scopes``, from the cache or ``compute()``.
 
     The entry is stored with the versions it was computed under and read in the same
-    ``get_many`` as the current versions (one round trip on a hit): it is used only if
-    they match, which is the old "versions in the key" rule without a second read."""
+    ``get_many`` as the current versions (one round trip on a hit, none of its own when
+    the request's authentication read them: ``taskflow.batched_reads``): it is used
+    only if they match, which is the old "versions in the key" rule without a second
+    read."""
     ttl = settings.STATS_CACHE_TTL
     if ttl <= 0:
         return compute()
     # "Overdue" and "due today" depend on the reader's zone and change at its midnight
     # (and, for tasks with a due time, during the day: the short TTL bounds that).
     zone = timezone.get_current_timezone_name()
-    key = f"stats:{reader_id}:{zone}:{timezone.localdate().isoformat()}"
-    found = cache.get_many([version_key(scope) for scope in scopes] + [key])
+    day = timezone.localdate().isoformat()
+    key = entry_key(reader_id, zone)
+    keys = [version_key(scope) for scope in scopes] + [key]
+    found = batched_reads.take(keys)
+    if found is None:
+        found = cache.get_many(keys)
     versions = _versions_digest(scopes, current_versions(scopes, found=found))
     entry = found.get(key)
-    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == versions:
+    if isinstance(entry, tuple) and len(entry) == 4 and entry[:3] == (versions, zone, day):
         record_lookup(hit=True)
-        return entry[1]
+        return entry[3]
     record_lookup(hit=False)
+    # A miss writes these keys: a later read in this request goes to the cache.
+    batched_reads.forget(keys)
     value = compute()
-    cache.set(key, (versions, value), timeout=ttl)
+    cache.set(key, (versions, zone, day, value), timeout=ttl)
     return value
 
 

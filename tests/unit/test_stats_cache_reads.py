@@ -40,7 +40,7 @@ def test_a_hit_is_one_cache_read(settings, redis_server):
 def test_an_entry_computed_before_a_write_is_not_served_after_it():
     compute, _ = counting_compute()
     stats_cache.get_or_compute("user:a", ["project:p"], compute)
-    key = f"stats:user:a:{timezone.get_current_timezone_name()}:{timezone.localdate()}"
+    key = stats_cache.entry_key("user:a", timezone.get_current_timezone_name())
     stale = cache.get(key)
     assert stale is not None
     stats_cache.bump(["project:p"])
