@@ -26,6 +26,7 @@ from rest_framework_simplejwt.settings import api_settings
 
 from accounts import revocation, user_cache
 from accounts.models import LoginSession, RevokedToken, User
+from taskflow import batched_reads
 from taskflow.client_ip import client_ip
 
 # The session key under which a browser session remembers its LoginSession row.
@@ -209,4 +210,8 @@ class LoginSessionMiddleware:
         if not user_id or not marker:
             return None
         keys = [*user_cache.cache_keys(str(user_id)), revocation.cache_key(marker)]
-        return cache.get_many([*keys, seen_key(marker)])
+        # And what every page reads for its user next (taskflow.batched_reads).
+        page = batched_reads.page_keys(request, str(user_id))
+        found = cache.get_many([*keys, seen_key(marker), *page])
+        batched_reads.keep(page, found)
+        return found

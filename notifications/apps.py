@@ -9,8 +9,13 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import data
-        from notifications import account_data, assignments, reminders
+
+        # Every signed-in page shows the bell's count (taskflow.batched_reads).
+        from notifications import account_data, assignments, reminders, services
+        from taskflow import batched_reads
         from tasks import events, recurrence
+
+        batched_reads.read_with_every_page("unread notifications", services.unread_cache_keys)
 
         data.register_exporter("reminders", account_data.export_reminders)
         data.register_exporter("notifications", account_data.export_notifications)

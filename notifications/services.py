@@ -19,7 +19,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from notifications.models import TITLE_MAX, Notification, notification_rank
-from taskflow import query_shapes, request_memo
+from taskflow import batched_reads, query_shapes, request_memo
 from tasks import stats_cache
 
 MARK_READ_MAX = 100  # ids in one mark-read request
@@ -112,16 +112,26 @@ def unread_count(user: Any) -> int:
             memoized = _count_unread(user)
             request_memo.put(key, memoized)
         return memoized
-    scope = _scope(user.pk)
-    key = f"notifications:unread:v2:{user.pk}"
-    found = cache.get_many([stats_cache.version_key(scope), key])
-    (version,) = stats_cache.current_versions([scope], found=found)
+    keys = unread_cache_keys(str(user.pk))
+    # Read with the page's session state where a page asked (taskflow.batched_reads).
+    found = batched_reads.take(keys)
+    if found is None:
+        found = cache.get_many(keys)
+        batched_reads.keep(keys, found)
+    key = keys[1]
+    (version,) = stats_cache.current_versions([_scope(user.pk)], found=found)
     entry = found.get(key)
     if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
         return int(entry[1])
+    batched_reads.forget(keys)
     value = _count_unread(user)
     cache.set(key, (version, value), timeout=ttl)
     return value
+
+
+def unread_cache_keys(user_id: str) -> list[str]:
+    """What ``unread_count`` reads on a hit: its scope's version, then the entry."""
+    return [stats_cache.version_key(_scope(user_id)), f"notifications:unread:v2:{user_id}"]
 
 
 def _count_unread(user: Any) -> int:

@@ -26,6 +26,10 @@ class ProjectsConfig(AppConfig):
 
         from projects import membership_cache as cached
         from projects.models import Membership, Project
+        from taskflow import batched_reads
+
+        # Every signed-in page renders the switcher from them.
+        batched_reads.read_with_every_page("memberships", cached.cache_keys)
 
         pre_save.connect(cached.on_membership_saving, sender=Membership, dispatch_uid="pm.saving")
         post_save.connect(cached.on_membership_written, sender=Membership, dispatch_uid="pm.saved")

@@ -88,9 +88,11 @@ def rows(user: Any) -> list[MembershipRow] | None:
     if not settings.CACHE_IS_SHARED:
         return _rows_of_this_request(user_id)
     keys = cache_keys(user_id)
+    # Read once a request: a list page's list, total and switcher all ask.
     found = batched_reads.take(keys)
     if found is None:
         found = cache.get_many(keys)
+        batched_reads.keep(keys, found)
     version = found.get(version_key(user_id))
     if version is not None:
         entry = found.get(entry_key(user_id))

@@ -20,8 +20,8 @@ class TaskflowConfig(AppConfig):
         checks.register()
         request_started.connect(request_memo.start, dispatch_uid="taskflow.request_memo.start")
         request_finished.connect(request_memo.finish, dispatch_uid="taskflow.request_memo.finish")
-        for signal in (request_started, request_finished):
-            signal.connect(batched_reads.clear, dispatch_uid="taskflow.batched_reads.clear")
+        request_started.connect(batched_reads.start, dispatch_uid="taskflow.batched_reads.start")
+        request_finished.connect(batched_reads.finish, dispatch_uid="taskflow.batched_reads.finish")
         if settings.DATABASES["default"]["ENGINE"] == "django_mongodb_backend":
             from taskflow import mongo_metrics
 

@@ -35,6 +35,12 @@ class TasksConfig(AppConfig):
         data.register_exporter("activity", account_data.export_activity)
         data.register_exporter("saved_filters", account_data.export_saved_filters)
 
+        # Every signed-in page's nav shows the pinned saved filters (taskflow.batched_reads).
+        from taskflow import batched_reads
+        from tasks import saved_filters
+
+        batched_reads.read_with_every_page("saved filters", saved_filters.cache_keys)
+
         # The start page preference (accounts keeps the choice; the pages are here).
         from accounts import preferences
         from tasks import start_page

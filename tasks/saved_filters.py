@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, QueryDict
 
+from taskflow import batched_reads
 from taskflow.ids import is_valid_id
 from tasks.filters import TaskFilter
 from tasks.models import SAVED_FILTER_NAME_MAX, SAVED_FILTER_QUERY_MAX, SavedFilter, Task
@@ -82,8 +83,11 @@ def user_filters(user: Any) -> list[dict[str, Any]]:
     if not getattr(user, "is_authenticated", False):
         return []
     key = _cache_key(user.pk)
-    rows = cache.get(key)
+    # Read with the page's session state where a page asked (taskflow.batched_reads).
+    found = batched_reads.take([key])
+    rows = cache.get(key) if found is None else found.get(key)
     if rows is None:
+        batched_reads.forget([key])
         rows = [
             {"id": row.pk, "name": row.name, "query": row.query, "pinned": row.pinned}
             for row in SavedFilter.objects.filter(user_id=user.pk)[:SAVED_FILTERS_MAX]
@@ -91,6 +95,11 @@ def user_filters(user: Any) -> list[dict[str, Any]]:
         rows.sort(key=lambda row: (row["name"].casefold(), row["id"]))
         cache.set(key, rows, timeout=None)
     return rows
+
+
+def cache_keys(user_id: str) -> list[str]:
+    """What ``user_filters`` reads: every signed-in page shows the pinned ones."""
+    return [_cache_key(user_id)]
 
 
 def request_filters(request: HttpRequest) -> list[dict[str, Any]]:
@@ -125,6 +134,7 @@ def get_user_filter(user: Any, filter_id: Any) -> SavedFilter:
 
 
 def _changed(user: Any) -> None:
+    batched_reads.forget([_cache_key(user.pk)])
     cache.delete(_cache_key(user.pk))
 
 

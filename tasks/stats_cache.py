@@ -102,6 +102,7 @@ def get_or_compute(
     found = batched_reads.take(keys)
     if found is None:
         found = cache.get_many(keys)
+        batched_reads.keep(keys, found)
     versions = _versions_digest(scopes, current_versions(scopes, found=found))
     entry = found.get(key)
     if isinstance(entry, tuple) and len(entry) == 4 and entry[:3] == (versions, zone, day):

@@ -1,6 +1,6 @@
-"""An API request's next cache reads ride on its authentication's round trip
-(taskflow.batched_reads), on a real redis-server; what they read stays as fresh as
-reads of their own."""
+"""An API request's next cache reads ride on its authentication's round trip, a page's
+on its session's, and a key is read once a request (taskflow.batched_reads), on a real
+redis-server; what they read stays as fresh as reads of their own."""
 
 from __future__ import annotations
 
@@ -8,14 +8,17 @@ from unittest import mock
 
 import pytest
 from django.core.cache import caches
-from django.core.signals import request_started
+from django.core.signals import request_finished, request_started
+from django.test import Client
 from redis.connection import AbstractConnection
 from rest_framework.test import APIRequestFactory
 
+from notifications.services import notification_create
 from projects import membership_cache
 from projects import services as project_services
 from taskflow import batched_reads
 from tasks import permissions, selectors, stats_cache
+from tasks import services as task_services
 from tests.backends.conftest import redis_caches
 from tests.conftest import client_for
 from tests.factories import UserFactory
@@ -33,14 +36,15 @@ def shared(settings, redis_server):
     return settings
 
 
-def round_trips(client, path: str) -> int:
-    """How many times the request sent something to Redis."""
-    send = AbstractConnection.send_packed_command
+def commands(client, path: str) -> list[tuple]:
+    """The arguments of every command the request sent to Redis (none pipelined here:
+    one command, one round trip)."""
+    send = AbstractConnection.send_command
     with mock.patch.object(
-        AbstractConnection, "send_packed_command", autospec=True, side_effect=send
+        AbstractConnection, "send_command", autospec=True, side_effect=send
     ) as sent:
         assert client.get(path).status_code == 200
-    return sent.call_count
+    return [call.args[1:] for call in sent.call_args_list]
 
 
 @pytest.mark.parametrize("path", [STATS, LIST])
@@ -49,7 +53,38 @@ def test_a_cached_request_is_two_round_trips(shared, user, path):
     client.get(path)  # fills the user, stats and membership entries
     # The authentication's get_many, with the view's keys, and the throttle's counter
     # (three before: the view's own get_many).
-    assert round_trips(client, path) == 2
+    assert len(commands(client, path)) == 2
+
+
+@pytest.mark.parametrize("path", ["/tasks/", "/tasks/?search=plan"])
+def test_a_list_page_reads_the_memberships_once(shared, user, path):
+    browser = Client()
+    browser.force_login(user)
+    browser.get(path)  # fills the entries
+    members = membership_cache.entry_key(str(user.pk))
+    sent = commands(browser, path)
+    reads = [args for args in sent if any(str(arg).endswith(members) for arg in args)]
+    assert len(reads) == 1  # the list, its total and the switcher all asked
+
+
+@pytest.mark.parametrize(("path", "expected"), [("/tasks/", 2), ("/dashboard/", 3)])
+def test_a_page_reads_what_every_page_reads_with_its_session(shared, user, path, expected):
+    task_services.task_create(actor=user, title="A task to list")
+    browser = Client()
+    browser.force_login(user)
+    browser.get(path)
+    # The session; its user state with the switcher's memberships, the bell's count and
+    # the nav's saved filters (five before); the dashboard's stats. A list of one page
+    # counts its rows itself.
+    assert len(commands(browser, path)) == expected
+
+
+def test_the_bell_follows_a_notification_between_two_pages(shared, user):
+    browser = Client()
+    browser.force_login(user)
+    assert 'aria-label="1 unread"' not in browser.get("/tasks/").content.decode()
+    notification_create(user_id=str(user.pk), kind="assigned", title="For you")
+    assert 'aria-label="1 unread"' in browser.get("/tasks/").content.decode()
 
 
 def test_stats_follow_a_write(shared, user):
@@ -84,12 +119,16 @@ def test_only_a_safe_request_reads_its_view_keys(method, keys):
 
 
 def test_values_last_one_request():
+    batched_reads.keep(["a"], {"a": 1})
+    assert batched_reads.take(["a"]) is None  # outside a request: nothing kept
+    request_started.send(sender=None)
     batched_reads.keep(["a", "b"], {"a": 1})
     assert batched_reads.take(["a", "b"]) == {"a": 1}  # b: a miss, read as one
     assert batched_reads.take(["a", "c"]) is None  # c was not read: the caller reads
     batched_reads.forget(["a"])
     assert batched_reads.take(["a"]) is None
-    request_started.send(sender=None)
+    assert batched_reads.take(["b"]) == {}
+    request_finished.send(sender=None)
     assert batched_reads.take(["b"]) is None
 
 
@@ -102,9 +141,11 @@ def test_the_stats_keys_are_those_the_stats_read(shared, user):
 def test_writers_forget_what_the_batch_read(shared, user):
     members = membership_cache.cache_keys(str(user.pk))
     stats = selectors.task_stats_cache_keys(str(user.pk))
+    request_started.send(sender=None)
     batched_reads.keep(members + stats, {})
     membership_cache.changed([user.pk])
     assert batched_reads.take(members) is None
     assert batched_reads.take(stats) == {}
     stats_cache.bump([permissions.user_scope(str(user.pk))])
     assert batched_reads.take(stats) is None
+    request_finished.send(sender=None)
