@@ -115,6 +115,58 @@ def prepared_statements_cursor() -> type:
     return PreparedStatementsCursor
 
 
+def use_compiled_timestamp_loader(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """``connection_created`` receiver: a new PostgreSQL connection reads its
+    ``timestamptz`` values with psycopg's compiled loader (``compiled_timestamptz_loader``).
+    The other backends are left alone."""
+    if connection.vendor != "postgresql":
+        return
+    loader = compiled_timestamptz_loader(connection.timezone)
+    connection.connection.adapters.register_loader("timestamptz", loader)
+
+
+@functools.cache
+def compiled_timestamptz_loader(zone: Any) -> type:
+    """A ``timestamptz`` loader that returns what Django's returns, parsed by psycopg's
+    compiled loader.
+
+    Django's loader (``BaseTzLoader``) subclasses psycopg's pure-Python one, since the
+    compiled one cannot be subclassed (Django ticket #36960, psycopg issue #1273): each
+    date of a row was parsed by a regular expression in Python, a tenth of an API list
+    page's CPU (docs/performance.md, "Round 20 (issue 15)"). This class wraps the compiled
+    loader that psycopg-binary registers as the default (``psycopg.adapters``), and keeps
+    Django's two promises:
+
+    - the value is in ``zone``, Django's time zone for the connection: as Django's does
+      with ``replace(tzinfo=zone)``, except where the connection's own time zone is
+      ``zone`` already (Django sets it so on connect), the value then being the same
+      without that step;
+    - ``timezone``, which Django's ``create_cursor`` compares with its own to decide
+      whether a cursor needs a loader of its own."""
+    from psycopg import adapters, pq
+    from psycopg.adapt import Loader
+    from psycopg.postgres import types
+
+    compiled = adapters.get_loader(types["timestamptz"].oid, pq.Format.TEXT)
+
+    class CompiledTimestamptzLoader(Loader):
+        timezone = zone
+
+        def __init__(self, oid: int, context: Any = None):
+            super().__init__(oid, context)
+            load = compiled(oid, context).load
+            if self.connection is not None and self.connection.info.timezone == zone:
+                # psycopg's transformer calls the compiled method itself: no Python frame.
+                self.load = load  # type: ignore[method-assign]
+            else:
+                self.load = lambda data: load(data).replace(tzinfo=zone)  # type: ignore[method-assign]
+
+        def load(self, data: Any) -> Any:  # replaced per instance in __init__
+            raise NotImplementedError
+
+    return CompiledTimestamptzLoader
+
+
 def builds_nulls_last_indexes(connection: Any) -> bool:
     """Whether the database builds (and reads in order) an index on "x DESC NULLS
     LAST": PostgreSQL. SQLite rejects NULLS in CREATE INDEX (its planner reads an
