@@ -358,6 +358,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "taskflow.negotiation.ContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "taskflow.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["taskflow.throttling.FixedWindowUserRateThrottle"],
