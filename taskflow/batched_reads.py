@@ -36,6 +36,8 @@ Why a value taken here is as fresh as a read of its own:
 The throttle's counter stays a round trip of its own: DRF counts a request only once
 its authentication and permissions have passed it, and a pipeline of the read and the
 increment measured no less CPU than the two calls (docs/performance.md, round 19).
+Since round 21 a process takes that counter in leases of up to 8 slots
+(``taskflow.throttling``), so most requests of a busy client skip that round trip.
 
 The project package: it imports no app; the keys are the apps' own.
 """
