@@ -10,13 +10,14 @@ must return the same page; the table gives the p50 of each and what the app chos
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import time
 from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.harness import stack
+from bench.harness import arm_order, stack
 
 # `invoice` is in ~2% of the seeded titles (bench.seed.RARE_WORD), `inv` its prefix,
 # `plan` in about half of the tasks (a word of the seeded vocabulary), `alpha` in none.
@@ -24,6 +25,9 @@ WORDS = ("invoice", "inv", "plan", "alpha")
 ORDERS = {"relevance": "", "date": "&ordering=-created_at"}
 # Far above any user's tasks: the choice never picks the search index first.
 NEVER = 10**12
+
+# The seed of the arms' order in each round (bench.harness.arm_order).
+SEED = 21
 
 
 def _client(user: Any) -> Any:
@@ -69,9 +73,10 @@ def measure(args: argparse.Namespace) -> None:
                         if _ids(client, path) != indexed:
                             raise RuntimeError(f"{path}: the two ways differ for {size}")
                         samples: dict[str, list[float]] = {"A": [], "B": []}
-                        for round_ in range(args.rounds):
-                            # Alternate which goes first, so drift falls on both alike.
-                            for name in "AB" if round_ % 2 else "BA":
+                        rng = random.Random(SEED)  # drawn arm orders, replayable
+                        for _ in range(args.rounds):
+                            # Which goes first is drawn, so drift falls on both alike.
+                            for name in arm_order("AB", rng):
                                 search_backends.MATCHES_FIRST_FROM = (
                                     NEVER if name == "A" else chosen_from
                                 )

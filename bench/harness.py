@@ -13,12 +13,14 @@ import compileall
 import contextlib
 import hashlib
 import os
+import random
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import psutil
 
@@ -27,6 +29,7 @@ from devservers import Gunicorn, Nginx, PostgresServer, RedisServer, free_port
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 LOGS = ROOT / "var" / "bench" / "logs"
+Arm = TypeVar("Arm")
 
 
 def django_env(database_url: str, redis_url: str = "", **extra: str) -> dict[str, str]:
@@ -211,3 +214,16 @@ def machine() -> str:
     ram = psutil.virtual_memory().total / 2**30
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return f"{os.cpu_count()} CPUs ({cpu}), {ram:.0f} GiB RAM, load average {load}"
+
+
+def arm_order(arms: Sequence[Arm], rng: random.Random) -> list[Arm]:
+    """The arms of one round of an A/B run in one process, in an order drawn from
+    ``rng`` (a ``random.Random`` the benchmark seeds, so a run can be replayed).
+
+    Not alternated by the round's parity: a round allocates about the same every time,
+    so the garbage collector's passes can fall on the same arm round after round. A null
+    A/B (both arms the same code) alternated that way measured one arm at 0.88 of the
+    other; drawn orders measured 1.00 (docs/performance.md, "Round 21 (issue 15)")."""
+    order = list(arms)
+    rng.shuffle(order)
+    return order

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import time
 from pathlib import Path
@@ -18,11 +19,14 @@ from typing import Any
 from unittest import mock
 
 from bench import orderings as ob
-from bench.harness import stack
+from bench.harness import arm_order, stack
 
 USERS = ("inbox 100000", "5 projects 100000", "inbox 1000", "5 projects 1000")
 KEYS = ("priority", "-priority", "due_date", "-due_date", "-created_at", "title")
 PAGES = (("first", None), ("deep 90%", 0.9), ("mid 50%", 0.5))
+
+# The seed of the arms' order in each round (bench.harness.arm_order).
+SEED = 21
 
 
 def _cases(users: dict[str, Any]) -> list[tuple[str, str, str, Any, str]]:
@@ -66,9 +70,10 @@ def main() -> None:
         users, _ = ob.seed_users([1_000, 100_000], [1_000, 100_000])
         cases = _cases(users)
         load_before = os.getloadavg()
-        for round_ in range(args.rounds):
+        rng = random.Random(SEED)  # drawn arm orders, replayable
+        for _ in range(args.rounds):
             for name, key, page, client, path in cases:
-                for arm in ("before", "after") if round_ % 2 else ("after", "before"):
+                for arm in arm_order(("before", "after"), rng):
                     patches = _before() if arm == "before" else []
                     for patch in patches:
                         patch.start()

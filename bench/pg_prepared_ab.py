@@ -32,13 +32,17 @@ import argparse
 import copy
 import json
 import os
+import random
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.harness import stack
+from bench.harness import arm_order, stack
+
+# The seed of the arms' order in each round (bench.harness.arm_order).
+SEED = 21
 
 
 def _arms(url: str) -> dict[str, dict[str, Any]]:
@@ -143,8 +147,9 @@ def main() -> None:
             (arm, name): [] for arm in arms for name in sends
         }
         began = time.monotonic()
-        for round_ in range(args.rounds):
-            order = list(arms) if round_ % 2 == 0 else list(reversed(arms))
+        rng = random.Random(SEED)  # drawn arm orders, replayable
+        for _ in range(args.rounds):
+            order = arm_order(list(arms), rng)
             for arm in order:
                 connections["default"] = wrappers[arm]
                 for name, send in sends.items():

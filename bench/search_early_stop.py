@@ -27,18 +27,22 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import time
 from collections.abc import Callable
 from typing import Any
 
 from bench import search
-from bench.harness import stack
+from bench.harness import arm_order, stack
 
 SIZES = [1_000, 100_000]
 CASES = ("own word", "common word", "rare word", "prefix")
 # One statement: (SQL with %s placeholders, parameters).
 Statement = tuple[str, tuple[Any, ...]]
+
+# The seed of the arms' order in each round (bench.harness.arm_order).
+SEED = 21
 
 
 def _page_query(client: Any, path: str, marker: str) -> Statement:
@@ -142,8 +146,9 @@ def _time(statements: list[tuple[Any, Statement]], rounds: int) -> dict[Any, flo
             for _key, statement in statements:
                 cursor.execute(*statement)
                 cursor.fetchall()
-        for round_ in range(rounds):
-            for key, statement in statements if round_ % 2 == 0 else statements[::-1]:
+        rng = random.Random(SEED)  # drawn arm orders, replayable
+        for _ in range(rounds):
+            for key, statement in arm_order(statements, rng):
                 started = time.perf_counter()
                 cursor.execute(*statement)
                 cursor.fetchall()

@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import time
 from typing import Any
 
 from bench import search
-from bench.harness import stack
+from bench.harness import arm_order, stack
 
 ARMS = {"off": 0, "on": 128 * 1024 * 1024}
 LIST_ORDERS = ("-created_at", "-updated_at", "due_date", "-due_date", "priority", "title")
+
+# The seed of the arms' order in each round (bench.harness.arm_order).
+SEED = 21
 
 
 def _cases(users: dict[int, Any], sizes: list[int]) -> list[tuple[str, int, Any, str]]:
@@ -74,9 +78,10 @@ def main() -> None:
                     raise RuntimeError(path)
         load_before = os.getloadavg()
         started = time.monotonic()
-        for round_ in range(args.rounds):
+        rng = random.Random(SEED)  # drawn arm orders, replayable
+        for _ in range(args.rounds):
             for name, size, client, path in cases:
-                for arm in ("off", "on") if round_ % 2 else ("on", "off"):
+                for arm in arm_order(("off", "on"), rng):
                     _use(wrappers[arm])
                     wall, cpu = time.perf_counter(), time.process_time()
                     response = client.get(path)
