@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -111,3 +113,38 @@ def test_a_task_written_through_instance_2_changes_stats_read_through_instance_3
     after = get(stats_url, headers=bearer(tokens)).json()
     assert (before, created.status_code) == ([0, 0], 201)
     assert (after["total"], after["by_status"]["todo"]) == (1, 1)
+
+
+API_USER_RATE = 1200  # a minute: the production default the cluster runs with
+THROTTLE_WORKERS = 3 * 2  # instances x gunicorn workers (devservers.cluster defaults)
+
+
+def test_the_api_rate_holds_across_instances_with_each_process_counting_in_leases(
+    cluster, fresh_redis
+):
+    # Each worker takes its slots of the user's Redis counter a few at a time
+    # (taskflow.throttling): together they never allow more than the rate, and a worker
+    # wastes at most LEASE_MAX - 1 = 7 slots it holds unused.
+    from taskflow.throttling import LEASE_MAX
+
+    one, two, three = cluster.instance_urls
+    _, tokens = new_account(one)
+    # The throttle's window is the clock's minute: start with 30 s of it left at least.
+    left = 60 - time.time() % 60
+    if left < 30:
+        time.sleep(left + 1)
+    window = int(time.time() // 60)
+    sessions = [(requests.Session(), url) for url in (one, two, three)]
+    statuses, retry_after = [], []
+    for n in range(API_USER_RATE + 100):
+        session, url = sessions[n % 3]
+        answer = session.get(f"{url}/api/tasks/stats/", headers=bearer(tokens), timeout=TIMEOUT)
+        statuses.append(answer.status_code)
+        if answer.status_code == 429:
+            retry_after.append(int(answer.headers["Retry-After"]))
+    assert int(time.time() // 60) == window, "the run crossed a window: rerun"
+    allowed = statuses.count(200)
+    assert statuses.count(429) == len(statuses) - allowed
+    assert API_USER_RATE - THROTTLE_WORKERS * (LEASE_MAX - 1) <= allowed <= API_USER_RATE
+    assert retry_after
+    assert all(0 < seconds <= 60 for seconds in retry_after)
