@@ -34,6 +34,8 @@ PREPARE_THRESHOLD = 5
 # user's `invoice` among 300,000 tasks, and it grows with the word's matches in the
 # whole database).
 PLANNED_PER_EXECUTION = ("@@",)
+# Django's PostgreSQL backend with a cheaper check of a kept connection.
+POSTGRESQL_ENGINE = "taskflow.postgresql"
 
 # Contrib apps whose models carry an AutoField and so need a Mongo AppConfig.
 _CONTRIB_APPS = {
@@ -87,6 +89,10 @@ def database_config(
             prepare_threshold=PREPARE_THRESHOLD,
             cursor_factory=prepared_statements_cursor(),
         )
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, except that a connection in steady use is checked without a round
+        # trip (taskflow/postgresql/base.py).
+        config["ENGINE"] = POSTGRESQL_ENGINE
     # Kept across requests: opening one costs more than most queries (PostgreSQL's
     # handshake; SQLite's file open, WAL pragma and Django's ~30 SQL functions, ~1 ms
     # a request). Health checks drop a broken one before a request uses it.
