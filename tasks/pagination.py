@@ -17,6 +17,7 @@ import binascii
 import copy
 import json
 import math
+import secrets
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -24,7 +25,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connections
-from django.db.models import F, Q, QuerySet
+from django.db.models import Expression, F, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.lookups import GreaterThan, LessThan
 from django.utils.dateparse import parse_date, parse_datetime
@@ -261,6 +262,67 @@ def _order(field: str, *, desc: bool, forward: bool) -> list[Any]:
     return [expr, "-pk" if reverse else "pk"]
 
 
+def _one_column(parts: Sequence[Q]) -> str | None:
+    """The column every part names, when each part is that column equal to a value
+    (``Q(project_id=…)``, as ``permissions.member_project_parts`` writes them)."""
+    names = set()
+    for part in parts:
+        if part.negated or len(part.children) != 1 or not isinstance(part.children[0], tuple):
+            return None
+        names.add(part.children[0][0])
+    if len(names) != 1:
+        return None
+    (name,) = names
+    return None if "__" in name else name
+
+
+class _Ranges(Expression):
+    """``(range) UNION ALL (range) …``: one range per value, each the statement of
+    ``members`` (one per piece of a cursor's ranges) compiled once with ``mark`` in
+    place of the value, then repeated with each value bound in the mark's place. On
+    PostgreSQL, the same SQL and parameters as Django's own ``union()`` of the ranges
+    but for their table aliases; on SQLite, whose compound members take no LIMIT, each
+    range is a derived table (``SELECT * FROM (range)``, as Django writes a member it
+    cannot parenthesise) where Django's union needed a ``pk IN (range)`` query around
+    each. Compiling the same range once per project was ~0.5 ms of CPU per range, 3 ms
+    of a 6-project page (docs/performance.md, "Round 23 (issue 15)"). ``mark`` is
+    random per page and bound as a parameter, so no value of the query can equal it by
+    chance or by design; the SQL is Django's, compiled for this connection, with no
+    text of ours beyond ``UNION ALL``, ``SELECT * FROM`` and parentheses.
+
+    The members are not resolved against the outer query (Django would give them
+    aliases of their own: a copy of each, ~0.4 ms): they refer to nothing outside
+    themselves, and a name inside a subquery means its own table, not the outer one's.
+    A member that did refer outside (an ``OuterRef``) fails to compile, loudly."""
+
+    def __init__(self, members: list[Any], mark: str, values: list[Any]) -> None:
+        super().__init__()
+        self.members = members
+        self.mark = mark
+        self.values = values
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        # Where a compound's members take no LIMIT of their own (SQLite), each is read
+        # from a derived table, as Django writes a member it cannot parenthesise.
+        if connection.features.supports_slicing_ordering_in_compound:
+            wrap = "({})"
+        else:
+            wrap = "SELECT * FROM ({})"
+        compiled = []
+        for member in self.members:
+            sql, params = member.get_compiler(connection=connection).as_sql(with_col_aliases=True)
+            if self.mark in sql or self.mark not in params:
+                raise ValueError("The mark must be bound as a parameter, never in the SQL.")
+            compiled.append((wrap.format(sql), params))
+        parts: list[str] = []
+        bound: list[Any] = []
+        for value in self.values:
+            for sql, params in compiled:
+                parts.append(sql)
+                bound.extend(value if param == self.mark else param for param in params)
+        return "({})".format(" UNION ALL ".join(parts)), bound
+
+
 def _page_rows(
     queryset: QuerySet,
     field: str,
@@ -292,18 +354,27 @@ def _page_rows(
         return queryset.filter(beyond).order_by(*order)
     # Each range is read through the whole queryset (its scope and filters), ordered
     # and sliced. PostgreSQL takes a compound of sliced members as they are. SQLite
-    # takes no LIMIT on a compound's own members: there each member is ``pk IN (its
-    # sliced range)``, a wrapper that on PostgreSQL cost ~2.5 ms of Django CPU and
-    # ~0.9 ms of planning for 6 projects (docs/performance.md, "Round 17 (issue 15)").
+    # takes no LIMIT on a compound's own members: there each member is a derived table
+    # (``_Ranges``) or, for parts that are not one column each, ``pk IN (its sliced
+    # range)``, a wrapper that on PostgreSQL cost ~2.5 ms of Django CPU and ~0.9 ms of
+    # planning for 6 projects (docs/performance.md, "Round 17 (issue 15)").
     # (Ordered and narrowed to ids once: each clone of the queryset costs, per range.)
     base = queryset.model._base_manager
     ranged = queryset.order_by(*order).values("pk")
-    if connections[queryset.db].features.supports_slicing_ordering_in_compound:
+    column = _one_column(parts)
+    slices = connections[queryset.db].features.supports_slicing_ordering_in_compound
+    if column is not None:
+        mark = secrets.token_hex(16)
+        values = [part.children[0][1] for part in parts]
+        members = [ranged.filter(Q(**{column: mark}) & piece)[:limit] for piece in pieces]
+        picked = _Ranges([member.query for member in members], mark, values)
+    elif slices:
         ids = [ranged.filter(where)[:limit] for where in ranges]
+        picked = ids[0].union(*ids[1:], all=True)
     else:
         wrapped = base.order_by().values("pk")
         ids = [wrapped.filter(pk__in=ranged.filter(where)[:limit]) for where in ranges]
-    picked = ids[0].union(*ids[1:], all=True)
+        picked = ids[0].union(*ids[1:], all=True)
     if queryset.query.annotations:
         return queryset.filter(pk__in=picked).order_by(*order)
     # The outer query finds the picked rows by primary key and sorts only them. With

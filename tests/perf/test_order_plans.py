@@ -6,6 +6,7 @@ a sequential scan and a sort for a test-sized table, so its plans are in the ben
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -45,11 +46,17 @@ def test_one_project_list_reads_an_index_in_order(user, ordering):
         cursor = pagination.cursor_for(ordering, row) if row else None
         plan = pagination.page_queryset(queryset, ordering, cursor)[:21].explain()
         assert "USING INDEX" in plan, plan
-        assert "SCAN" not in plan, plan
+        assert not _scans_a_table(plan), plan
         if "COMPOUND QUERY" in plan:
             _assert_merged(plan)
         else:
             assert "TEMP B-TREE" not in plan, plan
+
+
+def _scans_a_table(plan: str) -> bool:
+    """Whether the plan reads a whole table. A merged page's ranges are derived tables
+    (``SCAN (subquery-N)``: the page's worth of rows a range read from its index)."""
+    return any(" SCAN " in line and " SCAN (subquery-" not in line for line in plan.splitlines())
 
 
 def _assert_merged(plan: str) -> None:
@@ -57,10 +64,10 @@ def _assert_merged(plan: str) -> None:
     index in order, the page's rows are found by primary key, and only those (a page's
     worth per range) are sorted."""
     lines = plan.splitlines()
-    ranges = [line for line in lines if " SEARCH V0 " in line]
+    searches = [line for line in lines if re.search(r" SEARCH (tasks_task|V0) ", line)]
+    ranges = [line for line in searches if "USING INDEX tf_task_proj_" in line]
     assert len(ranges) >= 2, plan
-    assert all("USING INDEX" in line for line in ranges), plan
-    outer = [line for line in lines if " SEARCH tasks_task " in line]
+    outer = [line for line in searches if line not in ranges]
     assert outer, plan
     assert all("(id=?)" in line for line in outer), plan
     # One sort, the outer query's, last: of the picked rows only.
@@ -106,7 +113,7 @@ def test_a_list_over_several_projects_reads_a_range_per_project(user, ordering, 
         cursor = pagination.cursor_for(ordering, row) if row else None
         merged = pagination.page_queryset(queryset, ordering, cursor, parts=filters.page_parts)
         plan = merged[:21].explain()
-        assert "SCAN" not in plan, plan
+        assert not _scans_a_table(plan), plan
         _assert_merged(plan)
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -146,3 +147,61 @@ def test_more_parts_than_the_bound_read_the_plain_query(user, monkeypatch):
     sql = str(pagination.page_queryset(queryset, "title", parts=parts).query)
     assert "UNION" not in sql
     assert [t.pk for t in pagination.page_queryset(queryset, "title", parts=parts)] == merged
+
+
+def _compiles(monkeypatch) -> list[int]:
+    """Counts every statement Django compiles (subqueries and compound members too)."""
+    calls: list[int] = []
+    real = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    return calls
+
+
+def _part_values(parts) -> list[str]:
+    return [part.children[0][1] for part in parts]
+
+
+@pytest.mark.skipif(not MERGES, reason="MongoDB reads the plain query")
+@pytest.mark.parametrize(("ordering", "deep"), [("-created_at", False), ("due_date", True)])
+def test_the_merged_statement_compiles_one_range_whatever_the_number_of_projects(
+    user, monkeypatch, ordering, deep
+):
+    """Each project's range is the same statement but for its project id: compiled
+    once, not once per project (docs/performance.md, "Round 23 (issue 15)")."""
+    _make(user, [(i % 3, "a", 1, None if i % 2 else 0, 0) for i in range(9)])
+    queryset, parts = _listed(user)
+    plain = list(pagination.page_queryset(queryset, ordering))
+    cursor = pagination.cursor_for(ordering, plain[1]) if deep else None
+    calls = _compiles(monkeypatch)
+    counts = {}
+    for some in (parts[:2], parts):
+        calls.clear()
+        merged = pagination.page_queryset(queryset, ordering, cursor, parts=some)
+        sql, params = merged.query.sql_with_params()
+        counts[len(some)] = len(calls)
+        assert sql.count("UNION ALL") == len(some) * (2 if deep else 1) - 1
+        assert all(project_id in params for project_id in _part_values(some))
+    assert counts[2] == counts[3]
+    found = [t.pk for t in pagination.page_queryset(queryset, ordering, cursor, parts=parts)[:20]]
+    assert found == [t.pk for t in plain[2 if deep else 0 :]][:20]
+
+
+@pytest.mark.skipif(not MERGES, reason="MongoDB reads the plain query")
+def test_parts_that_are_not_one_column_each_are_merged_as_they_are(user):
+    """Any other split (here a part naming two projects) is Django's union of the
+    ranges: the same rows."""
+    _make(user, [(i % 3, "ab"[i % 2], 1, None, i % 2) for i in range(9)])
+    queryset, parts = _listed(user)
+    assert pagination._one_column(parts) == "project_id"
+    other = [parts[0], parts[1] | parts[2]]
+    assert pagination._one_column(other) is None
+    for ordering in ("title", "-due_date"):
+        plain = [t.pk for t in pagination.page_queryset(queryset, ordering)]
+        merged = pagination.page_queryset(queryset, ordering, parts=other)
+        assert str(merged.query).count("UNION ALL") == 1
+        assert [t.pk for t in merged] == plain
