@@ -198,6 +198,17 @@ def unions_sorted_ranges(connection: Any) -> bool:
     return connection.vendor in ("sqlite", "postgresql")
 
 
+def checks_scope_after_ranges(connection: Any) -> bool:
+    """Whether a merged page checks the conditions on its split column (the reader's
+    projects) once, on the rows its ranges picked, rather than in every range
+    (``tasks.pagination._split_column_conditions``): PostgreSQL, which planned the
+    membership subquery of each range as a semi-join of its own. SQLite's planner,
+    given those conditions on the outer query, walks the project index for the picked
+    rows instead of finding them by primary key (reading every row of the projects),
+    and compiles the ranges' checks cheaply: they stay there."""
+    return connection.vendor == "postgresql"
+
+
 def writes_one_at_a_time(connection: Any) -> bool:
     """Whether a write transaction holds the whole database (SQLite; with
     ``transaction_mode`` IMMEDIATE from its BEGIN), so several rows may be updated in one

@@ -26,14 +26,21 @@ from urllib.parse import urlencode
 
 from django.db import connections
 from django.db.models import Expression, F, Q, QuerySet
+from django.db.models.expressions import Col
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
-from django.db.models.lookups import GreaterThan, LessThan
+from django.db.models.lookups import GreaterThan, In, LessThan, Lookup
+from django.db.models.sql.query import Query
+from django.db.models.sql.where import AND
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
 from taskflow import query_shapes
-from taskflow.backends import compares_row_values, unions_sorted_ranges
+from taskflow.backends import (
+    checks_scope_after_ranges,
+    compares_row_values,
+    unions_sorted_ranges,
+)
 from tasks.models import Priority
 
 DEFAULT_PAGE_SIZE = 20
@@ -45,7 +52,7 @@ MAX_CURSOR_LENGTH = 1_024
 
 _NULLABLE = {"due_date"}
 # A page over more parts (projects) than this is the plain sorted query: each part is
-# two subqueries of the statement, whose planning then costs more than the sort saves.
+# a subquery or more of the statement, whose planning then costs more than the sort saves.
 MAX_MERGED_PARTS = 20
 
 
@@ -262,6 +269,61 @@ def _order(field: str, *, desc: bool, forward: bool) -> list[Any]:
     return [expr, "-pk" if reverse else "pk"]
 
 
+def _reads_nothing_outside(rhs: Any) -> bool:
+    """A condition's right-hand side that reads no column of the query around it: a
+    value, a list of values, or a subquery with no outer reference."""
+    if isinstance(rhs, Query):
+        return not rhs.get_external_cols()
+    if isinstance(rhs, list | tuple | set | frozenset):
+        return all(_reads_nothing_outside(item) for item in rhs)
+    return not hasattr(rhs, "resolve_expression")
+
+
+def _split_column_conditions(query: Any, column: str) -> list[Any]:
+    """Take out of ``query``'s WHERE, and return, its top-level conditions on
+    ``column`` of its own table alone (the permission layer's ``project_id IN (the
+    user's memberships)`` and the listed project ids).
+
+    For a list split by that column, such a condition is the same for every row of a
+    range (it reads nothing but the column, which is one value per range): the range
+    it rejects, it rejects whole. So it can be checked once, on the picked rows, in
+    place of once per range; PostgreSQL planned the membership subquery of each of six
+    ranges as a semi-join of its own (docs/performance.md, "Round 24 (issue 15)").
+    A condition that reads anything else (a join, another column, an expression over
+    the column, a negation or an OR) stays in the ranges."""
+    where = query.where
+    if where.connector != AND or where.negated:
+        return []
+    moved, kept = [], []
+    for child in where.children:
+        lhs = getattr(child, "lhs", None)
+        if (
+            isinstance(child, Lookup)
+            and isinstance(lhs, Col)
+            and lhs.alias == query.base_table
+            and lhs.target.attname == column
+            and _reads_nothing_outside(child.rhs)
+        ):
+            moved.append(child)
+        else:
+            kept.append(child)
+    where.children = kept
+    return moved
+
+
+def _implied(condition: Any, values: Sequence[Any]) -> bool:
+    """Whether every range, each reading rows of one of ``values``, meets ``condition``
+    (one of ``_split_column_conditions``): an ``IN`` of a list that holds every value,
+    as ``permissions.in_member_projects`` writes the reader's project ids (the parts
+    are those ids). Any other condition is checked."""
+    if not isinstance(condition, In) or not isinstance(condition.rhs, list | tuple | set):
+        return False
+    try:
+        return set(values) <= set(condition.rhs)
+    except TypeError:  # a value that cannot be hashed: check it
+        return False
+
+
 def _one_column(parts: Sequence[Q]) -> str | None:
     """The column every part names, when each part is that column equal to a value
     (``Q(project_id=…)``, as ``permissions.member_project_parts`` writes them)."""
@@ -363,9 +425,21 @@ def _page_rows(
     ranged = queryset.order_by(*order).values("pk")
     column = _one_column(parts)
     slices = connections[queryset.db].features.supports_slicing_ordering_in_compound
+    checks: list[Any] = []
     if column is not None:
         mark = secrets.token_hex(16)
         values = [part.children[0][1] for part in parts]
+        # Conditions on the column alone (ranged's own WHERE, a clone) are checked once
+        # on the picked rows, or kept in the ranges; none where the ranges imply them.
+        taken = _split_column_conditions(ranged.query, column)
+        needed = [condition for condition in taken if not _implied(condition, values)]
+        if (
+            checks_scope_after_ranges(connections[queryset.db])
+            and ranged.query.base_table == queryset.model._meta.db_table  # the outer's alias
+        ):
+            checks = needed
+        else:
+            ranged.query.where.children.extend(needed)
         members = [ranged.filter(Q(**{column: mark}) & piece)[:limit] for piece in pieces]
         picked = _Ranges([member.query for member in members], mark, values)
     elif slices:
@@ -376,11 +450,15 @@ def _page_rows(
         ids = [wrapped.filter(pk__in=ranged.filter(where)[:limit]) for where in ranges]
         picked = ids[0].union(*ids[1:], all=True)
     if queryset.query.annotations:
+        # The whole queryset again, the conditions taken out of the ranges included.
         return queryset.filter(pk__in=picked).order_by(*order)
     # The outer query finds the picked rows by primary key and sorts only them. With
     # the queryset's own filters, a one-project list's ``project_id = ?`` lets SQLite
     # walk that project's (key, id) index instead, testing every row for membership.
+    # The conditions taken out of the ranges are checked here, once.
     rows = base.order_by(*order).filter(pk__in=picked)
+    for check in checks:
+        rows.query.where.add(check, AND)
     rows.query.select_related = copy.deepcopy(queryset.query.select_related)  # a dict
     rows.query.deferred_loading = queryset.query.deferred_loading  # (frozenset, bool)
     return rows

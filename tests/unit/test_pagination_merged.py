@@ -9,12 +9,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import OuterRef, Q
 from django.db.models.sql.compiler import SQLCompiler
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from projects.inbox import inbox_id_of
+from projects.models import Project
 from projects.services import project_create
+from taskflow.backends import checks_scope_after_ranges
 from taskflow.ids import new_id
 from tasks import pagination, permissions
 from tasks.filters import ORDERING_FIELDS
@@ -205,3 +208,80 @@ def test_parts_that_are_not_one_column_each_are_merged_as_they_are(user):
         merged = pagination.page_queryset(queryset, ordering, parts=other)
         assert str(merged.query).count("UNION ALL") == 1
         assert [t.pk for t in merged] == plain
+
+
+@pytest.mark.skipif(not MERGES, reason="MongoDB reads the plain query")
+def test_the_reader_s_projects_are_checked_once_where_the_database_plans_each_range(user):
+    """PostgreSQL planned each range's membership subquery as a semi-join of its own: it
+    is checked once, on the picked rows. SQLite keeps it in the ranges (given it on the
+    outer query, it walked the project index). Either way, the same rows."""
+    _make(user, [(i % 3, "ab"[i % 2], 1, None if i % 2 else 0, i % 2) for i in range(9)])
+    queryset, parts = _listed(user)
+    once = checks_scope_after_ranges(connection)
+    assert once == (connection.vendor == "postgresql")
+    for ordering in ("-created_at", "due_date"):
+        plain = list(pagination.page_queryset(queryset, ordering))
+        for cursor in (None, pagination.cursor_for(ordering, plain[2])):
+            merged = pagination.page_queryset(queryset, ordering, cursor, parts=parts)
+            sql = str(merged.query)
+            ranges = sql.count("UNION ALL") + 1
+            assert sql.count("projects_membership") == (1 if once else ranges), sql
+            # The list of the reader's project ids, implied by the ranges, is read
+            # nowhere: each id is bound once per range of its project, no more.
+            params = merged.query.sql_with_params()[1]
+            assert all(params.count(pid) == ranges // len(parts) for pid in _part_values(parts))
+            start = 3 if cursor else 0
+            assert [t.pk for t in merged] == [t.pk for t in plain[start:]]
+
+
+@pytest.mark.skipif(not MERGES, reason="MongoDB reads the plain query")
+def test_a_project_named_in_the_parts_but_not_a_membership_is_not_read(user, other_user):
+    """The parts come from the reader's project ids as read (perhaps a moment ago, from
+    the cache); what grants access is the membership subquery, wherever it is checked:
+    a project the reader is not (or no longer) a member of reads nothing."""
+    _make(user, [(i % 3, "a", 1, 0, i % 3) for i in range(6)])
+    theirs = project_create(actor=other_user, name="Not yours")
+    Task.objects.bulk_create(
+        Task(id=new_id(), owner=other_user, project_id=theirs.pk, title="a", created_at=BASE)
+        for _ in range(4)
+    )
+    ids = [*permissions.member_project_id_list(user), theirs.pk]
+    queryset = permissions.in_member_projects(permissions.visible_tasks(user), ids)
+    parts = permissions.member_project_parts(ids)
+    assert len(parts) == 4
+    mine = sorted(Task.objects.filter(owner=user).values_list("pk", flat=True))
+    for ordering in ("-created_at", "title", "due_date"):
+        merged = [t.pk for t in pagination.page_queryset(queryset, ordering, parts=parts)]
+        assert sorted(merged) == mine
+
+
+def test_only_conditions_on_the_split_column_alone_leave_the_ranges(user):
+    """A condition leaves the ranges only when it reads the split column of the listed
+    table and nothing else: not a negation, an OR, another column, nor a subquery that
+    refers to the row."""
+    own = Project.objects.filter(created_by_id=OuterRef("owner_id")).values("pk")
+    queryset = (
+        Task.objects.filter(project_id__in=["a", "b"])
+        .filter(project_id__in=Project.objects.filter(name="x").values("pk"))
+        .exclude(project_id="c")
+        .filter(Q(project_id="a") | Q(title="t"))
+        .filter(project_id__in=own)
+        .filter(title="t", project__name="n")
+    )
+    query = queryset.query.clone()
+    moved = pagination._split_column_conditions(query, "project_id")
+    assert len(moved) == 2
+    assert sorted(moved[0].rhs) == ["a", "b"]
+    assert "name" in str(moved[1].rhs)  # the subquery without an outer reference
+    assert len(query.where.children) == len(queryset.query.where.children) - 2
+    assert pagination._split_column_conditions(query, "project_id") == []
+
+
+def test_a_list_that_holds_every_part_is_implied_by_the_ranges():
+    query = Task.objects.filter(project_id__in=["a", "b", "c"]).query
+    (listed,) = pagination._split_column_conditions(query.clone(), "project_id")
+    assert pagination._implied(listed, ["a", "c"])
+    assert not pagination._implied(listed, ["a", "d"])
+    query = Task.objects.filter(project_id__in=Project.objects.values("pk")).query
+    (subquery,) = pagination._split_column_conditions(query.clone(), "project_id")
+    assert not pagination._implied(subquery, ["a"])
