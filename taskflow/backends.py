@@ -209,6 +209,17 @@ def checks_scope_after_ranges(connection: Any) -> bool:
     return connection.vendor == "postgresql"
 
 
+def reads_ranges_as_table(connection: Any) -> bool:
+    """Whether a merged page reads its picked rows straight from its ranges, the
+    compound as the outer query's table (``tasks.pagination._RangesTable``), each range
+    selecting the columns the page reads: PostgreSQL. Read as ``id IN (ranges)``, it
+    de-duplicated the picked ids in a hash and found each row again by primary key:
+    ~0.25 ms more per statement for six ranges, a fifth of its time (docs/performance.md,
+    "Round 25 (issue 15)"). SQLite keeps ``id IN``: its plans are pinned by the plan
+    test (``tests/perf/test_order_plans.py``) and its merged pages meet the target."""
+    return connection.vendor == "postgresql"
+
+
 def writes_one_at_a_time(connection: Any) -> bool:
     """Whether a write transaction holds the whole database (SQLite; with
     ``transaction_mode`` IMMEDIATE from its BEGIN), so several rows may be updated in one

@@ -29,6 +29,7 @@ from django.db.models import Expression, F, Q, QuerySet
 from django.db.models.expressions import Col
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.lookups import GreaterThan, In, LessThan, Lookup
+from django.db.models.sql.datastructures import BaseTable
 from django.db.models.sql.query import Query
 from django.db.models.sql.where import AND
 from django.utils.dateparse import parse_date, parse_datetime
@@ -39,6 +40,7 @@ from taskflow import query_shapes
 from taskflow.backends import (
     checks_scope_after_ranges,
     compares_row_values,
+    reads_ranges_as_table,
     unions_sorted_ranges,
 )
 from tasks.models import Priority
@@ -357,11 +359,14 @@ class _Ranges(Expression):
     themselves, and a name inside a subquery means its own table, not the outer one's.
     A member that did refer outside (an ``OuterRef``) fails to compile, loudly."""
 
-    def __init__(self, members: list[Any], mark: str, values: list[Any]) -> None:
+    def __init__(
+        self, members: list[Any], mark: str, values: list[Any], *, aliases: bool = True
+    ) -> None:
         super().__init__()
         self.members = members
         self.mark = mark
         self.values = values
+        self.aliases = aliases
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         # Where a compound's members take no LIMIT of their own (SQLite), each is read
@@ -372,7 +377,8 @@ class _Ranges(Expression):
             wrap = "SELECT * FROM ({})"
         compiled = []
         for member in self.members:
-            sql, params = member.get_compiler(connection=connection).as_sql(with_col_aliases=True)
+            member_compiler = member.get_compiler(connection=connection)
+            sql, params = member_compiler.as_sql(with_col_aliases=self.aliases)
             if self.mark in sql or self.mark not in params:
                 raise ValueError("The mark must be bound as a parameter, never in the SQL.")
             compiled.append((wrap.format(sql), params))
@@ -385,6 +391,57 @@ class _Ranges(Expression):
         return "({})".format(" UNION ALL ".join(parts)), bound
 
 
+class _RangesTable(BaseTable):
+    """The listed table of a merged page's outer query, read from the ranges:
+    ``FROM ((range) UNION ALL (range) …) "tasks_task"``, each range selecting every
+    column the outer query reads under its own name (``_stands_for_the_table``), so
+    the outer query (its columns, its checks, ``select_related``'s joins) reads the
+    picked rows as it reads the table.
+    Where it read ``id IN (ranges)``, PostgreSQL de-duplicated the picked ids in a hash
+    and found each row again by primary key (``reads_ranges_as_table``)."""
+
+    def __init__(self, table_name: str, alias: str, ranges: _Ranges) -> None:
+        super().__init__(table_name, alias)
+        self.ranges = ranges
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.ranges)
+        return f"{sql} {connection.ops.quote_name(self.table_alias)}", params
+
+    def relabeled_clone(self, change_map: dict[str, str]) -> _RangesTable:
+        alias = change_map.get(self.table_alias, self.table_alias)
+        return self.__class__(self.table_name, alias, self.ranges)
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        # Never the same as the plain table: no join may take one for the other.
+        return self.__class__, self.table_name, self.table_alias, id(self.ranges)
+
+
+def _stands_for_the_table(
+    queryset: QuerySet, field: str, column: str, reads: Sequence[str] | None
+) -> bool:
+    """Whether a range of ``queryset``, selecting what it selects, holds every column the
+    outer query reads, each under its own name: ``reads`` (the page's ``fields``, read
+    as dicts; None: model rows, every column), the sort key, the id and the split
+    ``column`` its checks read. Model rows: nothing deferred (each range then selects
+    every column). Rows read as dicts: each a column of the table, named as the field.
+    Anything else (annotations, a column named otherwise) reads ``id IN (ranges)``."""
+    query = queryset.query
+    if query.annotations or query.extra or query.distinct:
+        return False
+    concrete = queryset.model._meta.concrete_fields
+    if any(f.attname != f.column for f in concrete):
+        return False
+    if queryset._fields is None:
+        return not query.deferred_loading[0] and query.deferred_loading[1]
+    if reads is None:
+        return False
+    selected = set(queryset._fields)
+    needed = {*reads, "id", field, column}
+    return needed <= selected and selected <= {f.attname for f in concrete}
+
+
 def _page_rows(
     queryset: QuerySet,
     field: str,
@@ -394,6 +451,7 @@ def _page_rows(
     forward: bool,
     parts: Sequence[Q] = (),
     limit: int = DEFAULT_PAGE_SIZE + 1,
+    reads: Sequence[str] | None = None,
 ) -> QuerySet:
     """The ordered query of a page (slice it to ``limit``): the rows beyond
     ``cursor_row`` (value, id), if any.
@@ -401,9 +459,11 @@ def _page_rows(
     With ``parts`` (filters that split the list, one per project, each read in index
     order), or a cursor whose rows lie in two ranges (``_beyond_ranges``), each range's
     first ``limit`` rows are read from its own index and the database sorts only those:
-    one statement, ``pk IN (range 1 UNION ALL range 2 ...)``. The plain query over
+    one statement, ``pk IN (range 1 UNION ALL range 2 ...)``, or on PostgreSQL
+    ``FROM (range 1 UNION ALL range 2 ...)`` (``_RangesTable``). The plain query over
     several projects sorts every one of their rows, as no index holds the order across
-    projects (docs/performance.md "Every ordering at 100,000 tasks")."""
+    projects (docs/performance.md "Every ordering at 100,000 tasks"). ``reads``: the
+    columns the page reads as dicts (``paginate``'s ``fields``); None: model rows."""
     order = _order(field, desc=desc, forward=forward)
     pieces = [Q()]
     if cursor_row is not None:
@@ -422,8 +482,20 @@ def _page_rows(
     # planning for 6 projects (docs/performance.md, "Round 17 (issue 15)").
     # (Ordered and narrowed to ids once: each clone of the queryset costs, per range.)
     base = queryset.model._base_manager
-    ranged = queryset.order_by(*order).values("pk")
     column = _one_column(parts)
+    # Where the outer query reads the picked rows from the ranges as its table
+    # (PostgreSQL), each range selects what the queryset selects: every column of a
+    # model row, or the columns read as dicts, which the outer query reads again.
+    whole = (
+        column is not None
+        and reads_ranges_as_table(connections[queryset.db])
+        and _stands_for_the_table(queryset, field, column, reads)
+    )
+    ranged = queryset.order_by(*order)
+    if whole:
+        ranged.query.select_related = False  # the outer query joins what it reads
+    else:
+        ranged = ranged.values("pk")
     slices = connections[queryset.db].features.supports_slicing_ordering_in_compound
     checks: list[Any] = []
     if column is not None:
@@ -441,7 +513,9 @@ def _page_rows(
         else:
             ranged.query.where.children.extend(needed)
         members = [ranged.filter(Q(**{column: mark}) & piece)[:limit] for piece in pieces]
-        picked = _Ranges([member.query for member in members], mark, values)
+        # Model rows select the table's columns under their own names (no col1… aliases).
+        aliases = not whole or ranged._fields is not None
+        picked = _Ranges([member.query for member in members], mark, values, aliases=aliases)
     elif slices:
         ids = [ranged.filter(where)[:limit] for where in ranges]
         picked = ids[0].union(*ids[1:], all=True)
@@ -452,11 +526,17 @@ def _page_rows(
     if queryset.query.annotations:
         # The whole queryset again, the conditions taken out of the ranges included.
         return queryset.filter(pk__in=picked).order_by(*order)
-    # The outer query finds the picked rows by primary key and sorts only them. With
-    # the queryset's own filters, a one-project list's ``project_id = ?`` lets SQLite
-    # walk that project's (key, id) index instead, testing every row for membership.
-    # The conditions taken out of the ranges are checked here, once.
-    rows = base.order_by(*order).filter(pk__in=picked)
+    # The outer query reads the picked rows (from the ranges as its table, or finding
+    # them by primary key) and sorts only them. With the queryset's own filters, a
+    # one-project list's ``project_id = ?`` lets SQLite walk that project's (key, id)
+    # index instead, testing every row for membership. The conditions taken out of
+    # the ranges are checked here, once.
+    rows = base.order_by(*order)
+    if whole:
+        alias = rows.query.get_initial_alias()
+        rows.query.alias_map[alias] = _RangesTable(queryset.model._meta.db_table, alias, picked)
+    else:
+        rows = rows.filter(pk__in=picked)
     for check in checks:
         rows.query.where.add(check, AND)
     rows.query.select_related = copy.deepcopy(queryset.query.select_related)  # a dict
@@ -501,7 +581,8 @@ def paginate(
     way = {"desc": desc, "forward": forward, "parts": parts, "limit": size + 1}
 
     def build() -> QuerySet:
-        return _readable(_page_rows(queryset, field, cursor_row, **way)[: size + 1], fields, field)
+        page = _page_rows(queryset, field, cursor_row, reads=fields, **way)
+        return _readable(page[: size + 1], fields, field)
 
     if shape is None:
         rows = _rows(build(), fields)

@@ -11,13 +11,14 @@ import pytest
 from django.db import connection
 from django.db.models import OuterRef, Q
 from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from projects.inbox import inbox_id_of
 from projects.models import Project
 from projects.services import project_create
-from taskflow.backends import checks_scope_after_ranges
+from taskflow.backends import checks_scope_after_ranges, reads_ranges_as_table
 from taskflow.ids import new_id
 from tasks import pagination, permissions
 from tasks.filters import ORDERING_FIELDS
@@ -232,6 +233,66 @@ def test_the_reader_s_projects_are_checked_once_where_the_database_plans_each_ra
             assert all(params.count(pid) == ranges // len(parts) for pid in _part_values(parts))
             start = 3 if cursor else 0
             assert [t.pk for t in merged] == [t.pk for t in plain[start:]]
+
+
+@pytest.mark.skipif(not MERGES, reason="MongoDB reads the plain query")
+@pytest.mark.parametrize("ordering", ["-created_at", "due_date"])
+def test_the_picked_rows_are_read_from_the_ranges_where_the_database_found_them_again(
+    user, ordering, django_assert_num_queries
+):
+    """PostgreSQL reads the picked rows from the ranges, as the outer query's table
+    (each range selects every column), where ``id IN (ranges)`` de-duplicated the ids
+    and found each row again by primary key; SQLite keeps ``id IN``. Either way the
+    page's columns, its related rows (one query) and its order are the plain page's."""
+    _make(user, [(i % 3, "ab"[i % 2], 1, None if i % 2 else 0, i % 2) for i in range(9)])
+    queryset, parts = _listed(user)
+    table = reads_ranges_as_table(connection)
+    assert table == (connection.vendor == "postgresql")
+    plain = list(pagination.page_queryset(queryset, ordering))
+    for cursor in (None, pagination.cursor_for(ordering, plain[2])):
+        merged = pagination.page_queryset(queryset, ordering, cursor, parts=parts)
+        sql = str(merged.query)
+        assert ('"tasks_task"."id" IN (' not in sql) == table, sql
+        assert (') "tasks_task"' in sql) == table, sql
+        with django_assert_num_queries(1):
+            found = [(t.pk, t.title, t.due_date, t.project.name) for t in merged[:21]]
+        start = 3 if cursor else 0
+        assert found == [(t.pk, t.title, t.due_date, t.project.name) for t in plain[start:]]
+        only = queryset.select_related(None).only("id", "title")
+        read = pagination.page_queryset(only, ordering, cursor, parts=parts)
+        assert [(t.pk, t.title) for t in read] == [(t.pk, t.title) for t in plain[start:]]
+        assert '"tasks_task"."id" IN (' in str(read.query)  # deferred columns: ids
+
+
+@pytest.mark.skipif(not MERGES, reason="MongoDB reads the plain query")
+def test_rows_read_as_dicts_are_read_from_the_ranges_when_they_hold_what_the_page_reads(user):
+    """The API reads its page as dicts of TASK_OUTPUT_FIELDS (``paginate``'s ``fields``):
+    each range then selects those columns and the outer query reads them again. A
+    page that reads a column the ranges do not select reads ``id IN (ranges)``."""
+    _make(user, [(i % 3, "ab"[i % 2], 1, None if i % 2 else 0, i % 2) for i in range(9)])
+    queryset, parts = _listed(user)
+    fields = ("id", "title", "due_date", "project_id", "created_at")
+    rows = queryset.values(*fields)
+    table = reads_ranges_as_table(connection)
+    for ordering in ("-created_at", "due_date"):
+        plain = [t.pk for t in pagination.page_queryset(queryset, ordering)]
+        page = paginate(rows, {}, ordering, parts=parts, fields=fields)
+        assert [row.pk for row in page.items] == plain[:20]
+        assert {row.title for row in page.items} <= {"a", "b"}
+        sql = _page_sql(rows, ordering, parts, fields)
+        assert ('"tasks_task"."id" IN (' not in sql) == table, sql
+        # A column the rows do not hold: the ranges select ids.
+        wider = (*fields, "status")
+        assert '"tasks_task"."id" IN (' in _page_sql(rows, ordering, parts, wider)
+        page = paginate(queryset.values(*wider), {}, ordering, parts=parts, fields=wider)
+        assert [row.pk for row in page.items] == plain[:20]
+
+
+def _page_sql(rows, ordering: str, parts, fields) -> str:
+    with CaptureQueriesContext(connection) as captured:
+        paginate(rows, {}, ordering, parts=parts, fields=fields)
+    (query,) = captured.captured_queries
+    return query["sql"]
 
 
 @pytest.mark.skipif(not MERGES, reason="MongoDB reads the plain query")
