@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -109,15 +109,27 @@ def _keep(
     answering ``statement`` from now on (execute_sql calls as_sql); at most
     ``MAX_COMPILED`` kept, the oldest dropped first."""
     compiler.as_sql = lambda *args, **kwargs: statement
+    compiler.kept_statement = statement
     kept[key] = (owner, compiler)
     if len(kept) > MAX_COMPILED:
         kept.popitem(last=False)
     return owner, compiler
 
 
-def rows(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[Any]:
+def rows(
+    key: Hashable,
+    build: Callable[[], QuerySet[Any]],
+    bind: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
+    prove: Callable[[tuple[str, Sequence[Any]]], None] | None = None,
+) -> list[Any]:
     """The rows of the queryset ``build()`` returns for ``key``, its SQL compiled once
     per thread: ``list(build())`` without building or compiling it again.
+
+    ``bind``: for a statement whose parameters are not all fixed by ``key`` (a page
+    after a cursor: ``tasks.pagination``), this call's parameters from the kept ones;
+    ``prove`` is then given the statement compiled the first time and raises if
+    ``bind`` would not give the statement compiled for this call's values (nothing is
+    kept, and the exception is the caller's).
 
     For a statement that ``key`` fixes entirely, parameters included (``build`` reads
     no data and puts nothing in the statement that ``key`` does not name): compiling
@@ -138,10 +150,17 @@ def rows(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[Any]:
             statement = compiler.as_sql()
         except EmptyResultSet:  # a filter that can match nothing (pk__in=[])
             return []
+        if prove is not None:
+            prove(statement)
         entry = _keep(compiled, key, queryset, compiler, statement)
     else:
         compiled.move_to_end(key)
     queryset, compiler = entry
+    if bind is not None:
+        # This call's parameters in the kept SQL; the next call binds its own.
+        sql, kept = compiler.kept_statement
+        bound = (sql, tuple(bind(kept)))
+        compiler.as_sql = lambda *args, **kwargs: bound
     # A clone, evaluated here and dropped: its query hands Django's iterable the
     # compiled compiler. Nothing else ever sees it, so no other query can inherit it.
     once = queryset._chain()

@@ -15,17 +15,19 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import hashlib
 import json
 import math
 import secrets
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Expression, F, Q, QuerySet
+from django.db.models import Expression, F, FloatField, Q, QuerySet
 from django.db.models.expressions import Col
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.lookups import GreaterThan, In, LessThan, Lookup
@@ -544,6 +546,111 @@ def _page_rows(
     return rows
 
 
+class _Unbound(Exception):
+    """The statement compiled with the marks, once they are bound, is not the one
+    compiled for the cursor: the page is kept for this cursor alone."""
+
+
+# Values no cursor holds, bound where a cursor's value and id go in a statement kept for
+# every cursor of its form (``_CursorBinding``); random per process. An id is Crockford
+# base32, never a "~"; the others are out of any list's range (1901, a negative priority
+# or rank), and a binding that meets one among the statement's other values is refused.
+_MARK_ID = f"~{secrets.token_hex(12)}"
+_MARKS: dict[type, Any] = {
+    datetime: datetime(1901, 1, 1, tzinfo=UTC) + timedelta(microseconds=secrets.randbelow(10**12)),
+    date: date(1901, 1, 1) + timedelta(days=secrets.randbelow(20_000)),
+    int: -(2**30) - secrets.randbelow(2**20),  # within a 32-bit integer column
+    float: -(2.0**70) - secrets.randbelow(2**20),
+    str: f"~{secrets.token_hex(12)}",
+}
+
+
+# Statements whose marks were found where the cursor's values go (see
+# ``_CursorBinding.prove``): a digest of the SQL -> the positions of its marks. Per
+# process; the same SQL is compiled the same way whoever reads it (ids are parameters).
+_PROVEN: dict[bytes, frozenset[int]] = {}
+_PROVEN_MAX = 1_024  # ~0.1 MB; past it, each new statement is proven once per thread
+
+
+class _CursorBinding:
+    """A page after a cursor, compiled once per thread for every cursor of its form (the
+    type of its value, or none): the statement is built with marks where the cursor's
+    value and id go, and each call binds its own in their place. Django adapts a value
+    for the database as it compiles (a date to text on SQLite); the marks and the
+    values are adapted the same way, by the field.
+
+    ``prove`` checks a statement before it is kept. The first time a process meets its
+    SQL, the page is also compiled for the call's own cursor: the same SQL, and the same
+    parameters once bound, or nothing is kept (``_Unbound``). So every parameter equal
+    to a mark is the cursor's (another value equal to one would be bound to the
+    cursor's value, which differs from the mark, and fail the comparison). The positions
+    of the marks are remembered with the SQL; the same SQL later, for any reader, must
+    have its marks at those positions and nowhere else."""
+
+    def __init__(self, queryset: QuerySet, field: str, cursor_row: tuple[Any, str]) -> None:
+        value, pk = cursor_row
+        connection = connections[queryset.db]
+        meta = queryset.model._meta
+        names = {f.name for f in meta.concrete_fields}
+        kind = meta.get_field(field) if field in names else FloatField()  # a search rank
+        self.form = ("after", type(value).__name__)
+        self.cursor_row = cursor_row
+        self.marked: tuple[Any, str] = (None if value is None else _MARKS[type(value)], _MARK_ID)
+        pairs = [(meta.pk, _MARK_ID, pk)]
+        if value is not None:
+            pairs.append((kind, self.marked[0], value))
+        self.swaps = [
+            (f.get_db_prep_value(mark, connection), f.get_db_prep_value(real, connection))
+            for f, mark, real in pairs
+        ]
+
+    @classmethod
+    def of(
+        cls, queryset: QuerySet, field: str, cursor_row: tuple[Any, str] | None
+    ) -> _CursorBinding | None:
+        """The binding of a cursor page of ``queryset``, where one can be made: a
+        database compiled to SQL (MongoDB reads each page as it is built)."""
+        if cursor_row is None or connections[queryset.db].vendor not in ("sqlite", "postgresql"):
+            return None
+        if cursor_row[0] is not None and type(cursor_row[0]) not in _MARKS:
+            return None
+        return cls(queryset, field, cursor_row)
+
+    def _swap(self, param: Any) -> Any:
+        for mark, real in self.swaps:
+            # The type too: 1 == 1.0 == True, and a date equals no datetime.
+            if type(param) is type(mark) and param == mark:
+                return real
+        return param
+
+    def __call__(self, kept: Sequence[Any]) -> list[Any]:
+        """This cursor's parameters, from the ones kept with the marks."""
+        return [self._swap(param) for param in kept]
+
+    def prove(self, statement: tuple[str, Sequence[Any]], build: Callable[..., QuerySet]) -> None:
+        """Raise ``_Unbound`` unless the statement compiled with the marks, once bound,
+        is the one ``build(cursor_row)`` compiles."""
+        if any(type(real) is type(mark) and real == mark for mark, real in self.swaps):
+            raise _Unbound  # a cursor at a mark: its values could not be told apart
+        sql, params = statement
+        marks = frozenset(i for i, param in enumerate(params) if self._swap(param) is not param)
+        digest = hashlib.blake2b(sql.encode(), digest_size=16).digest()
+        known = _PROVEN.get(digest)
+        if known is not None:
+            if known != marks:
+                raise _Unbound
+            return
+        own = build(self.cursor_row)
+        try:
+            own_sql, own_params = own.query.get_compiler(using=own.db).as_sql()
+        except EmptyResultSet:
+            raise _Unbound from None
+        if sql != own_sql or self(params) != list(own_params):
+            raise _Unbound
+        if len(_PROVEN) < _PROVEN_MAX:
+            _PROVEN[digest] = marks
+
+
 def paginate(
     queryset: QuerySet,
     params: Any,
@@ -565,7 +672,9 @@ def paginate(
     then extends it with its own inputs (size, ordering, cursor, parts, fields) and
     compiles its statement once per thread (``taskflow.query_shapes.rows``): building
     and compiling the page query cost ~0.5 ms of CPU per list or search request, the
-    same for every repeat of it (docs/performance.md, "Round 16 (issue 15)")."""
+    same for every repeat of it (docs/performance.md, "Round 16 (issue 15)"). A page
+    after a cursor is kept for every cursor of its form, its values bound per call
+    (``_CursorBinding``): each next page was a new statement to build and compile."""
     size = _page_size(params.get("page_size"))
     desc = ordering.startswith("-")
     field = ordering.lstrip("-")
@@ -580,8 +689,8 @@ def paginate(
         cursor_row = (value, pk)
     way = {"desc": desc, "forward": forward, "parts": parts, "limit": size + 1}
 
-    def build() -> QuerySet:
-        page = _page_rows(queryset, field, cursor_row, reads=fields, **way)
+    def build(at: tuple[Any, str] | None = cursor_row) -> QuerySet:
+        page = _page_rows(queryset, field, at, reads=fields, **way)
         return _readable(page[: size + 1], fields, field)
 
     if shape is None:
@@ -589,7 +698,21 @@ def paginate(
     else:
         fixed = (tuple(fields) if fields is not None else None, tuple(parts))
         key = ("page", shape, ordering, size, cursor_row, forward, fixed)
-        rows = _rows(query_shapes.rows(key, build), fields)
+        binding = _CursorBinding.of(queryset, field, cursor_row)
+        if binding is None:
+            found = query_shapes.rows(key, build)
+        else:
+            form = ("page", shape, ordering, size, binding.form, forward, fixed)
+            try:
+                found = query_shapes.rows(
+                    form,
+                    lambda: build(binding.marked),
+                    bind=binding,
+                    prove=lambda statement: binding.prove(statement, build),
+                )
+            except _Unbound:
+                found = query_shapes.rows(key, build)
+        rows = _rows(found, fields)
     more = len(rows) > size
     rows = rows[:size]
     if not forward:

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from taskflow import query_shapes
 from tasks.filters import ORDERING_FIELDS
 from tasks.models import Priority, Status, Task
 
@@ -259,3 +260,20 @@ def test_queries_do_not_grow_with_page_size(api_client, make_task):
     small, _ = _queries(api_client, f"{LIST}?page_size=1")
     large, _ = _queries(api_client, f"{LIST}?page_size=30")
     assert small == large
+
+
+@pytest.mark.skipif(connection.vendor == "mongodb", reason="MongoDB keeps no statements")
+@pytest.mark.parametrize("ordering", ORDERINGS)
+def test_pages_after_a_cursor_share_one_statement_per_form_of_cursor(api_client, tied, ordering):
+    """Each next page was a statement of its own to build and compile (its cursor's
+    values in it): now the thread keeps one per form of cursor (the type of its value,
+    or none), its values bound per call, and every page is still the right one."""
+    query_shapes.forget_all()
+    pages = walk(api_client, f"{LIST}?ordering={ordering}&page_size=2")
+    assert len(pages) == 7
+    assert [pk for page in pages for pk in page] == expected_order(tied, ordering)
+    forms = [key[4] for key in query_shapes._local.compiled if key[0] == "page"]
+    # The first page, then one form of cursor: two for due dates (dated, undated).
+    value = {"created_at": "datetime", "updated_at": "datetime", "priority": "int"}
+    kinds = ["date", "NoneType"] if "due" in ordering else [value.get(ordering.lstrip("-"), "str")]
+    assert forms == [None, *(("after", kind) for kind in kinds)]
