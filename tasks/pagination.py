@@ -553,8 +553,9 @@ class _Unbound(Exception):
 
 # Values no cursor holds, bound where a cursor's value and id go in a statement kept for
 # every cursor of its form (``_CursorBinding``); random per process. An id is Crockford
-# base32, never a "~"; the others are out of any list's range (1901, a negative priority
-# or rank), and a binding that meets one among the statement's other values is refused.
+# base32, never a "~"; the others are out of any list's range (a date from 1901 to 1955,
+# a time in January 1901, a negative priority or rank), and a binding that meets one
+# among the statement's other values is refused.
 _MARK_ID = f"~{secrets.token_hex(12)}"
 _MARKS: dict[type, Any] = {
     datetime: datetime(1901, 1, 1, tzinfo=UTC) + timedelta(microseconds=secrets.randbelow(10**12)),
@@ -595,7 +596,8 @@ class _CursorBinding:
         meta = queryset.model._meta
         names = {f.name for f in meta.concrete_fields}
         kind = meta.get_field(field) if field in names else FloatField()  # a search rank
-        self.form = ("after", type(value).__name__)
+        # A type, never a value: no cursor (value, id) of the per-cursor key equals it.
+        self.form = ("after", type(value))
         self.cursor_row = cursor_row
         self.marked: tuple[Any, str] = (None if value is None else _MARKS[type(value)], _MARK_ID)
         pairs = [(meta.pk, _MARK_ID, pk)]

@@ -3,7 +3,7 @@ edges, and a constant number of queries whatever the page depth."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -274,6 +274,6 @@ def test_pages_after_a_cursor_share_one_statement_per_form_of_cursor(api_client,
     assert [pk for page in pages for pk in page] == expected_order(tied, ordering)
     forms = [key[4] for key in query_shapes._local.compiled if key[0] == "page"]
     # The first page, then one form of cursor: two for due dates (dated, undated).
-    value = {"created_at": "datetime", "updated_at": "datetime", "priority": "int"}
-    kinds = ["date", "NoneType"] if "due" in ordering else [value.get(ordering.lstrip("-"), "str")]
+    value = {"created_at": datetime, "updated_at": datetime, "priority": int}
+    kinds = [date, type(None)] if "due" in ordering else [value.get(ordering.lstrip("-"), str)]
     assert forms == [None, *(("after", kind) for kind in kinds)]
