@@ -223,3 +223,16 @@ def test_dockerfile_ships_the_apps_bytecode_compiled():
     assert copied < compiled
     assert "COPY --from=build /app /app" in runtime
     assert any("PYTHONDONTWRITEBYTECODE=1" in line for line in runtime if line.startswith("ENV "))
+
+
+def test_nginx_closes_idle_upstream_connections_before_gunicorn_does():
+    """nginx keeps idle connections to the instances; gunicorn closes an idle one after
+    its keepalive. If nginx kept them longer, it could send a request on a connection at
+    the moment gunicorn closes it: a 502 for a POST, which nginx does not retry (seen
+    once in the PostgreSQL restart fault test)."""
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    upstream = re.search(r"upstream taskflow \{(.*?)\n    \}", conf, re.S).group(1)
+    assert re.search(r"^\s*keepalive \d+;", upstream, re.M)
+    nginx_idle = int(re.search(r"^\s*keepalive_timeout (\d+)s;", upstream, re.M).group(1))
+    gunicorn = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    assert nginx_idle < gunicorn["keepalive"]
