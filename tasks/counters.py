@@ -218,7 +218,13 @@ def _sums(scope: Q, kinds: Q, sums: dict[str, Q | None]) -> dict[str, int]:
 
 
 def live_total(project_ids: list[str]) -> int:
-    """How many live tasks these projects hold (one indexed read, a row per project).
+    """How many live tasks these projects hold (``live_counts``, summed)."""
+    return sum(live_counts(project_ids))
+
+
+def live_counts(project_ids: list[str]) -> list[int]:
+    """How many live tasks each of these projects holds, in no order (one indexed read,
+    a row per project; a project without a task may have no row).
 
     Read on every list and search over several projects (``tasks.filters``,
     ``tasks.selectors``), so its statement is compiled once per thread and projects
@@ -232,7 +238,14 @@ def live_total(project_ids: list[str]) -> int:
             "count", flat=True
         ),
     )
-    return sum(counts)
+    return list(counts)
+
+
+def database_total() -> int:
+    """How many live tasks the whole database holds (a row per project): for an
+    estimate that may be minutes old (``tasks.search_backends.walks_in_order``)."""
+    rows = TaskCount.objects.filter(holder="", kind=TOTAL)
+    return int(rows.aggregate(total=Coalesce(Sum("count"), 0))["total"])
 
 
 def _read(scope: Q, tasks: QuerySet[Task], now: datetime) -> dict[str, Any]:

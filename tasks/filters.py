@@ -16,6 +16,7 @@ from taskflow.backends import unions_sorted_ranges
 from taskflow.ids import ID_LENGTH, is_valid_id
 from tasks import counters, permissions, search_backends
 from tasks.models import TAG_MAX_LENGTH, Priority, Status
+from tasks.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from tasks.selectors import overdue_q
 
 # Whitelisted sort keys; each is paged with (field, id) keysets (tasks.pagination).
@@ -91,15 +92,28 @@ def _clean_fast(data: Any) -> dict[str, Any] | None:
 MERGED_FROM_TASKS = 5_000
 
 
-def _merged_parts(project_ids: list[str]) -> tuple[Q, ...]:
+def _merged_parts(project_ids: list[str], total: int | None = None) -> tuple[Q, ...]:
     """paginate's ``parts`` for a list over these projects: one per project where the
-    merge pays (one read of the stats counters decides), else none."""
+    merge pays (one read of the stats counters decides, or ``total`` if read), else
+    none."""
     parts = permissions.member_project_parts(project_ids)
     if not parts or not unions_sorted_ranges(connection):
         return ()
-    if counters.live_total(project_ids) < MERGED_FROM_TASKS:
+    if total is None:
+        total = counters.live_total(project_ids)
+    if total < MERGED_FROM_TASKS:
         return ()
     return tuple(parts)
+
+
+def _rows_wanted(data: Any) -> int:
+    """The rows a cursor page reads (its size and one more), for a plan's estimate
+    only: paginate validates the size."""
+    try:
+        size = int(data.get("page_size") or DEFAULT_PAGE_SIZE)
+    except (TypeError, ValueError):
+        size = DEFAULT_PAGE_SIZE
+    return min(max(size, 1), MAX_PAGE_SIZE) + 1
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -229,17 +243,22 @@ class TaskFilter(django_filters.FilterSet):
 
     # Set by list_query for a list over several projects: pagination.paginate's parts.
     page_parts: tuple[Q, ...] = ()
+    # Set by list_query where a search walks its order's index (_walk): the page's rows
+    # are then found that way only; count ``qs`` (through the matches) instead.
+    walked = False
 
     def list_query(
-        self, *, reader: Any = None, project_ids: list[str] | None = None
+        self, *, reader: Any = None, project_ids: list[str] | None = None, walk: bool = True
     ) -> tuple[QuerySet, str]:
         """The filtered rows and their sort key for a list page (call after is_valid()):
         a search ranked by relevance carries its rank (the board orders by position
         and reads ``qs`` without it). ``reader``: the user of a list over all of their
         projects, whose page query then names them so that a database can read it in
         index order (permissions.in_member_projects; ``project_ids`` if the caller read
-        them already); not for a one-project list, nor a search (its own index finds
-        the rows)."""
+        them already); not for a one-project list. A search finds its rows through its
+        own index, but where one listed in a column's order walks that order's index
+        instead (``_walk``; ``walk``: whether the filtered queryset is all of the
+        reader's visible tasks, which the walk's estimate counts)."""
         ordering = self.ordering_key()
         cleaned = self.form.cleaned_data
         # Each step is kept with the shape it starts from where that is one
@@ -251,16 +270,62 @@ class TaskFilter(django_filters.FilterSet):
                 return search_backends.with_rank(rows, search)
 
             return query_shapes.derive(self.qs, ("rank", search), ranked), ordering
-        if reader is not None and not cleaned.get("project") and not cleaned.get("search"):
+        if reader is not None and not cleaned.get("project"):
+            search = cleaned.get("search") or ""
+            if search:
+                if not walk:
+                    return self.qs, ordering
+                return self._walk(reader, project_ids, search, ordering)
             if project_ids is None:
                 project_ids = permissions.member_project_id_list(reader)
             self.page_parts = _merged_parts(project_ids)
-            listed = tuple(project_ids)
-
-            def in_projects(rows: QuerySet) -> QuerySet:
-                return permissions.in_member_projects(rows, list(listed))
-
-            # The ids as read now name the step: a shape built for the projects of
-            # before is never reused after the user joined or left one.
-            return query_shapes.derive(self.qs, ("in", listed), in_projects), ordering
+            return self._in_projects(self.qs, project_ids), ordering
         return self.qs, ordering
+
+    @staticmethod
+    def _in_projects(rows: QuerySet, project_ids: list[str]) -> QuerySet:
+        listed = tuple(project_ids)
+
+        def in_projects(rows: QuerySet) -> QuerySet:
+            return permissions.in_member_projects(rows, list(listed))
+
+        # The ids as read now name the step: a shape built for the projects of
+        # before is never reused after the user joined or left one.
+        return query_shapes.derive(rows, ("in", listed), in_projects)
+
+    def _walk(
+        self, reader: Any, project_ids: list[str] | None, search: str, ordering: str
+    ) -> tuple[QuerySet, str]:
+        """A search listed in a column's order over all of the reader's projects: on
+        SQLite, where its matches are dense enough in them
+        (``search_backends.walks_in_order``), its cursor pages walk the order's index in
+        each project and test each row against the matches; else, and elsewhere, the
+        matches are read first (``qs``). Only where the search and ordering are the only
+        filters (``__init__``'s fast path: the walked rows are built from the scoped
+        queryset here), and not for numbered pages (they count their rows)."""
+        if not self._no_filters or self.data.get("page") not in (None, ""):
+            return self.qs, ordering
+        if not search_backends.walks_possible(self.queryset):
+            return self.qs, ordering
+        if project_ids is None:
+            project_ids = permissions.member_project_id_list(reader)
+        sizes = counters.live_counts(project_ids)
+        total = sum(sizes)
+        parts = _merged_parts(project_ids, total)
+        if not search_backends.walks_in_order(
+            search,
+            sizes=sizes if parts else [total],
+            in_order=bool(parts) or len(project_ids) == 1,
+            page=_rows_wanted(self.data),
+            database_total=counters.database_total,
+            using=self.queryset.db,
+        ):
+            return self.qs, ordering
+
+        def walked(rows: QuerySet) -> QuerySet:
+            return search_backends.narrow(rows.all(), search, walk=True)
+
+        self.walked = True
+        self.page_parts = parts
+        rows = query_shapes.derive(self.queryset, ("walk", search), walked)
+        return self._in_projects(rows, project_ids), ordering

@@ -13,6 +13,9 @@ One interface for the rest of the app:
   (higher is more relevant; a title hit weighs more than a description hit) when
   ``ranks_available()``.
 - ``matching_ids(queryset, query)``: the ids in relevance order (id breaks ties).
+- ``walks_in_order(query, ...)``: whether a search listed in a column's order should
+  walk that order's index, testing each row against the matches (SQLite, where the
+  user's projects hold the matches densely enough: ``narrow(..., walk=True)``).
 - ``reads_matches_first(query, visible_total)``: whether a search over a user's
   projects should let the index find the matches first and check the scope on each
   (PostgreSQL, a user with many tasks and a word rare enough:
@@ -54,7 +57,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,6 +155,12 @@ def narrows_in_the_statement(queryset: QuerySet) -> bool:
     return _vendor(queryset) != "mongodb"
 
 
+def walks_possible(queryset: QuerySet) -> bool:
+    """Whether ``narrow(..., walk=True)`` differs from ``narrow`` on this queryset's
+    database (SQLite): only there does ``walks_in_order`` ever choose it."""
+    return _vendor(queryset) == "sqlite"
+
+
 def ranks_available(queryset: QuerySet) -> bool:
     """Whether ``ranked`` can order this queryset's database by relevance."""
     return _vendor(queryset) in ("sqlite", "postgresql")
@@ -194,11 +203,19 @@ def _tsquery(found: list[str]) -> str:
     return " & ".join(f"'{word}':*" for word in found)
 
 
-def _sqlite_matches(found: list[str]) -> _TaskSql:
+_SQLITE_MATCHES = (
+    "{0} IN (SELECT i.task_id FROM tf_task_search"
+    " JOIN tf_task_search_ids i ON i.doc = tf_task_search.rowid"
+    " WHERE tf_task_search MATCH %s)"
+)
+_SQLITE_WALKED_MATCHES = f"+{_SQLITE_MATCHES}"
+
+
+def _sqlite_matches(found: list[str], *, walk: bool = False) -> _TaskSql:
+    # walk: the unary + keeps SQLite from reading the rows through the matches (the id
+    # index); it walks the order's index instead and tests each row (walks_in_order).
     return _TaskSql(
-        "{0} IN (SELECT i.task_id FROM tf_task_search"
-        " JOIN tf_task_search_ids i ON i.doc = tf_task_search.rowid"
-        " WHERE tf_task_search MATCH %s)",
+        _SQLITE_WALKED_MATCHES if walk else _SQLITE_MATCHES,
         "pk",
         params=(_fts_match(found),),
         output_field=BooleanField(),
@@ -253,16 +270,18 @@ def _mongo_ids(queryset: QuerySet, found: list[str]) -> list[str]:
     return [row[column] for row in rows]
 
 
-def narrow(queryset: QuerySet, query: str) -> QuerySet:
+def narrow(queryset: QuerySet, query: str, *, walk: bool = False) -> QuerySet:
     """``queryset`` cut to the tasks matching every word of ``query``; no words (only
     punctuation) match nothing. The caller passes a queryset scoped by the permission
-    layer, so the index never widens what a user sees."""
+    layer, so the index never widens what a user sees. ``walk`` (SQLite, where
+    ``walks_in_order`` says so): the same rows, read in the list's order through its
+    index, each tested against the matches, instead of read through the matches."""
     found = words(query)
     if not found:
         return queryset.none()
     vendor = _vendor(queryset)
     if vendor == "sqlite":
-        return queryset.filter(_sqlite_matches(found))
+        return queryset.filter(_sqlite_matches(found, walk=walk))
     if vendor == "postgresql":
         return queryset.filter(_pg_matches(found))
     if vendor == "mongodb":
@@ -364,6 +383,97 @@ def reads_matches_first(
         return False
     stats = _stats(using)
     return stats is not None and _estimated_matches(found, stats) * MATCH_COST <= visible
+
+
+# SQLite: when a search in a column's order walks that order's index (``walks_in_order``).
+# Through the matches (the default) a page costs SQLite ~0.95 us for each match in the
+# database (found in the FTS5 index, its task looked up in the user's projects) and
+# ~2.4 us more for each of the user's (read and sorted), whatever the page needs.
+# Walking a project's (project, key, id) index in order tests each row against the
+# matches (listed once a range, ~0.5 us a match) at ~0.4 us a row, and stops after a
+# page of them. Measured by ``python -m bench.search_early_stop`` and
+# ``bench.search_walk_ab`` (docs/performance.md, "Round 27 (issue 15)").
+LIST_MATCH_US = 0.95
+LIST_ROW_US = 2.4
+WALK_BUILD_US = 0.5
+WALK_ROW_US = 0.4
+# How long a process trusts its count of a query's matches, and of the tasks in the
+# database: only the choice of plan reads them, never the rows of a page.
+_MATCHES_TTL = 60.0
+_MATCHES_KEPT = 256
+_SQLITE_COUNT = "SELECT count(*) FROM tf_task_search WHERE tf_task_search MATCH %s"
+_match_counts: dict[tuple[str, str], tuple[float, int]] = {}
+_task_totals: dict[str, tuple[float, int]] = {}
+
+
+def forget_estimates() -> None:
+    """Drop this process's counts of matches and of the database's tasks (tests, and
+    benchmarks that measure a first search)."""
+    _match_counts.clear()
+    _task_totals.clear()
+
+
+def _sqlite_match_count(found: list[str], using: str) -> int:
+    key = (using, _fts_match(found))
+    now = time.monotonic()
+    cached = _match_counts.get(key)
+    if cached is None or now - cached[0] > _MATCHES_TTL:
+        with connections[using].cursor() as cursor:
+            cursor.execute(_SQLITE_COUNT, [key[1]])
+            cached = (now, cursor.fetchone()[0])
+        if len(_match_counts) >= _MATCHES_KEPT:
+            _match_counts.clear()
+        _match_counts[key] = cached
+    return cached[1]
+
+
+def _tasks_in_database(database_total: Callable[[], int], using: str) -> int:
+    now = time.monotonic()
+    cached = _task_totals.get(using)
+    if cached is None or now - cached[0] > _STATS_TTL:
+        cached = (now, database_total())
+        _task_totals[using] = cached
+    return cached[1]
+
+
+def walks_in_order(
+    query: str,
+    *,
+    sizes: Sequence[int],
+    in_order: bool = True,
+    page: int,
+    database_total: Callable[[], int],
+    using: str = DEFAULT_DB_ALIAS,
+) -> bool:
+    """Whether a search for ``query`` listed in a column's order should walk the order's
+    index (``narrow(..., walk=True)``) rather than read its matches first. SQLite only.
+
+    ``sizes``: the live tasks of each range the page reads (each of the user's projects
+    where the page is merged, else one: all of them; the stats counters); ``in_order``:
+    whether those ranges hold the order (not so for several projects read unmerged:
+    every row is then read and the matches sorted); ``page``: the rows it needs;
+    ``database_total()``: the live tasks in the database, called at most once every few
+    minutes. The matches are counted in the FTS5 index (kept a minute: ~0.4 us a
+    match). Assuming the user holds the database's matches in the share they hold its
+    tasks, a walk reads ``page`` rows of each range out of every ``total / matches``
+    rows, at most all of the range; it is chosen where that costs less than reading
+    every match. A word the user's projects hold far less often than the rest of the
+    database's can make a walk read all of their tasks (~0.3 us each).
+    """
+    found = words(query)
+    visible = sum(sizes)
+    if not found or connections[using].vendor != "sqlite" or visible <= 0:
+        return False
+    matches = _sqlite_match_count(found, using)
+    if matches == 0:
+        return False
+    total = max(_tasks_in_database(database_total, using), visible)
+    listed = matches * LIST_MATCH_US + matches * visible / total * LIST_ROW_US
+    ranges = [size for size in sizes if size > 0]
+    # Unmerged over several projects (not in order) every row is read and sorted.
+    walked = sum(min(size, page * total / matches) for size in ranges) if in_order else visible
+    walk = len(ranges) * matches * WALK_BUILD_US + walked * WALK_ROW_US
+    return walk < listed
 
 
 # --- Index management (the migration, post_migrate, manage.py searchindex) -------------

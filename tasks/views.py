@@ -138,7 +138,11 @@ def render_task_list(
     valid = filters.is_valid()
     if valid:
         queryset, ordering = filters.list_query(
-            reader=None if one_project else request.user, project_ids=project_ids
+            reader=None if one_project else request.user,
+            project_ids=project_ids,
+            # A search may walk an order's index only over all of the reader's tasks:
+            # "Assigned to me" holds a few of them (filters.TaskFilter._walk).
+            walk=(extra or {}).get("scope", "all") == "all",
         )
         best_match = filters.can_rank()
     else:
@@ -167,8 +171,11 @@ def render_task_list(
     if total is None and page.next_params is None and page.previous_params is None:
         total = len(page.items)  # the whole list is on this page: nothing to count
     if total is None:
+        # A walked search's rows are found through its order's index; counted through
+        # its matches (filters.walked).
+        counted = filters.qs if filters.walked else queryset
         total = _list_total(
-            request, queryset, params, scope, (extra or {}).get("project"), valid, project_ids
+            request, counted, params, scope, (extra or {}).get("project"), valid, project_ids
         )
     # The folded "Filters (n)" toggle counts what is hidden behind it (search stays out).
     active_filters = sum(1 for key in FILTER_KEYS if key != "search" and params.get(key))

@@ -27,6 +27,10 @@ CHOICE = 1 if connection.vendor == "postgresql" else 0
 # visible row (tasks.permissions.in_member_projects); a search does not. With a warm
 # shared cache the ids come from it (projects.membership_cache): below.
 PROJECTS = 1
+# SQLite: a search listed in a column's order chooses whether to walk the order's index
+# (tasks.search_backends.walks_in_order) from the projects' task total (the counters),
+# its matches counted and the database's total (each kept a while: a first search's).
+WALK_CHOICE = PROJECTS + 3 if connection.vendor == "sqlite" else CHOICE * (PROJECTS + 1)
 
 
 def _tasks(owner, count: int) -> None:
@@ -41,6 +45,7 @@ def _tasks(owner, count: int) -> None:
         ("/api/tasks/", AUTH + PROJECTS + 1),
         ("/api/tasks/?status=todo&ordering=-updated_at", AUTH + PROJECTS + 1),
         ("/api/tasks/?search=task&priority=medium", AUTH + 1 + SEARCH + CHOICE * (PROJECTS + 1)),
+        ("/api/tasks/?search=task&ordering=title", AUTH + 1 + SEARCH + WALK_CHOICE),
         ("/api/tasks/?tag=home", AUTH + PROJECTS + 1),
         ("/api/tasks/?ordering=due_date&page_size=5", AUTH + PROJECTS + 1),
         ("/api/tasks/?page=1&page_size=5", AUTH + PROJECTS + 2),  # + the total count
