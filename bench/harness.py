@@ -17,6 +17,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,3 +228,22 @@ def arm_order(arms: Sequence[Arm], rng: random.Random) -> list[Arm]:
     order = list(arms)
     rng.shuffle(order)
     return order
+
+
+def interleaved(
+    cells: Sequence[Arm], measure: Callable[[Arm], float], *, rounds: int, seed: int
+) -> tuple[dict[Arm, list[float]], str]:
+    """Every cell measured once to warm it up, then ``rounds`` rounds of all of them in
+    orders drawn from ``seed`` (``arm_order``): each cell's samples, and a line saying
+    when it ran and the load average before and after."""
+    for cell in cells:
+        measure(cell)
+    load = os.getloadavg()[0]
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    rng = random.Random(seed)
+    samples: dict[Arm, list[float]] = {cell: [] for cell in cells}
+    for _ in range(rounds):
+        for cell in arm_order(cells, rng):
+            samples[cell].append(measure(cell))
+    after = os.getloadavg()[0]
+    return samples, f"{when}, load average {load:.2f} before, {after:.2f} after"

@@ -1,23 +1,23 @@
-"""A search listed by date on SQLite, three ways in one process: through its matches
-(the plan before round 27), as ``tasks.search_backends.walks_in_order`` chooses, and
-always walking the order's index. The search benchmark's database and cases
+"""A search listed in a column's order on SQLite, four ways in one process: through its
+matches (the plan before round 27), as ``tasks.search_backends.walks_in_order``
+chooses, always walking the order's index (within its budget, ``walk_budget``), and as
+chosen without the budget (round 27). The search benchmark's database and cases
 (``bench.search``: one user per size in one database of 111,000 tasks), GET
-/api/tasks/?search=…&ordering=-created_at through the full stack (test Client, JWT),
-the cells interleaved in a drawn order each round. Before each measured request the
-process's count of the query's matches is dropped and one unmeasured request counts
-them again, as the first search of a word in a minute does (its statements are
-captured: whether it walked); the p50s are of the requests after it.
-docs/performance.md, "Round 27 (issue 15)".
+/api/tasks/?search=…&ordering=-created_at (or ``--ordering``) through the full stack
+(test Client, JWT), the cells interleaved in a drawn order each round. Before each
+measured request the process's estimates are dropped and one unmeasured request counts
+the matches again, as the first search of a word in a minute does (its statements are
+captured: whether it walked, or tried to); the p50s are of the requests after it (a
+walk that ran past its budget in the first is then not tried again).
+docs/performance.md, "Round 27 (issue 15)" and "Round 28 (issue 15)".
 
-Run: ``python -m bench.search_walk_ab [--rounds 25]`` (seeds for ~40 s, then ~2
-minutes). Prints a Markdown table of p50 milliseconds and, per case, the chosen way's
-100,000/1,000 ratio."""
+Run: ``python -m bench.search_walk_ab [--rounds 25] [--ordering -created_at]`` (seeds
+for ~40 s, then ~3 minutes). Prints a Markdown table of p50 milliseconds and, per case,
+the chosen way's 100,000/1,000 ratio."""
 
 from __future__ import annotations
 
 import argparse
-import os
-import random
 import statistics
 import time
 from contextlib import nullcontext
@@ -25,7 +25,7 @@ from typing import Any
 from unittest import mock
 
 from bench import search
-from bench.harness import stack
+from bench.harness import interleaved, stack
 
 SIZES = [1_000, 10_000, 100_000]
 CASES = ("own word", "common word", "rare word", "prefix", "accented")
@@ -35,6 +35,8 @@ ARMS = {
     "through the matches": {"LIST_MATCH_US": 0.0, "LIST_ROW_US": 0.0},
     "chosen": {},
     "always walked": {"WALK_BUILD_US": 0.0, "WALK_ROW_US": 0.0},
+    # As round 27 had it: the walk without its budget (walk_budget).
+    "chosen, no budget": {"WALK_CHECK_EVERY": 0},
 }
 WALKED = '+"tasks_task"."id" IN (SELECT i.task_id'
 SEED = 27
@@ -64,6 +66,7 @@ def _timed(client: Any, path: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=25)
+    parser.add_argument("--ordering", default="-created_at", help="a list ordering (not relevance)")
     args = parser.parse_args()
     with stack(db="sqlite", use_redis=False):
         from tasks import search_backends
@@ -71,12 +74,12 @@ def main() -> None:
         users, seeded = search.seed(SIZES)
         clients = {size: search.api_client(users[size]) for size in SIZES}
         cells = [(size, case, arm) for size in SIZES for case in CASES for arm in ARMS]
-        samples: dict[tuple[int, str, str], list[float]] = {cell: [] for cell in cells}
         walked: dict[tuple[int, str, str], bool] = {}
 
         def measure(cell: tuple[int, str, str]) -> float:
             size, case, arm = cell
-            path = search.search_path(search.query(case, size, SIZES), "date")
+            text = search.search_path(search.query(case, size, SIZES), "relevance")
+            path = f"{text}&ordering={args.ordering}"
             patched = ARMS[arm]
             with mock.patch.multiple(search_backends, **patched) if patched else nullcontext():
                 search_backends.forget_estimates()
@@ -84,24 +87,14 @@ def main() -> None:
                 walked[cell] = _walks(clients[size], path)
                 return _timed(clients[size], path)
 
-        for cell in cells:  # warm every path up
-            measure(cell)
-        load = os.getloadavg()[0]
-        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        rng = random.Random(SEED)
-        for _ in range(args.rounds):
-            order = cells[:]
-            rng.shuffle(order)
-            for cell in order:
-                samples[cell].append(measure(cell))
-        after = os.getloadavg()[0]
+        samples, spell = interleaved(cells, measure, rounds=args.rounds, seed=SEED)
     p50 = {cell: statistics.median(values) for cell, values in samples.items()}
-    print(f"{when}, sqlite, seeded in {seeded:.0f} s, {args.rounds} rounds,")
-    print(f"load average {load:.2f} before, {after:.2f} after; p50 ms by date (-created_at)")
+    print(f"{spell}; sqlite, seeded in {seeded:.0f} s, {args.rounds} rounds,")
+    print(f"p50 ms by {args.ordering}")
     print()
     arms = list(ARMS)
     sizes = " / ".join(f"{size:,}" for size in SIZES)
-    heads = [f"{arm}: {sizes}" for arm in arms] + ["chosen: walked?", "chosen: 100,000/1,000"]
+    heads = [f"{arm}: {sizes}" for arm in arms] + ["chosen: tried a walk?", "chosen: 100,000/1,000"]
     print(f"| query | {' | '.join(heads)} |")
     print("|---" * (len(arms) + 3) + "|")
     small, large = SIZES[0], SIZES[-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +35,14 @@ from tasks.activity_serializers import ActivitySerializer, CommentSerializer
 from tasks.board_serializers import CardSerializer, MoveSerializer, card_body
 from tasks.filters import SEARCH_MAX, TaskFilter
 from tasks.models import TAG_MAX_LENGTH, Task
-from tasks.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, page_url, paginate, paginated_body
+from tasks.pagination import (
+    MAX_PAGE_NUMBER,
+    MAX_PAGE_SIZE,
+    Page,
+    page_url,
+    paginate,
+    paginated_body,
+)
 from tasks.serializers import (
     TASK_OUTPUT_FIELDS,
     BulkActionSerializer,
@@ -268,14 +276,18 @@ class TaskViewSet(viewsets.GenericViewSet):
         if not filters.is_valid():
             raise ValidationError(filters.errors)
         queryset, ordering = filters.list_query(reader=request.user)
-        page = paginate(
-            queryset,
-            request.query_params,
-            ordering,
-            parts=filters.page_parts,
-            fields=TASK_OUTPUT_FIELDS,
-            shape=query_shapes.key_of(queryset),
-        )
+
+        def read(rows: QuerySet) -> Page:
+            return paginate(
+                rows,
+                request.query_params,
+                ordering,
+                parts=filters.page_parts,
+                fields=TASK_OUTPUT_FIELDS,
+                shape=query_shapes.key_of(rows),
+            )
+
+        page = filters.read_page(queryset, read)
         base = request.build_absolute_uri(request.path)
         body: dict[str, Any] = {
             "next": page_url(base, request.query_params, page.next_params),

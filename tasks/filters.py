@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import django_filters
 from django import forms
@@ -18,6 +19,9 @@ from tasks import counters, permissions, search_backends
 from tasks.models import TAG_MAX_LENGTH, Priority, Status
 from tasks.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from tasks.selectors import overdue_q
+
+# What a caller's page reader returns (TaskFilter.read_page).
+_Page = TypeVar("_Page")
 
 # Whitelisted sort keys; each is paged with (field, id) keysets (tasks.pagination).
 ORDERING_FIELDS = ("created_at", "updated_at", "due_date", "priority", "title")
@@ -244,8 +248,11 @@ class TaskFilter(django_filters.FilterSet):
     # Set by list_query for a list over several projects: pagination.paginate's parts.
     page_parts: tuple[Q, ...] = ()
     # Set by list_query where a search walks its order's index (_walk): the page's rows
-    # are then found that way only; count ``qs`` (through the matches) instead.
+    # are then found that way only; count ``qs`` (through the matches) instead. Its
+    # budget (search_backends.walk_plan) and what names its scope (walk_abandoned).
     walked = False
+    _walk_budget = 0.0
+    _walk_scope: tuple[str, ...] = ()
 
     def list_query(
         self, *, reader: Any = None, project_ids: list[str] | None = None, walk: bool = True
@@ -282,6 +289,24 @@ class TaskFilter(django_filters.FilterSet):
             return self._in_projects(self.qs, project_ids), ordering
         return self.qs, ordering
 
+    def read_page(self, rows: QuerySet, read: Callable[[QuerySet], _Page]) -> _Page:
+        """``read(rows)``: the caller's page of the rows ``list_query`` returned (its
+        ``page_parts`` read when called). A walked search that runs past its budget
+        (``search_backends.walk_budget``: what reading through its matches would have
+        cost) is read again through its matches, the same rows; the same search over the
+        same projects then reads its matches first for a minute
+        (``search_backends.walk_abandoned``)."""
+        if not self.walked:
+            return read(rows)
+        search = self.form.cleaned_data["search"]
+        try:
+            with search_backends.walk_budget(self._walk_budget, self.queryset.db):
+                return read(rows)
+        except search_backends.WalkTooLong:
+            search_backends.walk_abandoned(search, scope=self._walk_scope, using=self.queryset.db)
+        self.page_parts = ()
+        return read(self.qs)
+
     @staticmethod
     def _in_projects(rows: QuerySet, project_ids: list[str]) -> QuerySet:
         listed = tuple(project_ids)
@@ -312,20 +337,26 @@ class TaskFilter(django_filters.FilterSet):
         sizes = counters.live_counts(project_ids)
         total = sum(sizes)
         parts = _merged_parts(project_ids, total)
-        if not search_backends.walks_in_order(
+        # What a walk abandoned for being slow was slow for: this order of these ranges.
+        scope = (ordering, *project_ids)
+        budget = search_backends.walk_plan(
             search,
             sizes=sizes if parts else [total],
             in_order=bool(parts) or len(project_ids) == 1,
             page=_rows_wanted(self.data),
             database_total=counters.database_total,
             using=self.queryset.db,
-        ):
+            scope=scope,
+        )
+        if budget is None:
             return self.qs, ordering
 
         def walked(rows: QuerySet) -> QuerySet:
             return search_backends.narrow(rows.all(), search, walk=True)
 
         self.walked = True
+        self._walk_budget = budget
+        self._walk_scope = scope
         self.page_parts = parts
         rows = query_shapes.derive(self.queryset, ("walk", search), walked)
         return self._in_projects(rows, project_ids), ordering

@@ -13,9 +13,11 @@ One interface for the rest of the app:
   (higher is more relevant; a title hit weighs more than a description hit) when
   ``ranks_available()``.
 - ``matching_ids(queryset, query)``: the ids in relevance order (id breaks ties).
-- ``walks_in_order(query, ...)``: whether a search listed in a column's order should
-  walk that order's index, testing each row against the matches (SQLite, where the
-  user's projects hold the matches densely enough: ``narrow(..., walk=True)``).
+- ``walks_in_order(query, ...)`` / ``walk_plan``: whether a search listed in a column's
+  order should walk that order's index, testing each row against the matches (SQLite,
+  where the user's projects hold the matches densely enough: ``narrow(..., walk=True)``);
+  ``walk_budget`` stops a walk that runs past what reading the matches would have cost
+  (``WalkTooLong``), and ``walk_abandoned`` keeps the next one from trying again.
 - ``reads_matches_first(query, visible_total)``: whether a search over a user's
   projects should let the index find the matches first and check the scope on each
   (PostgreSQL, a user with many tasks and a word rare enough:
@@ -55,13 +57,15 @@ User input never reaches SQL text: the words go in as one bound parameter.
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
 
 from tasks.models import Task
@@ -404,13 +408,32 @@ _MATCHES_KEPT = 256
 _SQLITE_COUNT = "SELECT count(*) FROM tf_task_search WHERE tf_task_search MATCH %s"
 _match_counts: dict[tuple[str, str], tuple[float, int]] = {}
 _task_totals: dict[str, tuple[float, int]] = {}
+# A walk's budget (walk_budget): the estimated cost of reading through the matches, in
+# the costs' microseconds above (WALK_BUDGET_SHARE of it), at least WALK_MIN_US; of CPU
+# time, counted from SQLite's
+# first check of it. Not SQLite's steps: a step costs from ~0.015 to ~0.05 us as the
+# statement tests rows or lists matches, so a budget in steps either stopped walks that
+# were cheaper than the matches or let run ones that were not ("Round 28 (issue 15)").
+# SQLite calls the check every WALK_CHECK_EVERY steps (~30-100 us of a walk; ~1% of its
+# CPU). 0: no budget (benchmarks).
+WALK_BUDGET_SHARE = 1.0
+WALK_MIN_US = 1_000.0
+WALK_CHECK_EVERY = 2_000
+# A walk stopped by its budget (walk_abandoned): the same search by the same reader is
+# read through its matches for as long as its count of matches is trusted.
+_walks_abandoned: dict[tuple[str, str, Hashable], float] = {}
+
+
+class WalkTooLong(Exception):
+    """A walked search ran past its budget (``walk_budget``); nothing was read."""
 
 
 def forget_estimates() -> None:
-    """Drop this process's counts of matches and of the database's tasks (tests, and
-    benchmarks that measure a first search)."""
+    """Drop this process's counts of matches and of the database's tasks, and its
+    abandoned walks (tests, and benchmarks that measure a first search)."""
     _match_counts.clear()
     _task_totals.clear()
+    _walks_abandoned.clear()
 
 
 def _sqlite_match_count(found: list[str], using: str) -> int:
@@ -436,7 +459,14 @@ def _tasks_in_database(database_total: Callable[[], int], using: str) -> int:
     return cached[1]
 
 
-def walks_in_order(
+def walks_in_order(query: str, **options: Any) -> bool:
+    """Whether a search for ``query`` listed in a column's order should walk the order's
+    index (``narrow(..., walk=True)``) rather than read its matches first: whether
+    ``walk_plan`` with the same arguments gives it a budget. SQLite only."""
+    return walk_plan(query, **options) is not None
+
+
+def walk_plan(
     query: str,
     *,
     sizes: Sequence[int],
@@ -444,36 +474,94 @@ def walks_in_order(
     page: int,
     database_total: Callable[[], int],
     using: str = DEFAULT_DB_ALIAS,
-) -> bool:
-    """Whether a search for ``query`` listed in a column's order should walk the order's
-    index (``narrow(..., walk=True)``) rather than read its matches first. SQLite only.
+    scope: Hashable = None,
+) -> float | None:
+    """Where a search for ``query`` listed in a column's order should walk the order's
+    index (``narrow(..., walk=True)``) rather than read its matches first: the estimated
+    microseconds of reading the matches, which the walk is given as its budget
+    (``walk_budget``); else None. SQLite only.
 
     ``sizes``: the live tasks of each range the page reads (each of the user's projects
     where the page is merged, else one: all of them; the stats counters); ``in_order``:
     whether those ranges hold the order (not so for several projects read unmerged:
     every row is then read and the matches sorted); ``page``: the rows it needs;
     ``database_total()``: the live tasks in the database, called at most once every few
-    minutes. The matches are counted in the FTS5 index (kept a minute: ~0.4 us a
-    match). Assuming the user holds the database's matches in the share they hold its
-    tasks, a walk reads ``page`` rows of each range out of every ``total / matches``
+    minutes; ``scope``: names the reader's ranges (their projects), for
+    ``walk_abandoned``. The matches are counted in the FTS5 index (kept a minute: ~0.4
+    us a match). Assuming the user holds the database's matches in the share they hold
+    its tasks, a walk reads ``page`` rows of each range out of every ``total / matches``
     rows, at most all of the range; it is chosen where that costs less than reading
     every match. A word the user's projects hold far less often than the rest of the
-    database's can make a walk read all of their tasks (~0.3 us each).
+    database's could make a walk read all of their tasks: the budget stops it.
     """
     found = words(query)
     visible = sum(sizes)
     if not found or connections[using].vendor != "sqlite" or visible <= 0:
-        return False
+        return None
+    abandoned = _walks_abandoned.get((using, _fts_match(found), scope))
+    if abandoned is not None and time.monotonic() - abandoned <= _MATCHES_TTL:
+        return None
     matches = _sqlite_match_count(found, using)
     if matches == 0:
-        return False
+        return None
     total = max(_tasks_in_database(database_total, using), visible)
     listed = matches * LIST_MATCH_US + matches * visible / total * LIST_ROW_US
     ranges = [size for size in sizes if size > 0]
     # Unmerged over several projects (not in order) every row is read and sorted.
     walked = sum(min(size, page * total / matches) for size in ranges) if in_order else visible
     walk = len(ranges) * matches * WALK_BUILD_US + walked * WALK_ROW_US
-    return walk < listed
+    return listed if walk < listed else None
+
+
+@contextmanager
+def walk_budget(listed_us: float, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Run the statements of a walked page (``walk_plan``) within a budget: once they
+    have taken ``listed_us`` microseconds of this thread's CPU (at least
+    ``WALK_MIN_US``), SQLite stops the statement running and the block raises
+    ``WalkTooLong``: read the page through the matches instead (the same rows). So a
+    walk costs at most about what the other plan was estimated to cost, however the
+    user's projects hold the matches. A read has nothing to undo; the connection stays
+    usable."""
+    connection = connections[using]
+    if connection.vendor != "sqlite" or WALK_CHECK_EVERY <= 0:
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    budget = max(WALK_MIN_US, listed_us * WALK_BUDGET_SHARE) / 1e6
+    deadline: float | None = None
+    stopped = False
+
+    def check() -> bool:
+        nonlocal deadline, stopped
+        now = time.thread_time()
+        if deadline is None:
+            deadline = now + budget
+            return False
+        if now <= deadline or stopped:
+            return False
+        # True once: SQLite interrupts this statement. Any that follows in the block
+        # runs (Django's debug cursor reads the failed one's parameters back).
+        stopped = True
+        return True
+
+    raw.set_progress_handler(check, WALK_CHECK_EVERY)
+    try:
+        yield
+    except (OperationalError, sqlite3.OperationalError):
+        if stopped:
+            raise WalkTooLong from None
+        raise
+    finally:
+        raw.set_progress_handler(None, 0)
+
+
+def walk_abandoned(query: str, *, scope: Hashable = None, using: str = DEFAULT_DB_ALIAS) -> None:
+    """A walk of ``query`` over ``scope`` ran past its budget: ``walk_plan`` reads its
+    matches first for as long as it trusts its count of them."""
+    if len(_walks_abandoned) >= _MATCHES_KEPT:
+        _walks_abandoned.clear()
+    _walks_abandoned[(using, _fts_match(words(query)), scope)] = time.monotonic()
 
 
 # --- Index management (the migration, post_migrate, manage.py searchindex) -------------

@@ -37,7 +37,7 @@ from tasks.forms import (
     TaskForm,
 )
 from tasks.models import DESCRIPTION_MAX, Priority, Status, Task
-from tasks.pagination import page_url, paginate
+from tasks.pagination import Page, page_url, paginate
 from tasks.trash_views import undo_tag
 
 
@@ -148,22 +148,28 @@ def render_task_list(
     else:
         queryset, ordering, status = base.none(), "-created_at", 400
         best_match = False
-    # Assignee names in the same query (a join, no query per row); project names from
-    # the user's memberships after the page is read (_attach_projects).
+
+    def read(rows: QuerySet) -> Page:
+        nonlocal params
+        # Assignee names in the same query (a join, no query per row); project names
+        # from the user's memberships after the page is read (_attach_projects).
+        rows = query_shapes.derive(rows, "assignee", _with_assignee)
+        parts = filters.page_parts if valid else ()
+        # A shape of the permission layer and of these steps alone (no other filter):
+        # the page's statement is compiled once per thread (pagination.paginate).
+        shape = query_shapes.key_of(rows)
+        try:
+            return paginate(rows, params, ordering, parts=parts, shape=shape)
+        except APIException:
+            # A stale or hand-edited cursor/page: start again from the first page.
+            messages.warning(request, "That page link is no longer valid; showing the first page.")
+            params = params.copy()
+            for key in ("cursor", "page"):
+                params.pop(key, None)
+            return paginate(rows, params, ordering, parts=parts, shape=shape)
+
+    page = filters.read_page(queryset, read)
     queryset = query_shapes.derive(queryset, "assignee", _with_assignee)
-    parts = filters.page_parts if valid else ()
-    # A shape of the permission layer and of these steps alone (no other filter): the
-    # page's statement is compiled once per thread (pagination.paginate).
-    shape = query_shapes.key_of(queryset)
-    try:
-        page = paginate(queryset, params, ordering, parts=parts, shape=shape)
-    except APIException:
-        # A stale or hand-edited cursor/page: start again from the first page.
-        messages.warning(request, "That page link is no longer valid; showing the first page.")
-        params = params.copy()
-        for key in ("cursor", "page"):
-            params.pop(key, None)
-        page = paginate(queryset, params, ordering, parts=parts, shape=shape)
     _attach_projects(request.user, page.items, (extra or {}).get("project"))
     filtering = any(params.get(key) for key in FILTER_KEYS)
     scope = (extra or {}).get("scope", "all")

@@ -12,7 +12,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -262,3 +262,133 @@ def test_a_walked_page_reads_the_order_index_of_each_project(user, spread, monke
     assert "LIST SUBQUERY" in plan, plan
     assert "(project_id=? AND deleted_at=? AND id=?)" not in plan, plan
     assert all("TEMP B-TREE" not in line for line in lines[:-1]), plan
+
+
+# --- The walk's budget (search_backends.walk_budget, TaskFilter.read_page) -------------
+
+
+def _no_budget_left(monkeypatch) -> None:
+    """Every walk runs past its budget: SQLite's second check (its second step) stops
+    it, the first having started the clock."""
+    monkeypatch.setattr(search_backends, "WALK_BUDGET_SHARE", 0.0)
+    monkeypatch.setattr(search_backends, "WALK_MIN_US", -1.0)
+    monkeypatch.setattr(search_backends, "WALK_CHECK_EVERY", 1)
+
+
+def _page_statements(captured) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if '"tasks_task"."title"' in q["sql"]]
+
+
+@pytest.mark.parametrize("ordering", ["-created_at", "title", "due_date"])
+@pytest.mark.parametrize("kind", ["api", "page"])
+def test_a_walk_past_its_budget_is_read_through_its_matches(
+    kind, api_client, web, spread, ordering, monkeypatch
+):
+    """The same pages as the plain search, every page; the first request tried the walk
+    and read its page again through the matches, the later ones never walk (the walk is
+    abandoned for the search over these projects)."""
+    client, read = {"api": (api_client, _api_ids), "page": (web, _page_ids)}[kind]
+    _walk_never(monkeypatch)
+    plain, _ = read(client, ordering)
+    search_backends.forget_estimates()
+    _walk_always(monkeypatch)
+    _no_budget_left(monkeypatch)
+    first = {"api": "/api/tasks/", "page": "/tasks/"}[kind]
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"{first}?search=harbour&ordering={ordering}&page_size=7")
+    assert response.status_code == 200
+    tried = _page_statements(captured)
+    assert WALKED in tried[0], tried
+    assert not any(WALKED in sql for sql in tried[1:]), tried
+    again, walked = read(client, ordering)
+    assert not walked
+    assert again == plain
+    if kind == "page":
+        assert f"{len(spread)} tasks" in response.content.decode()
+
+
+def test_a_walk_within_its_budget_is_kept(api_client, spread, monkeypatch):
+    """The app's own budget: a walk of these few rows stays well within it."""
+    _walk_always(monkeypatch)
+    monkeypatch.setattr(search_backends, "LIST_MATCH_US", 0.01)
+    monkeypatch.setattr(search_backends, "LIST_ROW_US", 0.01)
+    monkeypatch.setattr(search_backends, "WALK_BUILD_US", 0.0)
+    monkeypatch.setattr(search_backends, "WALK_ROW_US", 0.0)
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            response = api_client.get("/api/tasks/?search=harbour&ordering=title&page_size=7")
+        assert response.status_code == 200
+        statements = _page_statements(captured)
+        assert len(statements) == 1, statements
+        assert WALKED in statements[0], statements
+
+
+def test_an_abandoned_walk_is_one_order_of_one_readers_projects(api_client, spread, monkeypatch):
+    _walk_always(monkeypatch)
+    defaults = {
+        name: getattr(search_backends, name)
+        for name in ("WALK_BUDGET_SHARE", "WALK_MIN_US", "WALK_CHECK_EVERY")
+    }
+    _no_budget_left(monkeypatch)
+
+    def statements(ordering: str) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            response = api_client.get(f"/api/tasks/?search=harbour&ordering={ordering}")
+        assert response.status_code == 200
+        return _page_statements(captured)
+
+    tried = statements("title")
+    assert len(tried) == 2, tried  # walked, stopped, read through the matches
+    assert WALKED in tried[0]
+    for name, value in defaults.items():
+        monkeypatch.setattr(search_backends, name, value)
+    walked = statements("-created_at")  # another order still walks
+    assert len(walked) == 1, walked
+    assert WALKED in walked[0]
+    again = statements("title")
+    assert len(again) == 1, again
+    assert WALKED not in again[0]
+
+
+def test_an_abandoned_walk_is_tried_again_after_a_minute_and_per_scope(user, monkeypatch):
+    services.task_create(actor=user, title="harbour")
+
+    def plan(scope: tuple[str, ...]) -> float | None:
+        return search_backends.walk_plan(
+            "harbour", sizes=[1], page=21, database_total=lambda: 1, scope=scope
+        )
+
+    _walk_always(monkeypatch)
+    listed = plan(("a",))
+    assert listed is not None
+    assert listed >= 1e9  # the estimate of reading the matches
+    search_backends.walk_abandoned("HARBOUR", scope=("a",))  # the same words
+    assert plan(("a",)) is None
+    assert plan(("b",)) is not None  # another reader's projects
+    now = search_backends.time.monotonic()
+    monkeypatch.setattr(
+        search_backends.time, "monotonic", lambda: now + search_backends._MATCHES_TTL + 1
+    )
+    assert plan(("a",)) is not None
+
+
+def _count_within(budget: float, sql: str) -> int:
+    with search_backends.walk_budget(budget), connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+
+def test_the_budget_stops_a_statement_and_leaves_the_connection_as_it_was(user, monkeypatch):
+    for i in range(30):
+        services.task_create(actor=user, title=f"task {i}")
+    count = "SELECT count(*) FROM tasks_task a, tasks_task b"  # 900 rows, many steps
+    assert _count_within(0.0, count) == 900  # a millisecond of CPU at least: enough
+    _no_budget_left(monkeypatch)
+    with pytest.raises(search_backends.WalkTooLong):
+        _count_within(0.0, count)
+    with connection.cursor() as cursor:  # no budget outside the block
+        cursor.execute(count)
+        assert cursor.fetchone()[0] == 900
+    # Any other database error inside the block is the caller's, as it was.
+    with pytest.raises(OperationalError):
+        _count_within(0.0, "SELECT count(*) FROM no_such_table")
