@@ -101,7 +101,11 @@ def calls(stack_: Stack, endpoints: Sequence[str] = ENDPOINTS) -> dict[str, load
     return made
 
 
-def _slice(server: Gunicorn, tiers: dict[str, Any], call: load.Call, args: Any):
+def timed_slice(
+    server: Gunicorn, tiers: dict[str, Any], call: load.Call, args: Any
+) -> tuple[load.Result, dict[str, float]]:
+    """One slice of ``call`` against ``server`` (``args.concurrency`` threads for
+    ``args.seconds``), with the CPU each tier used meanwhile."""
     # Process lists are read at each sample: database backends come and go.
     before = {tier: harness.cpu_by_pid(find()) for tier, find in tiers.items()}
     result = load.run(
@@ -134,7 +138,7 @@ def measure(args: argparse.Namespace) -> None:
                     # Alternate which side goes first so drift cancels over rounds.
                     order = ["floor", name] if round_ % 2 == 0 else [name, "floor"]
                     for side in order:
-                        result, cpu = _slice(server, tiers, all_calls[side], args)
+                        result, cpu = timed_slice(server, tiers, all_calls[side], args)
                         (floors if side == "floor" else tallies)[name].add(result, cpu)
         text, raw = _render(args, stack_, names, tallies, floors)
     report.publish("ratios", text, raw, write=args.write)

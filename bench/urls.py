@@ -8,6 +8,8 @@ the same gunicorn in the same run.
 
 from __future__ import annotations
 
+import os
+
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
@@ -20,3 +22,9 @@ urlpatterns = [
     path("bench/floor", floor, name="bench-floor"),
     path("", include("taskflow.urls")),
 ]
+
+if os.environ.get("BENCH_CEILING"):
+    # bench.ceilings: a worker serving one of its ceilings (never a way to run the app).
+    from bench import ceilings
+
+    ceilings.install(os.environ["BENCH_CEILING"])
